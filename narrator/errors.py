@@ -1,0 +1,143 @@
+"""narrator's error tree, and the one function that says whether an error is worth a retry.
+
+    NarratorError                      root of everything narrator raises on purpose
+    ├── UserError                      what the user wrote or asked for; exit code 2
+    │   ├── JobFileError               the job YAML: a field and the fix
+    │   ├── SourceError                a source file that cannot be read
+    │   └── OutputError                an output that cannot be written
+    ├── SynthesisError                 talking to the TTS service
+    │   ├── TransportError             connection refused/dropped, abnormal close   (retryable)
+    │   ├── DeadlineExceeded           our own per-request deadline ran out          (retryable)
+    │   ├── ProtocolError              bytes that do not follow PROTOCOL.md
+    │   │   ├── LocalProtocolError     we were asked to encode something invalid    (fatal: bug)
+    │   │   └── RemoteProtocolError    the peer sent something malformed            (retryable)
+    │   ├── ServerError(code)          an errorResponse from the service (by code)
+    │   │   └── AuthError              HTTP 401 at the upgrade or AUTH_FAILED        (fatal: job)
+    │   └── TruncatedAudio             audio came back cut at the cap                (re-split)
+    ├── StoreError                     the job workspace is damaged or locked
+    └── AssemblyError                  encoding/writing the audiobook failed
+
+`classify(exc)` is the single place that decides RETRY / FATAL_SEGMENT / FATAL_JOB.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from narrator.codes import CodeClass, ErrorCode
+
+
+class NarratorError(Exception):
+    """Root of narrator's errors."""
+
+
+class UserError(NarratorError):
+    """Something the user wrote or asked for is wrong; the message names the fix."""
+
+    exit_code = 2
+
+
+class JobFileError(UserError):
+    """The job YAML is invalid."""
+
+
+class SourceError(UserError):
+    """A source document cannot be read."""
+
+
+class OutputError(UserError):
+    """An output location cannot be written."""
+
+
+class SynthesisError(NarratorError):
+    """Talking to the TTS service failed."""
+
+
+class TransportError(SynthesisError):
+    """The connection could not be made, dropped, or closed abnormally."""
+
+
+class DeadlineExceeded(SynthesisError):
+    """A request ran past narrator's own per-request deadline."""
+
+
+class ProtocolError(SynthesisError):
+    """Bytes or messages that do not follow the Oris Voice protocol."""
+
+
+class LocalProtocolError(ProtocolError):
+    """We were asked to encode something the protocol cannot carry."""
+
+
+class RemoteProtocolError(ProtocolError):
+    """The peer sent a malformed frame or message."""
+
+
+class ServerError(SynthesisError):
+    """An `errorResponse` (or plain-text error frame) from the service."""
+
+    def __init__(self, code: str | None, message: str = "", interaction_id: str | None = None):
+        self.code = code
+        self.message = message
+        self.interaction_id = interaction_id
+        super().__init__(f"{code or 'server error'}: {message}" if message else (code or "server error"))
+
+
+class AuthError(ServerError):
+    """The API key was refused (HTTP 401 at the upgrade, or AUTH_FAILED)."""
+
+
+class TruncatedAudio(SynthesisError):
+    """The audio reached the max_new_tokens cap, so the end of the text was cut."""
+
+
+class StoreError(NarratorError):
+    """The job workspace is damaged, locked or unwritable."""
+
+
+class AssemblyError(NarratorError):
+    """Writing the finished audio failed."""
+
+
+class Verdict(enum.Enum):
+    RETRY = "retry"
+    FATAL_SEGMENT = "fatal-segment"
+    FATAL_JOB = "fatal-job"
+
+
+_VERDICT_OF_CLASS = {
+    CodeClass.RETRY: Verdict.RETRY,
+    CodeClass.FATAL_JOB: Verdict.FATAL_JOB,
+    CodeClass.FATAL_SEGMENT: Verdict.FATAL_SEGMENT,
+    # A CANCELLED that reaches a caller was not asked for by it: do not resend blindly.
+    CodeClass.EXPECTED: Verdict.FATAL_SEGMENT,
+}
+
+
+def classify(exc: BaseException) -> Verdict:
+    """Decide what an error means for the job.
+
+    Returns:
+        RETRY for transient failures (worth another attempt on a fresh or reused session),
+        FATAL_JOB when no later request can succeed either (bad key, unknown voice),
+        FATAL_SEGMENT when only this segment is lost (malformed input, unknown code).
+    """
+    if isinstance(exc, (TransportError, DeadlineExceeded, RemoteProtocolError)):
+        return Verdict.RETRY
+    if isinstance(exc, AuthError):
+        return Verdict.FATAL_JOB
+    if isinstance(exc, ServerError):
+        if exc.code is None:  # a plain-text error frame: the service hiccuped
+            return Verdict.RETRY
+        code = ErrorCode.parse(exc.code)
+        if code is None:  # PROTOCOL.md: an unknown code is fatal for the segment
+            return Verdict.FATAL_SEGMENT
+        return _VERDICT_OF_CLASS[code.code_class]
+    if isinstance(exc, UserError):
+        return Verdict.FATAL_JOB
+    return Verdict.FATAL_SEGMENT
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """True when `classify` says another attempt may succeed; never for cancellation."""
+    return isinstance(exc, Exception) and classify(exc) is Verdict.RETRY
