@@ -1,0 +1,106 @@
+"""Sub-command wiring: arguments and the handlers behind `say`, `run`, `status` and `plan`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import wave
+from pathlib import Path
+
+import anyio
+
+from narrator import protocol as proto
+from narrator.client import DEFAULT_KEY_ENV, HOSTED_URL, Session
+from narrator.embedded import open_endpoint
+from narrator.errors import OutputError, UserError
+
+SAY_PAUSE_S = 0.35
+
+
+def add_say(sub: argparse._SubParsersAction) -> None:
+    say = sub.add_parser("say", help="speak one text into a WAV file")
+    say.add_argument("text", help="the text to speak ('-' reads standard input)")
+    say.add_argument("-o", "--output", required=True, type=Path, help="WAV file to write")
+    say.add_argument(
+        "--server",
+        nargs="?",
+        const=HOSTED_URL,
+        default=None,
+        metavar="URL",
+        help=f"service URL (bare --server: {HOSTED_URL}); default: the embedded local server",
+    )
+    say.add_argument("--config-id", default=None, help="voice config id (default: joe locally)")
+    say.add_argument("--api-key-env", default=DEFAULT_KEY_ENV, help="env var holding the API key")
+    say.add_argument("--language", default="English", help="language name or Auto")
+    say.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    say.set_defaults(handler=say_command)
+
+
+def add_job_commands(sub: argparse._SubParsersAction) -> None:
+    from narrator import pipeline
+
+    pipeline.add_commands(sub)
+
+
+def say_command(args: argparse.Namespace) -> int:
+    text = sys.stdin.read() if args.text == "-" else args.text
+    if not text.strip():
+        raise UserError("say: the text is empty; give the words to speak")
+    check_output_path(args.output, args.force, "-o/--output")
+    config_id = args.config_id or "joe"
+    pcm = anyio.run(_say, text, args, config_id)
+    write_wav(args.output, pcm)
+    seconds = len(pcm) / (proto.SAMPLE_RATE * proto.SAMPLE_WIDTH)
+    print(f"wrote {args.output} ({seconds:.1f} s of audio)")
+    return 0
+
+
+async def _say(text: str, args: argparse.Namespace, config_id: str) -> bytes:
+    from narrator.segmenter import SegmenterSettings, segment_chapter
+    from narrator.paragraphs import split_paragraphs
+
+    settings = SegmenterSettings(language=args.language)
+    segments = await anyio.to_thread.run_sync(
+        lambda: segment_chapter(split_paragraphs(text), settings)
+    )
+    silence = b"\x00\x00" * int(SAY_PAUSE_S * proto.SAMPLE_RATE)
+    params = {"language": args.language}
+    parts: list[bytes] = []
+    async with open_endpoint(args.server, config_id, args.api_key_env) as endpoint:
+        async with Session(endpoint) as session:
+            for number, segment in enumerate(segments):
+                result = await session.synthesize(segment.text, params)
+                parts.append(result.pcm)
+                if number < len(segments) - 1:
+                    parts.append(silence)
+    return b"".join(parts)
+
+
+def check_output_path(path: Path, force: bool, option: str) -> None:
+    """Refuse to overwrite silently, and say so before any work is done."""
+    if path.is_dir():
+        raise OutputError(f"{option}: {path} is a directory; name a file")
+    if path.exists() and not force:
+        raise OutputError(f"{option}: {path} exists; pass --force to overwrite it")
+    parent = path.resolve().parent
+    if not parent.is_dir():
+        raise OutputError(f"{option}: folder {parent} does not exist; create it first")
+    if not os.access(parent, os.W_OK):
+        raise OutputError(f"{option}: folder {parent} is not writable; choose another path")
+
+
+def write_wav(path: Path, pcm: bytes) -> None:
+    """Write 24 kHz mono int16 PCM as a WAV file, atomically (temp name, then rename)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.resolve().parent)
+    try:
+        with os.fdopen(fd, "wb") as raw, wave.open(raw, "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(proto.SAMPLE_WIDTH)
+            out.setframerate(proto.SAMPLE_RATE)
+            out.writeframes(pcm)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

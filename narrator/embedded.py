@@ -1,0 +1,48 @@
+"""The endpoint a command talks to: the configured service, or narrator's own local server.
+
+With no server configured, narrator starts its protocol-compatible server in-process on a free
+loopback port with a random one-time key, and talks to it over a real WebSocket: the same
+client code path as the hosted API.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from narrator.client import Endpoint
+from narrator.errors import UserError
+
+_ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def read_api_key(env_name: str, where: str = "api_key_env") -> str:
+    """The API key from the environment variable `env_name`; never logged or stored."""
+    if not _ENV_NAME_RE.match(env_name):
+        raise UserError(f"{where}: {env_name!r} is not an environment variable name")
+    key = os.environ.get(env_name, "").strip()
+    if not key:
+        raise UserError(
+            f"environment variable {env_name} is not set; export {env_name}=<your API key> "
+            f"(or name another variable with {where})"
+        )
+    return key
+
+
+@asynccontextmanager
+async def open_endpoint(
+    url: str | None, config_id: str, api_key_env: str, *, engines: tuple[str, ...] = ("joe", "test")
+) -> AsyncIterator[Endpoint]:
+    """Yield the endpoint to use; with `url` None, run the local server for the duration."""
+    if url is not None:
+        yield Endpoint(url, config_id, read_api_key(api_key_env))
+        return
+    from narrator.server import ServerConfig, running_server
+
+    key = secrets.token_urlsafe(24)
+    config = ServerConfig(api_keys=(key,), engines=engines)
+    async with running_server(config) as server:
+        yield Endpoint(server.url, config_id, key)
