@@ -41,7 +41,7 @@ def exit_code_for(exc: BaseException) -> int:
     """The documented exit code for an error that ends a command."""
     if isinstance(exc, UserError):
         return EXIT_USER
-    if isinstance(exc, ServerError):
+    if isinstance(exc, ServerError) or isinstance(getattr(exc, "cause", None), ServerError):
         return EXIT_SERVICE
     if isinstance(exc, (AssemblyError, StoreError)):
         return EXIT_OUTPUT

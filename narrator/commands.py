@@ -13,7 +13,7 @@ import anyio
 
 from narrator import protocol as proto
 from narrator.client import DEFAULT_KEY_ENV, HOSTED_URL, Session
-from narrator.embedded import open_endpoint
+from narrator.embedded import open_service
 from narrator.errors import OutputError, UserError
 
 SAY_PAUSE_S = 0.35
@@ -68,8 +68,8 @@ async def _say(text: str, args: argparse.Namespace, config_id: str) -> bytes:
     silence = b"\x00\x00" * int(SAY_PAUSE_S * proto.SAMPLE_RATE)
     params = {"language": args.language}
     parts: list[bytes] = []
-    async with open_endpoint(args.server, config_id, args.api_key_env) as endpoint:
-        async with Session(endpoint) as session:
+    async with open_service(args.server, args.api_key_env) as service:
+        async with Session(service.endpoint(config_id)) as session:
             for number, segment in enumerate(segments):
                 result = await session.synthesize(segment.text, params)
                 parts.append(result.pcm)

@@ -12,6 +12,7 @@ import re
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 
 from narrator.client import Endpoint
 from narrator.errors import UserError
@@ -32,17 +33,27 @@ def read_api_key(env_name: str, where: str = "api_key_env") -> str:
     return key
 
 
+@dataclass(frozen=True)
+class Service:
+    """A TTS service to talk to: its URL and the API key (never shown)."""
+
+    url: str
+    api_key: str = field(repr=False)
+
+    def endpoint(self, config_id: str) -> Endpoint:
+        return Endpoint(self.url, config_id, self.api_key)
+
+
 @asynccontextmanager
-async def open_endpoint(
-    url: str | None, config_id: str, api_key_env: str, *, engines: tuple[str, ...] = ("joe", "test")
-) -> AsyncIterator[Endpoint]:
-    """Yield the endpoint to use; with `url` None, run the local server for the duration."""
+async def open_service(
+    url: str | None, api_key_env: str, *, engines: tuple[str, ...] = ("joe", "test")
+) -> AsyncIterator[Service]:
+    """Yield the service to use; with `url` None, run the local server for the duration."""
     if url is not None:
-        yield Endpoint(url, config_id, read_api_key(api_key_env))
+        yield Service(url, read_api_key(api_key_env))
         return
     from narrator.server import ServerConfig, running_server
 
     key = secrets.token_urlsafe(24)
-    config = ServerConfig(api_keys=(key,), engines=engines)
-    async with running_server(config) as server:
-        yield Endpoint(server.url, config_id, key)
+    async with running_server(ServerConfig(api_keys=(key,), engines=engines)) as server:
+        yield Service(server.url, key)

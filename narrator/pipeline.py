@@ -1,0 +1,256 @@
+"""`narrator run | status | plan`: a job from sources to finished audio files.
+
+    job file -> plan (sources, lexicon, segments) -> store -> pool (synthesis) -> assembly
+
+The store is the source of truth: a run stores every finished segment as it arrives, so a
+killed run resumes where it stopped, and a second run of an unchanged job sends no request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import anyio
+
+from narrator.assembly import (
+    AssemblyResult,
+    BookInfo,
+    ChapterAudio,
+    OutputOptions,
+    Pauses,
+    Piece,
+    assemble,
+)
+from narrator.boundary import Boundary
+from narrator.embedded import open_service
+from narrator.codes import ErrorCode
+from narrator.errors import AuthError, SynthesisError
+from narrator.jobfile import Job, VoiceSpec, load_job
+from narrator.planner import Plan, build_plan, request_params, segmenter_settings
+from narrator.progress import SynthesisProgress
+from narrator.scheduler import JobStopped, Pool, PoolReport, PoolSettings
+from narrator.store import PlannedSegment, Store
+
+
+@dataclass
+class RunSummary:
+    planned: int = 0
+    reused: int = 0
+    synthesized: int = 0
+    failed: int = 0
+    requests: int = 0
+    audio_seconds: float = 0.0
+    files: list[Path] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return self.failed == 0
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    fresh: bool = False
+    assemble: bool = True
+    quiet: bool = False
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    run = sub.add_parser("run", help="synthesize a job and assemble its audiobook (resumes)")
+    run.add_argument("job", type=Path, help="the job YAML file")
+    run.add_argument("--fresh", action="store_true", help="discard stored audio and start over")
+    run.add_argument("--no-assemble", action="store_true", help="synthesize only")
+    run.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    run.set_defaults(handler=run_command)
+    status = sub.add_parser("status", help="show a job's progress from its store")
+    status.add_argument("job", type=Path)
+    status.set_defaults(handler=status_command)
+    plan = sub.add_parser("plan", help="show chapters, segments and duration (no network)")
+    plan.add_argument("job", type=Path)
+    plan.set_defaults(handler=plan_command)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    job = load_job(args.job)
+    options = RunOptions(fresh=args.fresh, assemble=not args.no_assemble, quiet=args.quiet)
+    summary = anyio.run(run_job, job, options)
+    _print_summary(summary)
+    return 0 if summary.complete else 1
+
+
+async def run_job(job: Job, options: RunOptions = RunOptions()) -> RunSummary:
+    """Plan, synthesize what the store lacks, then assemble. Raises JobStopped on fatal errors."""
+    plan = await anyio.to_thread.run_sync(build_plan, job)
+    for note in plan.notes:
+        print(f"note: {note}", file=sys.stderr)
+    store = await anyio.to_thread.run_sync(lambda: Store.open(job.workspace, fresh=options.fresh))
+    try:
+        summary = await _synthesize(job, plan, store, options)
+        if summary.complete and options.assemble:
+            result = await anyio.to_thread.run_sync(assemble_job, job, plan, store)
+            summary.files = list(result.files)
+        return summary
+    finally:
+        store.close()
+
+
+async def _synthesize(job: Job, plan: Plan, store: Store, options: RunOptions) -> RunSummary:
+    store.set_plan(plan.segments, [c.title for c in plan.chapters])
+    await anyio.to_thread.run_sync(store.verify_done)
+    pending = store.pending()
+    summary = RunSummary(planned=plan.unique_requests, reused=plan.unique_requests - len(pending))
+    if not pending:
+        return summary
+    server = job.server
+    with SynthesisProgress(len(pending), quiet=options.quiet) as bar:
+        async with open_service(server.url if server else None, _key_env(job)) as service:
+            for voice, segments in _by_voice(pending, plan):
+                pool = Pool(
+                    store,
+                    service.endpoint(voice.config_id),
+                    request_params(voice),
+                    _pool_settings(job),
+                    segmenter_settings(job, voice),
+                    progress=lambda segment, seconds: bar.advance(seconds),
+                )
+                try:
+                    _add(summary, await pool.run(segments))
+                except JobStopped as stopped:
+                    raise JobStopped(stopped.cause, _explain(stopped, job, voice)) from None
+    return summary
+
+
+def _explain(stopped: JobStopped, job: Job, voice: VoiceSpec) -> str:
+    """Name what the user has to fix for a fatal service error."""
+    cause = stopped.cause
+    code = getattr(cause, "code", None)
+    where = f"{job.path.name}"
+    if isinstance(cause, AuthError) or code in (ErrorCode.AUTH_FAILED, ErrorCode.UNAUTHORIZED):
+        return (
+            f"{where}: the service refused the API key in ${_key_env(job)} ({cause}); "
+            f"set {_key_env(job)} to a valid key"
+        )
+    if code == ErrorCode.MODEL_NOT_FOUND:
+        return (
+            f"{where}: voice.config_id {voice.config_id!r} is unknown to the service ({cause}); "
+            "fix the config_id"
+        )
+    if code in (ErrorCode.MISSING_CONFIG_ID, ErrorCode.INVALID_HEADERS):
+        return f"{where}: the service refused the request ({cause}); check server.url and voice"
+    return f"{where}: {stopped}"
+
+
+def _key_env(job: Job) -> str:
+    return job.server.api_key_env if job.server else "OJIN_API_KEY"
+
+
+def _pool_settings(job: Job) -> PoolSettings:
+    s = job.synthesis
+    return PoolSettings(
+        concurrency=s.concurrency,
+        max_attempts=s.max_attempts,
+        request_timeout=s.request_timeout,
+        connect_timeout=s.connect_timeout,
+    )
+
+
+def _by_voice(
+    pending: Sequence[PlannedSegment], plan: Plan
+) -> list[tuple[VoiceSpec, list[PlannedSegment]]]:
+    groups: dict[VoiceSpec, list[PlannedSegment]] = {}
+    for segment in pending:
+        groups.setdefault(plan.voices[segment.key], []).append(segment)
+    return list(groups.items())
+
+
+def _add(summary: RunSummary, report: PoolReport) -> None:
+    summary.synthesized += report.done
+    summary.failed += report.failed
+    summary.requests += report.requests
+    summary.audio_seconds += report.audio_seconds
+    summary.errors.extend(report.errors)
+
+
+def assemble_job(job: Job, plan: Plan, store: Store) -> AssemblyResult:
+    """Write the job's outputs from the stored audio (streamed chapter by chapter)."""
+    chapters = [
+        ChapterAudio(chapter.title, _pieces_of(store, index))
+        for index, chapter in enumerate(plan.chapters)
+        if chapter.segments
+    ]
+    o, p = job.output, job.pauses
+    options = OutputOptions(
+        directory=o.dir,
+        formats=tuple(o.formats),
+        per_chapter=o.per_chapter,
+        whole_book=o.whole_book,
+        name_template=o.name_template,
+        mp3_bitrate=o.mp3_bitrate,
+        aac_bitrate=o.aac_bitrate,
+        sample_rate=o.sample_rate,
+        loudness=o.loudness,
+        true_peak=o.true_peak,
+        subtitles=tuple(o.subtitles),
+        qc=o.qc,
+    )
+    pauses = Pauses(p.sentence, p.paragraph, p.scene, p.chapter, p.lead_in, p.tail)
+    book = BookInfo(title=job.title, author=job.author, cover=job.cover)
+    return assemble(book, chapters, pauses, options)
+
+
+def _pieces_of(store: Store, chapter: int):
+    def pieces():
+        for path, text, boundary in store.pieces(chapter):
+            yield Piece(path, text, Boundary(boundary))
+
+    return pieces
+
+
+def _print_summary(summary: RunSummary) -> None:
+    print(
+        f"segments: {summary.planned} planned, {summary.reused} already stored, "
+        f"{summary.synthesized} synthesized, {summary.failed} failed "
+        f"({summary.requests} requests, {summary.audio_seconds / 60:.1f} new audio min)"
+    )
+    for error in summary.errors[:10]:
+        print(f"  failed: {error}", file=sys.stderr)
+    if not summary.complete:
+        print("some segments failed; run the job again to retry them", file=sys.stderr)
+    for path in summary.files:
+        print(f"wrote {path}")
+
+
+def status_command(args: argparse.Namespace) -> int:
+    job = load_job(args.job)
+    if not job.workspace.exists():
+        print(f"{args.job}: not started (no workspace at {job.workspace})")
+        return 0
+    with Store.open(job.workspace) as store:
+        status = store.status()
+    print(status.render() if hasattr(status, "render") else status)
+    return 0
+
+
+def plan_command(args: argparse.Namespace) -> int:
+    job = load_job(args.job)
+    plan = build_plan(job)
+    width = max((len(c.title) for c in plan.chapters), default=10)
+    for number, chapter in enumerate(plan.chapters, 1):
+        print(
+            f"{number:>3}  {chapter.title:<{width}}  {chapter.segments:>5} segments  "
+            f"{chapter.seconds / 60:>7.1f} min  voice {chapter.voice.config_id}"
+        )
+    print(
+        f"total: {len(plan.chapters)} chapters, {len(plan.segments)} segments, "
+        f"{plan.unique_requests} requests, about {plan.seconds / 60:.1f} min of audio"
+    )
+    for note in plan.notes:
+        print(f"note: {note}")
+    return 0
+
+
+__all__ = ["RunOptions", "RunSummary", "run_job", "assemble_job", "add_commands", "SynthesisError"]

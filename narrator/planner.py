@@ -1,0 +1,84 @@
+"""Job -> plan: read every source, apply the lexicon, segment, and key each segment.
+
+No network here: `narrator plan` shows this, `narrator run` stores and synthesizes it.
+A segment's key hashes its text with the voice and params, so an edit changes only the keys
+of the paragraphs it touched, and identical text spoken by one voice is synthesized once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from narrator import protocol as proto
+from narrator.jobfile import Job, VoiceSpec, apply_lexicon
+from narrator.segmenter import SegmenterSettings, segment_chapter
+from narrator.sources import read_source
+from narrator.store import PlannedSegment, segment_key
+
+
+@dataclass(frozen=True)
+class PlannedChapter:
+    title: str
+    voice: VoiceSpec
+    seconds: float
+    segments: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    chapters: tuple[PlannedChapter, ...]
+    segments: tuple[PlannedSegment, ...]
+    voices: Mapping[str, VoiceSpec]  # segment key -> the voice that speaks it
+    notes: tuple[str, ...] = ()
+
+    @property
+    def seconds(self) -> float:
+        return sum(c.seconds for c in self.chapters)
+
+    @property
+    def unique_requests(self) -> int:
+        return len({s.key for s in self.segments})
+
+
+def request_params(voice: VoiceSpec) -> dict[str, Any]:
+    """The InteractionInput params for a voice: language, then the job's extra keys unchanged."""
+    return {"language": voice.language, **dict(voice.params)}
+
+
+def segmenter_settings(job: Job, voice: VoiceSpec) -> SegmenterSettings:
+    max_tokens = int(voice.params.get("max_new_tokens", proto.DEFAULT_MAX_NEW_TOKENS))
+    ceiling = proto.cap_seconds(max_tokens)
+    return SegmenterSettings(
+        language=voice.language,
+        max_seconds=min(job.synthesis.max_segment_seconds, ceiling),
+        ceiling_seconds=ceiling,
+    )
+
+
+def build_plan(job: Job) -> Plan:
+    """Read, substitute and segment every source of `job`, in order."""
+    chapters: list[PlannedChapter] = []
+    segments: list[PlannedSegment] = []
+    voices: dict[str, VoiceSpec] = {}
+    notes: list[str] = []
+    for source in job.sources:
+        voice = source.voice or job.voice
+        settings = segmenter_settings(job, voice)
+        params = request_params(voice)
+        for chapter in read_source(source.path, split=source.split, title=source.title):
+            index = len(chapters)
+            paragraphs = [apply_lexicon(job.lexicon, p) for p in chapter.paragraphs]
+            found = segment_chapter(paragraphs, settings)
+            for order, seg in enumerate(found):
+                key = segment_key(seg.text, voice.config_id, params)
+                voices[key] = voice
+                segments.append(
+                    PlannedSegment(key, index, order, seg.text, str(seg.boundary), seg.seconds)
+                )
+            title = chapter.title or f"Chapter {index + 1}"
+            chapters.append(PlannedChapter(title, voice, sum(s.seconds for s in found), len(found)))
+            if not found:
+                notes.append(f"{source.path.name}: chapter {title!r} has nothing to speak")
+    return Plan(tuple(chapters), tuple(segments), voices, tuple(notes))

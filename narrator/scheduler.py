@@ -1,0 +1,257 @@
+"""The bounded synthesis pool: workers with reused sessions, retries, adaptive concurrency.
+
+    pending segments --(stream, buffer 0)--> N workers --synthesize--> store.put_audio
+
+Each worker owns one `Session`. Before each request it takes a slot from `AdaptiveLimit`,
+whose limit follows AIMD: a RATE_LIMITED answer halves it (at most once per cool-down), every
+success adds 1/limit. Retries use tenacity with jittered exponential backoff, only for errors
+`errors.classify` calls retryable (never cancellation). A fatal job error (bad key, unknown
+voice) leaves the task group, which cancels the siblings: the job stops within one request per
+worker. Audio that came back cut at the cap is split and its parts synthesized in its place.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+
+from narrator.client import Endpoint, Session, SynthesisResult
+from narrator.codes import ErrorCode
+from narrator.errors import (
+    LocalProtocolError,
+    ServerError,
+    SynthesisError,
+    TransportError,
+    Verdict,
+    classify,
+    is_retryable,
+)
+from narrator.segmenter import SegmenterSettings, split_text
+from narrator.store import PlannedSegment, Store
+
+MAX_SPLIT_DEPTH = 6
+
+
+@dataclass(frozen=True)
+class PoolSettings:
+    concurrency: int = 4
+    max_attempts: int = 8
+    request_timeout: float = 120.0
+    connect_timeout: float | None = None
+    backoff_initial: float = 0.25
+    backoff_max: float = 20.0
+    # After this many segments in a row failed every attempt on transport errors, the service is
+    # considered gone and the job stops (rather than burning attempts on every remaining segment).
+    unreachable_after: int = 3
+
+
+@dataclass
+class PoolReport:
+    done: int = 0
+    failed: int = 0
+    requests: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+    splits: int = 0
+    audio_seconds: float = 0.0
+    usage: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class JobStopped(SynthesisError):
+    """A fatal error that ends the whole job; carries the error that caused it."""
+
+    def __init__(self, cause: BaseException, message: str) -> None:
+        super().__init__(message)
+        self.cause = cause
+
+
+class AdaptiveLimit:
+    """A concurrency limit that halves on RATE_LIMITED and grows by 1/limit per success."""
+
+    def __init__(self, maximum: int, *, cooldown: float = 0.5, clock: Callable[[], float] = time.monotonic):
+        self.maximum = maximum
+        self.limit = float(maximum)
+        self.in_use = 0
+        self._cooldown = cooldown
+        self._clock = clock
+        self._last_decrease = -math.inf
+        self._condition = anyio.Condition()
+
+    async def acquire(self) -> None:
+        async with self._condition:
+            while self.in_use >= max(1, int(self.limit)):
+                await self._condition.wait()
+            self.in_use += 1
+
+    async def release(self) -> None:
+        with anyio.CancelScope(shield=True):
+            async with self._condition:
+                self.in_use -= 1
+                self._condition.notify_all()
+
+    def on_success(self) -> None:
+        self.limit = min(float(self.maximum), self.limit + 1.0 / self.limit)
+
+    def on_rate_limited(self) -> None:
+        now = self._clock()
+        if now - self._last_decrease >= self._cooldown:
+            self.limit = max(1.0, self.limit / 2)
+            self._last_decrease = now
+
+
+ProgressFn = Callable[[PlannedSegment, float], None]
+
+
+class Pool:
+    """Synthesizes a store's pending segments through `settings.concurrency` sessions."""
+
+    def __init__(
+        self,
+        store: Store,
+        endpoint: Endpoint,
+        params: Mapping[str, Any],
+        settings: PoolSettings,
+        segmenter: SegmenterSettings,
+        progress: ProgressFn | None = None,
+    ) -> None:
+        self.store = store
+        self.endpoint = endpoint
+        self.params = dict(params)
+        self.settings = settings
+        self.segmenter = segmenter
+        self.progress = progress or (lambda segment, seconds: None)
+        self.limit = AdaptiveLimit(settings.concurrency)
+        self.report = PoolReport()
+        self._unreachable_streak = 0
+
+    async def run(self, segments: Sequence[PlannedSegment]) -> PoolReport:
+        """Synthesize `segments` (in order of dispatch); raises JobStopped on a fatal error."""
+        send, receive = anyio.create_memory_object_stream[PlannedSegment](0)
+        try:
+            async with anyio.create_task_group() as tg:
+                for _ in range(min(self.settings.concurrency, max(1, len(segments)))):
+                    tg.start_soon(self._worker, receive.clone())
+                receive.close()
+                async with send:
+                    for segment in segments:
+                        await send.send(segment)
+        except* JobStopped as group:
+            raise group.exceptions[0] from None
+        return self.report
+
+    async def _worker(self, receive: anyio.abc.ObjectReceiveStream[PlannedSegment]) -> None:
+        async with receive, Session(
+            self.endpoint,
+            request_timeout=self.settings.request_timeout,
+            connect_timeout=self.settings.connect_timeout,
+        ) as session:
+            async for segment in receive:
+                await self._segment(session, segment, depth=0)
+
+    async def _segment(self, session: Session, segment: PlannedSegment, depth: int) -> None:
+        self.store.mark_in_flight(segment.key)
+        try:
+            result = await self._attempts(session, segment)
+        except JobStopped:
+            raise
+        except SynthesisError as exc:
+            self._fail(segment, exc)
+            return
+        self._unreachable_streak = 0
+        if result.truncated and depth < MAX_SPLIT_DEPTH and self._splittable(segment.text):
+            await self._resplit(session, segment, depth)
+            return
+        await anyio.to_thread.run_sync(
+            lambda: self.store.put_audio(segment.key, result.pcm, usage=result.usage)
+        )
+        self.report.done += 1
+        self.report.audio_seconds += result.seconds
+        self.report.usage += result.usage
+        self.progress(segment, result.seconds)
+
+    async def _resplit(self, session: Session, segment: PlannedSegment, depth: int) -> None:
+        parts = split_text(segment.text, self.segmenter, parts=2)
+        planned = self.store.split(segment.key, parts)
+        self.report.splits += 1
+        for part in planned:
+            if part.key not in self._done_keys(planned):
+                await self._segment(session, part, depth + 1)
+
+    def _done_keys(self, planned: Sequence[PlannedSegment]) -> set[str]:
+        pending = {p.key for p in self.store.pending()}
+        return {p.key for p in planned if p.key not in pending}
+
+    @staticmethod
+    def _splittable(text: str) -> bool:
+        return len(text.split()) >= 2
+
+    async def _attempts(self, session: Session, segment: PlannedSegment) -> SynthesisResult:
+        retrying = AsyncRetrying(
+            retry=retry_if_exception(is_retryable),
+            stop=stop_after_attempt(self.settings.max_attempts),
+            wait=wait_exponential_jitter(
+                initial=self.settings.backoff_initial, max=self.settings.backoff_max
+            ),
+            sleep=anyio.sleep,
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                if attempt.retry_state.attempt_number > 1:
+                    self.report.retries += 1
+                return await self._request(session, segment)
+        raise AssertionError("unreachable: tenacity reraises the last error")  # pragma: no cover
+
+    async def _request(self, session: Session, segment: PlannedSegment) -> SynthesisResult:
+        await self.limit.acquire()
+        try:
+            self.report.requests += 1
+            result = await session.synthesize(segment.text, self.params)
+        except SynthesisError as exc:
+            self.store.record_request(segment.key, _outcome(exc))
+            self._react(exc)
+            raise
+        finally:
+            await self.limit.release()
+        self.store.record_request(segment.key, "ok")
+        self.limit.on_success()
+        return result
+
+    def _react(self, exc: SynthesisError) -> None:
+        if isinstance(exc, ServerError) and exc.code == ErrorCode.RATE_LIMITED:
+            self.report.rate_limited += 1
+            self.limit.on_rate_limited()
+        if classify(exc) is Verdict.FATAL_JOB:
+            raise JobStopped(exc, str(exc)) from exc
+
+    def _fail(self, segment: PlannedSegment, exc: SynthesisError) -> None:
+        message = f"segment {segment.chapter + 1}.{segment.order + 1}: {exc}"
+        if isinstance(exc, LocalProtocolError):
+            message += " (the segment is too long for one message)"
+        self.store.mark_failed(segment.key, str(exc))
+        self.report.failed += 1
+        self.report.errors.append(message)
+        if isinstance(exc, TransportError):
+            self._unreachable_streak += 1
+            if self._unreachable_streak >= self.settings.unreachable_after:
+                raise JobStopped(
+                    exc,
+                    f"cannot reach the TTS service at {self.endpoint.url} "
+                    f"({self.settings.max_attempts} attempts each for "
+                    f"{self._unreachable_streak} segments): {exc}",
+                )
+        else:
+            self._unreachable_streak = 0
+
+
+def _outcome(exc: SynthesisError) -> str:
+    if isinstance(exc, ServerError):
+        return exc.code or "plain-text-error"
+    return type(exc).__name__
