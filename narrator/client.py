@@ -108,6 +108,7 @@ class Session:
         self.ready: proto.SessionReady | None = None
         self.connects = 0
         self._cancel_requested = False
+        self._collecting: anyio.CancelScope | None = None
 
     async def __aenter__(self) -> Session:
         return self
@@ -168,6 +169,7 @@ class Session:
             )
         cap = proto.cap_seconds(int(params.get("max_new_tokens", proto.DEFAULT_MAX_NEW_TOKENS)))
         self._cancel_requested = False
+        self._collecting = None
         clean = False
         try:
             with _deadline(self.request_timeout, "synthesizing"):
@@ -201,40 +203,35 @@ class Session:
         chunks: list[bytes] = []
         usage = messages = 0
         interaction_id: str | None = None
-        while True:
-            with self._cancel_grace():
+        with anyio.CancelScope() as self._collecting:
+            while True:
                 data = await self._receive()
-            if isinstance(data, str):
-                _decode_text(data)  # raises on errors; anything else is informational
-                continue
-            response = proto.decode_response(data)
-            messages += 1
-            usage += response.usage
-            interaction_id = interaction_id or str(response.interaction_id)
-            chunks.append(response.audio)
-            if response.is_final:
-                break
+                if isinstance(data, str):
+                    _decode_text(data)  # raises on errors; anything else is informational
+                    continue
+                response = proto.decode_response(data)
+                messages += 1
+                usage += response.usage
+                interaction_id = interaction_id or str(response.interaction_id)
+                chunks.append(response.audio)
+                if response.is_final:
+                    break
+        self._collecting = None
+        if self._cancel_requested:
+            # After a cancel the server answers CANCELLED or simply stops: both end here.
+            raise ServerError(ErrorCode.CANCELLED, "interaction cancelled")
         pcm = b"".join(chunks)
         seconds = len(pcm) / (proto.SAMPLE_RATE * proto.SAMPLE_WIDTH)
         truncated = seconds >= cap - TRUNCATION_TOLERANCE_S
         return SynthesisResult(pcm, usage, truncated, seconds, interaction_id, messages)
-
-    @contextlib.contextmanager
-    def _cancel_grace(self) -> Iterator[None]:
-        if not self._cancel_requested:
-            yield
-            return
-        # After a cancel the server answers CANCELLED or simply stops: wait briefly for either.
-        with anyio.move_on_after(CANCEL_GRACE_S) as scope:
-            yield
-        if scope.cancelled_caught:
-            raise ServerError(ErrorCode.CANCELLED, "interaction cancelled (server went quiet)")
 
     async def cancel(self) -> None:
         """Ask the server to stop the running interaction; `synthesize` then raises CANCELLED."""
         if not self.is_open:
             return
         self._cancel_requested = True
+        if self._collecting is not None:
+            self._collecting.deadline = anyio.current_time() + CANCEL_GRACE_S
         await self._send(proto.encode_message(proto.CancelInteraction(self._clock_ms())))
 
     async def aclose(self) -> None:
