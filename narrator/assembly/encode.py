@@ -1,0 +1,160 @@
+"""ffmpeg (the binary shipped by imageio-ffmpeg) fed raw PCM through a pipe.
+
+Each process runs in its own session so a Ctrl-C aimed at narrator does not reach it half-way
+through a file; narrator stops it itself (`abort`) and deletes the temp file. stderr goes to an
+anonymous temp file (never a pipe that could fill up and stall ffmpeg); its tail names the failure.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from narrator.assembly.model import SOURCE_RATE
+from narrator.errors import AssemblyError, OutputError
+
+PCM_INPUT = ("-f", "s16le", "-ar", str(SOURCE_RATE), "-ac", "1", "-i", "pipe:0")
+MP3_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
+# MPEG-1 (>= 32 kHz) goes to 320 kbps, MPEG-2 (16-24 kHz) to 160, MPEG-2.5 (<= 12 kHz) to 64.
+_MP3_MAX_KBPS = {32000: 320, 16000: 160, 8000: 64}
+AAC_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
+_BITRATE = re.compile(r"^(\d+)(k?)$")
+
+
+@lru_cache(maxsize=1)
+def ffmpeg_exe() -> str:
+    """Path of imageio-ffmpeg's static ffmpeg binary."""
+    import imageio_ffmpeg
+
+    try:
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except RuntimeError as exc:
+        raise AssemblyError(f"ffmpeg not available from imageio-ffmpeg: {exc}") from exc
+
+
+def parse_bitrate(text: str, option: str) -> int:
+    """kbps from '64k' or '64000'; OutputError names the option otherwise."""
+    match = _BITRATE.match(str(text).strip())
+    if not match:
+        raise OutputError(f"output.{option} {text!r}: write it like '64k'")
+    value = int(match.group(1))
+    kbps = value if match.group(2) else value // 1000
+    if not 8 <= kbps <= 320:
+        raise OutputError(f"output.{option} {text!r}: use 8k..320k")
+    return kbps
+
+
+def check_mp3(bitrate: str, rate: int) -> int:
+    """Validate an MP3 bitrate/sample-rate pair; returns kbps."""
+    kbps = parse_bitrate(bitrate, "mp3_bitrate")
+    if rate not in MP3_RATES:
+        raise OutputError(f"output.sample_rate {rate}: MP3 needs one of {', '.join(map(str, MP3_RATES))}")
+    ceiling = next(top for floor, top in _MP3_MAX_KBPS.items() if rate >= floor)
+    if kbps > ceiling:
+        raise OutputError(
+            f"output.mp3_bitrate {bitrate}: MP3 at {rate} Hz tops out at {ceiling}k; "
+            "lower it or set output.sample_rate: 44100"
+        )
+    return kbps
+
+
+def check_aac(bitrate: str, rate: int) -> int:
+    """Validate an AAC bitrate/sample-rate pair; returns kbps."""
+    if rate not in AAC_RATES:
+        raise OutputError(f"output.sample_rate {rate}: use one of {', '.join(map(str, AAC_RATES))}")
+    return parse_bitrate(bitrate, "aac_bitrate")
+
+
+def mp3_args(kbps: int, rate: int) -> list[str]:
+    """Output arguments for a CBR MP3 without tags (mutagen writes them)."""
+    return ["-map_metadata", "-1", "-c:a", "libmp3lame", "-b:a", f"{kbps}k", "-ar", str(rate),
+            "-id3v2_version", "0", "-write_id3v1", "0", "-f", "mp3"]
+
+
+def m4b_args(kbps: int, rate: int, ffmetadata: Path | None) -> tuple[list[str], list[str]]:
+    """(extra inputs, output arguments) for an AAC M4B; chapters come from `ffmetadata`."""
+    inputs: list[str] = []
+    maps = ["-map", "0:a", "-map_metadata", "-1"]
+    if ffmetadata is not None:
+        inputs = ["-f", "ffmetadata", "-i", str(ffmetadata)]
+        maps = ["-map", "0:a", "-map_metadata", "1", "-map_chapters", "1"]
+    return inputs, [*maps, "-c:a", "aac", "-b:a", f"{kbps}k", "-ar", str(rate),
+                    "-movflags", "+faststart", "-f", "ipod"]
+
+
+@dataclass(frozen=True)
+class Finished:
+    stderr: str
+
+
+class FfmpegPipe:
+    """One ffmpeg process reading 24 kHz mono s16le on stdin."""
+
+    def __init__(self, label: str, extra_inputs: list[str], output: list[str]) -> None:
+        self.label = label
+        self._log = tempfile.TemporaryFile()
+        command = [ffmpeg_exe(), "-hide_banner", "-nostats", "-loglevel", "info", "-y",
+                   *PCM_INPUT, *extra_inputs, *output]
+        try:
+            self._proc = subprocess.Popen(
+                command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._log,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            self._log.close()
+            raise AssemblyError(f"ffmpeg could not start for {label}: {exc}") from exc
+
+    def write(self, pcm: np.ndarray) -> None:
+        """Feed samples; AssemblyError if ffmpeg has died."""
+        try:
+            self._proc.stdin.write(memoryview(np.ascontiguousarray(pcm, dtype="<i2")).cast("B"))
+        except OSError as exc:  # BrokenPipeError: ffmpeg exited early
+            self._proc.wait()
+            message = _last_line(self._read_log())
+            self.abort()
+            raise AssemblyError(f"ffmpeg failed on {self.label}: {message}") from exc
+
+    def finish(self) -> Finished:
+        """Close stdin, wait for ffmpeg, raise AssemblyError unless it succeeded."""
+        try:
+            self._proc.stdin.close()
+        except OSError:
+            pass  # the exit status below says what happened
+        code = self._proc.wait()
+        text = self._read_log()
+        self._log.close()
+        if code != 0:
+            raise AssemblyError(f"ffmpeg failed on {self.label} (exit {code}): {_last_line(text)}")
+        return Finished(text)
+
+    def abort(self) -> None:
+        """Kill ffmpeg (its whole session) and reap it; safe to call twice."""
+        if self._proc.poll() is None:
+            try:
+                os.killpg(self._proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        try:
+            self._proc.stdin.close()
+        except OSError:
+            pass
+        self._proc.wait()
+        self._log.close()
+
+    def _read_log(self) -> str:
+        self._log.seek(0)
+        return self._log.read().decode("utf-8", errors="replace")
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    errors = [line for line in lines if "rror" in line or "nvalid" in line]
+    return (errors or lines or ["no message"])[-1][:300]

@@ -1,0 +1,228 @@
+"""Output files that appear only when complete: temp names, sinks per format, and the Track
+that feeds one listener-facing file (a chapter or the whole book) in every requested format.
+
+Every file is written as `.<final name>.<random>.part` in the output directory and renamed with
+`os.replace` only after ffmpeg has exited cleanly and the tags are in. A killed run therefore leaves
+at most hidden `.part` files, which the next run removes before writing the same name.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import soxr
+
+from narrator.assembly import encode
+from narrator.assembly.chapters import ChapterMark, ffmetadata
+from narrator.assembly.loudness import Loudness, Meter
+from narrator.assembly.model import SOURCE_RATE
+from narrator.assembly.pcmstream import Placed, silence
+from narrator.assembly.qc import SilenceTracker
+from narrator.assembly.subtitles import CueWriter
+from narrator.assembly.tags import Tags, tag_m4b, tag_mp3
+from narrator.assembly.wav import WavWriter
+from narrator.errors import OutputError
+
+
+class TempFile:
+    """A temp name beside `final`; `commit()` renames it, `discard()` deletes it."""
+
+    def __init__(self, final: Path) -> None:
+        self.final = final
+        for stale in final.parent.glob(f".{_glob_escape(final.name)}.*.part"):
+            stale.unlink(missing_ok=True)
+        self.temp = final.parent / f".{final.name}.{secrets.token_hex(4)}.part"
+
+    def commit(self) -> Path:
+        try:
+            os.replace(self.temp, self.final)
+        except OSError as exc:
+            raise OutputError(f"{self.final}: cannot rename into place ({exc.strerror})") from exc
+        return self.final
+
+    def discard(self) -> None:
+        self.temp.unlink(missing_ok=True)
+
+
+def _glob_escape(name: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[]" else c for c in name)
+
+
+class Sink(Protocol):
+    def write(self, pcm: np.ndarray) -> None: ...
+    def finish(self) -> None: ...
+    def abort(self) -> None: ...
+
+
+class WavSink:
+    """WAV at the source rate, or resampled on the fly (soxr keeps only its filter state)."""
+
+    def __init__(self, path: Path, rate: int) -> None:
+        self._writer = WavWriter(path, rate)
+        self._resampler = None if rate == SOURCE_RATE else soxr.ResampleStream(SOURCE_RATE, rate, 1, dtype="int16")
+
+    def write(self, pcm: np.ndarray) -> None:
+        if self._resampler is not None:
+            pcm = self._resampler.resample_chunk(pcm)
+        self._writer.write(pcm)
+
+    def finish(self) -> None:
+        if self._resampler is not None:
+            self._writer.write(self._resampler.resample_chunk(np.zeros(0, dtype="<i2"), last=True))
+        self._writer.close()
+
+    def abort(self) -> None:
+        self._writer.abort()
+
+
+class EncoderSink:
+    """MP3 or M4B through an ffmpeg pipe."""
+
+    def __init__(self, label: str, extra_inputs: list[str], output: list[str]) -> None:
+        self._pipe = encode.FfmpegPipe(label, extra_inputs, output)
+
+    def write(self, pcm: np.ndarray) -> None:
+        self._pipe.write(pcm)
+
+    def finish(self) -> None:
+        self._pipe.finish()
+
+    def abort(self) -> None:
+        self._pipe.abort()
+
+
+@dataclass(frozen=True)
+class TrackSpec:
+    """One listener-facing file: its name (no extension), formats, tags, and chapter marks."""
+
+    directory: Path
+    stem: str
+    formats: tuple[str, ...]
+    subtitles: tuple[str, ...]
+    tags: Tags
+    marks: tuple[ChapterMark, ...] = ()
+    measure: bool = False  # run a loudness meter and a silence tracker (QC)
+
+
+@dataclass(frozen=True)
+class TrackResult:
+    files: tuple[Path, ...]
+    samples: int
+    loudness: Loudness | None
+    silence: SilenceTracker | None
+
+
+class Track:
+    """Feeds one file in every format, its subtitles and its meters; all-or-nothing on disk."""
+
+    def __init__(self, spec: TrackSpec, settings: EncodeSettings) -> None:
+        self.spec, self.position = spec, 0
+        self._temps: list[TempFile] = []
+        self._sinks: list[tuple[str, Sink, TempFile]] = []
+        self._cues: list[CueWriter] = []
+        self._meta: Path | None = None
+        self.meter = Meter(spec.stem) if spec.measure else None
+        self.silence_tracker = SilenceTracker() if spec.measure else None
+        try:
+            for kind in spec.formats:
+                temp = self._temp(f"{spec.stem}.{kind}")
+                self._sinks.append((kind, self._open_sink(kind, temp, settings), temp))
+            for kind in spec.subtitles if spec.formats else ():
+                self._cues.append(CueWriter(self._temp(f"{spec.stem}.{kind}").temp, kind))
+        except BaseException:
+            self.abort()
+            raise
+
+    def _temp(self, name: str) -> TempFile:
+        temp = TempFile(self.spec.directory / name)
+        self._temps.append(temp)
+        return temp
+
+    def _open_sink(self, kind: str, temp: TempFile, settings: EncodeSettings) -> Sink:
+        if kind == "wav":
+            return WavSink(temp.temp, settings.sample_rate)
+        if kind == "mp3":
+            return EncoderSink(temp.final.name, [], [*encode.mp3_args(settings.mp3_kbps, settings.sample_rate), str(temp.temp)])
+        inputs, output = encode.m4b_args(settings.aac_kbps, settings.sample_rate, self._ffmetadata())
+        return EncoderSink(temp.final.name, inputs, [*output, str(temp.temp)])
+
+    def _ffmetadata(self) -> Path | None:
+        if not self.spec.marks:
+            return None
+        handle, name = tempfile.mkstemp(prefix="narrator-", suffix=".ffmeta")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(ffmetadata(self.spec.marks))
+        self._meta = Path(name)
+        return self._meta
+
+    def write(self, pcm: np.ndarray, placed: Placed | None = None, first: bool = False) -> None:
+        """Append a block; the first block of a piece opens its subtitle cue."""
+        if placed is not None and first:
+            for cues in self._cues:
+                cues.cue(self.position, self.position + placed.samples, placed.piece.text)
+        for _, sink, _ in self._sinks:
+            sink.write(pcm)
+        if self.meter is not None:
+            self.meter.write(pcm)
+            self.silence_tracker.write(pcm)
+        self.position += pcm.size
+
+    def pad(self, samples: int) -> None:
+        """Append silence."""
+        for block in silence(samples):
+            self.write(block.pcm)
+
+    def finish(self) -> TrackResult:
+        """Complete every file, tag it, and give it its final name."""
+        try:
+            for _, sink, _ in self._sinks:
+                sink.finish()
+            for cues in self._cues:
+                cues.close()
+            loudness = self.meter.finish() if self.meter is not None else None
+            if self.silence_tracker is not None:
+                self.silence_tracker.finish()
+            self._tag()
+            files = tuple(temp.commit() for temp in self._temps)
+        except BaseException:
+            self.abort()
+            raise
+        self._drop_meta()
+        return TrackResult(files, self.position, loudness, self.silence_tracker)
+
+    def _tag(self) -> None:
+        for kind, _, temp in self._sinks:
+            if kind == "mp3":
+                tag_mp3(temp.temp, self.spec.tags, self.spec.marks)
+            elif kind == "m4b":
+                tag_m4b(temp.temp, self.spec.tags)
+
+    def abort(self) -> None:
+        """Stop every process and delete every temp file (safe to call more than once)."""
+        for _, sink, _ in self._sinks:
+            sink.abort()
+        for cues in self._cues:
+            cues.abort()
+        if self.meter is not None:
+            self.meter.abort()
+        for temp in self._temps:
+            temp.discard()
+        self._drop_meta()
+
+    def _drop_meta(self) -> None:
+        if self._meta is not None:
+            self._meta.unlink(missing_ok=True)
+            self._meta = None
+
+
+@dataclass(frozen=True)
+class EncodeSettings:
+    sample_rate: int
+    mp3_kbps: int
+    aac_kbps: int

@@ -1,0 +1,61 @@
+"""SRT and WebVTT subtitles: one cue per segment, written while the audio streams.
+
+A cue spans the segment's audio in the output file (from its first to its last sample, pauses
+excluded). Times are rounded to the millisecond. Text is put on one line: a blank line would end an
+SRT cue early, and `-->` or markup characters would confuse a VTT reader, so they are neutralised.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TextIO
+
+from narrator.assembly.model import SOURCE_RATE
+from narrator.errors import OutputError
+
+_SPACES = re.compile(r"\s+")
+
+
+def timestamp(samples: int, separator: str) -> str:
+    """HH:MM:SS,mmm (SRT, separator ',') or HH:MM:SS.mmm (VTT, '.')."""
+    millis = round(samples * 1000 / SOURCE_RATE)
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}{separator}{millis:03d}"
+
+
+def one_line(text: str) -> str:
+    """Collapse whitespace (including newlines) so the text is one cue line."""
+    return _SPACES.sub(" ", text).strip().replace("-->", "->")
+
+
+class CueWriter:
+    """Writes cues to a file, numbering them; `kind` is 'srt' or 'vtt'."""
+
+    def __init__(self, path: Path, kind: str) -> None:
+        self.kind, self.path, self._count = kind, path, 0
+        try:
+            self._file: TextIO = open(path, "w", encoding="utf-8", newline="\n")
+            if kind == "vtt":
+                self._file.write("WEBVTT\n\n")
+        except OSError as exc:
+            raise OutputError(f"{path}: cannot write ({exc.strerror}); check output.dir") from exc
+
+    def cue(self, start: int, end: int, text: str) -> None:
+        """Add a cue from sample `start` to sample `end` of the output file."""
+        self._count += 1
+        line = one_line(text)
+        if self.kind == "srt":
+            head = f"{self._count}\n{timestamp(start, ',')} --> {timestamp(end, ',')}"
+        else:
+            line = line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            head = f"{self._count}\n{timestamp(start, '.')} --> {timestamp(end, '.')}"
+        self._file.write(f"{head}\n{line}\n\n")
+
+    def close(self) -> None:
+        self._file.close()
+
+    def abort(self) -> None:
+        self._file.close()
