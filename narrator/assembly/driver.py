@@ -8,6 +8,7 @@ encoding (twice with loudness normalization) and no output is ever copied or joi
 from __future__ import annotations
 
 import tempfile
+from itertools import chain
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ from narrator.assembly.model import (
 )
 from narrator.assembly.naming import NameBook, check_template, render_name
 from narrator.assembly.outputs import EncodeSettings, TempFile, Track, TrackResult, TrackSpec
-from narrator.assembly.pcmstream import ChapterPlan, PauseSamples, apply_gain, body_blocks, scan
+from narrator.assembly.pcmstream import ChapterPlan, PauseSamples, apply_gain, body_blocks, scan, silence
 from narrator.assembly.qc import ChapterQc, PaceBook, QcReport, dbfs
 from narrator.assembly.tags import Cover, Tags, load_cover
 from narrator.errors import AssemblyError, OutputError
@@ -160,10 +161,13 @@ def _measure(job: _Job, progress: Progress) -> list[float]:
     for chapter, plan in zip(job.chapters, job.plans):
         meter = Meter(plan.title)
         try:
-            for block in body_blocks(chapter, job.pauses):
+            # Measured as the chapter file sounds, edges included, so pass two's meter agrees.
+            blocks = chain(silence(job.pauses.lead_in), body_blocks(chapter, job.pauses), silence(job.pauses.tail))
+            for block in blocks:
                 meter.write(block.pcm)
-                done += block.pcm.size
-                progress(done / total)
+                if block.placed is not None:
+                    done += block.pcm.size
+                    progress(done / total)
             loudness = meter.finish()
         except BaseException:
             meter.abort()
