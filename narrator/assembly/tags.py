@@ -73,6 +73,7 @@ def tag_mp3(path: Path, tags: Tags, chapters: Sequence[ChapterMark] = ()) -> Non
                      desc="Cover", data=tags.cover.data))
     for frame in id3_frames(chapters) if chapters else ():
         id3.add(frame)
+    id3.update_to_v23()  # e.g. TDRC -> TYER; save() alone would write v2.4-only frames
     _save(lambda: id3.save(path, v2_version=3), path)
 
 

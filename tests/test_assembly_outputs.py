@@ -1,0 +1,76 @@
+"""Output files: temp names renamed only when complete, resampled WAV, all-or-nothing tracks."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from narrator.assembly.model import Piece
+from narrator.assembly.outputs import EncodeSettings, TempFile, Track, TrackSpec, WavSink
+from narrator.assembly.pcmstream import Placed
+from narrator.assembly.tags import Tags
+from narrator.assembly.wav import read_wav_info, read_wav_samples
+from narrator.boundary import Boundary
+
+SETTINGS = EncodeSettings(24000, 64, 64)
+
+
+def test_tempfile_is_hidden_until_commit_and_stale_parts_go(tmp_path: Path) -> None:
+    stale = tmp_path / ".a [1].mp3.dead.part"
+    stale.write_text("old")
+    other = tmp_path / ".b.mp3.dead.part"
+    other.write_text("not ours")
+    temp = TempFile(tmp_path / "a [1].mp3")
+    assert not stale.exists() and other.exists()
+    assert temp.temp.name.startswith(".a [1].mp3.") and temp.temp.name.endswith(".part")
+    temp.temp.write_text("new")
+    assert temp.commit().read_text() == "new"
+    assert not temp.temp.exists()
+
+
+def test_wav_sink_resamples_to_the_requested_rate(tmp_path: Path) -> None:
+    path = tmp_path / "r.wav"
+    sink = WavSink(path, 48000)
+    tone = (np.sin(np.arange(24000) * 2 * np.pi * 440 / 24000) * 10000).astype("<i2")
+    for start in range(0, 24000, 5000):
+        sink.write(tone[start : start + 5000])
+    sink.finish()
+    assert read_wav_info(path).rate == 48000
+    assert abs(len(read_wav_samples(path)) - 48000) <= 2
+
+
+def spec(tmp_path: Path, formats: tuple[str, ...], measure: bool = False) -> TrackSpec:
+    return TrackSpec(tmp_path, "Track", formats, ("srt", "vtt"), Tags("T", "B"), measure=measure)
+
+
+def test_track_writes_all_formats_and_cues(tmp_path: Path) -> None:
+    track = Track(spec(tmp_path, ("wav", "mp3"), measure=True), SETTINGS)
+    placed = Placed(Piece(tmp_path / "x.pcm", "hello there", Boundary.SENTENCE), 0, 0, 24000)
+    track.pad(12000)
+    track.write(np.full(24000, 3000, dtype="<i2"), placed, first=True)
+    track.pad(12000)
+    assert not [p for p in os.listdir(tmp_path) if not p.startswith(".")]
+    result = track.finish()
+    assert sorted(p.name for p in result.files) == ["Track.mp3", "Track.srt", "Track.vtt", "Track.wav"]
+    assert "00:00:00,500 --> 00:00:01,500\nhello there" in (tmp_path / "Track.srt").read_text()
+    assert result.samples == 48000 and result.silence.longest == 12000
+    assert result.loudness.integrated is not None
+    assert [p for p in os.listdir(tmp_path) if p.endswith(".part")] == []
+
+
+def test_track_abort_leaves_nothing(tmp_path: Path) -> None:
+    track = Track(spec(tmp_path, ("wav", "mp3", "m4b"), measure=True), SETTINGS)
+    track.pad(48000)
+    track.abort()
+    track.abort()
+    assert os.listdir(tmp_path) == []
+
+
+def test_track_without_formats_only_measures(tmp_path: Path) -> None:
+    track = Track(spec(tmp_path, (), measure=True), SETTINGS)
+    track.write(np.full(2400, 5000, dtype="<i2"))
+    result = track.finish()
+    assert result.files == () and result.silence.peak == 5000
+    assert os.listdir(tmp_path) == []
