@@ -185,21 +185,14 @@ def _write(job: _Job, gains: Sequence[float], progress: Progress) -> tuple[list[
     book_track = Track(_book_spec(job), job.settings) if job.options.whole_book else None
     files, qc, paces, done, total = [], [], PaceBook(), 0, _body_total(job)
     try:
-        for number, (chapter, plan, gain) in enumerate(zip(job.chapters, job.plans, gains)):
-            track = Track(_chapter_spec(job, number), job.settings)
-            try:
-                track.pad(job.pauses.lead_in)
-                if book_track is not None:
-                    book_track.pad(job.pauses.chapter if number else job.pauses.lead_in)
-                done = _stream_body(job, number, db_to_linear(gain), (track, book_track), paces,
-                                    lambda d, base=done: progress((base + d) / total))
-                track.pad(job.pauses.tail)
-                result = track.finish()
-            except BaseException:
-                track.abort()
-                raise
+        for number, gain in enumerate(gains):
+            if book_track is not None:
+                book_track.pad(job.pauses.chapter if number else job.pauses.lead_in)
+            report = lambda written, base=done: progress((base + written) / total)  # noqa: E731
+            result = _write_chapter(job, number, db_to_linear(gain), book_track, paces, report)
             files.extend(result.files)
-            qc.append(_chapter_qc(number, plan, gain, result))
+            qc.append(_chapter_qc(number, job.plans[number], gain, result))
+            done += job.plans[number].body
         if book_track is not None:
             book_track.pad(job.pauses.tail)
             files.extend(book_track.finish().files)
@@ -210,22 +203,29 @@ def _write(job: _Job, gains: Sequence[float], progress: Progress) -> tuple[list[
     return files, qc, paces
 
 
-def _stream_body(job: _Job, number: int, gain: float, tracks: tuple[Track, Track | None],
-                 paces: PaceBook, progress: Callable[[int], None]) -> int:
-    """Feed one chapter body to the tracks; returns the body's running sample total."""
+def _write_chapter(job: _Job, number: int, gain: float, book_track: Track | None, paces: PaceBook,
+                   progress: Callable[[int], None]) -> TrackResult:
+    """One chapter: its own files get lead-in + body + tail; the book track gets the body."""
     plan, written = job.plans[number], 0
-    for block in body_blocks(job.chapters[number], job.pauses):
-        pcm = apply_gain(block.pcm, gain)
-        for track in tracks:
-            if track is not None:
-                track.write(pcm, block.placed, block.first)
-        if block.first:
-            paces.add(number + 1, block.placed)
-        written += pcm.size
-        progress(written)
-    if written != plan.body:
-        raise AssemblyError(f"chapter {plan.title!r} changed while assembling; re-run the job")
-    return sum(p.body for p in job.plans[: number + 1])
+    track = Track(_chapter_spec(job, number), job.settings)
+    try:
+        track.pad(job.pauses.lead_in)
+        for block in body_blocks(job.chapters[number], job.pauses):
+            pcm = apply_gain(block.pcm, gain)
+            track.write(pcm, block.placed, block.first)
+            if book_track is not None:
+                book_track.write(pcm, block.placed, block.first)
+            if block.first:
+                paces.add(number + 1, block.placed)
+            written += pcm.size
+            progress(written)
+        if written != plan.body:
+            raise AssemblyError(f"chapter {plan.title!r} changed while assembling; re-run the job")
+        track.pad(job.pauses.tail)
+        return track.finish()
+    except BaseException:
+        track.abort()
+        raise
 
 
 def _tags(job: _Job, title: str, track: tuple[int, int] | None) -> Tags:
