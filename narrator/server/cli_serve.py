@@ -86,3 +86,18 @@ def serve_command(args: argparse.Namespace) -> int:
             "choose another --port or --host"
         ) from exc
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m narrator.server.cli_serve`: the serve command on its own."""
+    parser = argparse.ArgumentParser(prog="narrator serve", description=__doc__.splitlines()[0])
+    add_serve_arguments(parser)
+    try:
+        return serve_command(parser.parse_args(argv))
+    except UserError as exc:
+        print(f"narrator serve: error: {exc}", file=sys.stderr)
+        return UserError.exit_code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

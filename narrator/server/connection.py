@@ -70,6 +70,7 @@ class Connection:
         self._pending: proto.InteractionInput | None = None
         self._running: _Interaction | None = None
         self._tasks: TaskGroup | None = None
+        self._last_activity = anyio.current_time()
 
     async def run(self) -> None:
         """Send sessionReady, then serve until the client leaves or idles out."""
@@ -107,11 +108,20 @@ class Connection:
             return
 
     async def _receive(self) -> str | bytes | None:
-        """The next frame, or None once the client has been idle too long with nothing running."""
+        """The next frame, or None once the client has been idle too long with nothing running.
+
+        Idle time counts from the client's last frame or the end of the last interaction,
+        whichever is later: waiting for a slow synthesis is not idling.
+        """
         while True:
-            with anyio.move_on_after(self._config.idle_timeout):
-                return await self._ws.recv()
-            if self._running is None:
+            idle_until = self._last_activity + self._config.idle_timeout
+            with anyio.move_on_after(max(0.0, idle_until - anyio.current_time())):
+                frame = await self._ws.recv()
+                self._last_activity = anyio.current_time()
+                return frame
+            if self._running is not None:
+                self._last_activity = anyio.current_time()
+            elif anyio.current_time() >= self._last_activity + self._config.idle_timeout:
                 return None
 
     async def _dispatch(self, frame: str | bytes) -> None:
@@ -200,6 +210,7 @@ class Connection:
         finally:
             if self._running is it:
                 self._running = None
+            self._last_activity = anyio.current_time()
             self._record(it, _Ending(CANCELLED) if it.cancelled else ending)
 
     def _record(self, it: _Interaction, ending: _Ending) -> None:
