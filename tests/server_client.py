@@ -11,6 +11,7 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 
 from narrator import protocol as p
+from narrator.errors import RemoteProtocolError
 from narrator.server import RunningServer, ServerConfig, running_server
 
 KEY = "sk-local-test-key-0123456789"
@@ -47,6 +48,7 @@ class Interaction:
     responses: list[p.InteractionResponse] = field(default_factory=list)
     raw: list[bytes] = field(default_factory=list)
     error: p.ErrorResponse | None = None
+    plain_text: str | None = None  # a non-JSON text frame (an error string) ended it
 
     @property
     def audio(self) -> bytes:
@@ -87,12 +89,16 @@ class RawClient:
         return message
 
     async def collect(self) -> Interaction:
-        """Frames until a final response or an errorResponse."""
+        """Frames until a final response, an errorResponse or a plain-text error frame."""
         result = Interaction()
         while True:
             frame = await self.ws.recv()
             if isinstance(frame, str):
-                message = p.decode_message(frame)
+                try:
+                    message = p.decode_message(frame)
+                except RemoteProtocolError:
+                    result.plain_text = frame
+                    return result
                 assert isinstance(message, p.ErrorResponse), message
                 result.error = message
                 return result

@@ -7,7 +7,7 @@ pulling (closing the stream) once the cap is reached or the interaction is cance
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -85,8 +85,9 @@ class PiperEngine:
 
     name = "joe"
 
-    def __init__(self, model_path: Path | None = None):
+    def __init__(self, model_path: Path | None = None, loader: Callable[[Path], Any] | None = None):
         self._model_path = model_path
+        self._loader = loader or _load_voice  # tests pass a fake voice here
         self._voice: Any = None
         self._load_lock = anyio.Lock()
         self._infer_lock = anyio.Lock()
@@ -103,7 +104,7 @@ class PiperEngine:
         """The loaded PiperVoice (loading it the first time, off the event loop)."""
         async with self._load_lock:
             if self._voice is None:
-                self._voice = await anyio.to_thread.run_sync(_load_voice, self.model_path)
+                self._voice = await anyio.to_thread.run_sync(self._loader, self.model_path)
         return self._voice
 
     async def stream(self, request: SynthesisRequest) -> AsyncIterator[bytes]:

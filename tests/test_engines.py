@@ -1,0 +1,108 @@
+"""Engines: the test voice spells its text (prefix-exact under a cap); the Piper voice speaks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import soxr
+
+from narrator.server import PiperEngine, SynthesisRequest, TestEngine, textcode
+from narrator.server.engines import build_engines, code_pcm
+
+TEXTS = ["", "a", "Hi.", "Grüße, naïve café – ok?", "x" * 700, "ß" * 400 + "end"]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+@pytest.mark.parametrize("limit", [None, 0, 1, 240, 241, 242, 5000, 24_000, 720_000])
+def test_code_pcm_is_a_prefix_of_the_full_encoding(text, limit):
+    full = textcode.encode(text)
+    assert code_pcm(text, limit) == (full if limit is None else full[: limit * 2])
+
+
+def test_code_pcm_of_a_huge_text_stays_small():
+    text = "word " * 100_000  # ~9 hours of spelled audio if built whole
+    pcm = code_pcm(text, 720_000)
+    assert len(pcm) == 1_440_000
+    (decoded,) = textcode.decode(pcm)
+    assert not decoded.complete and text.startswith(decoded.text) and len(decoded.text) > 400
+
+
+async def _collect(engine, request: SynthesisRequest) -> list[bytes]:
+    return [piece async for piece in engine.stream(request)]
+
+
+@pytest.mark.anyio
+async def test_test_engine_streams_half_second_pieces():
+    text = "Seven small boats drifted past the harbour wall at dawn."
+    pieces = await _collect(TestEngine(), SynthesisRequest(text, {}, 720_000))
+    assert b"".join(pieces) == textcode.encode(text)
+    assert all(len(piece) == 24_000 for piece in pieces[:-1])
+    assert TestEngine.name == "test"
+
+
+def test_build_engines_only_builds_what_is_served():
+    engines = build_engines(("test",))
+    assert list(engines) == ["test"] and isinstance(engines["test"], TestEngine)
+    assert isinstance(build_engines(("joe", "test"))["joe"], PiperEngine)
+
+
+@dataclass
+class _FakeChunk:
+    audio_int16_array: np.ndarray
+
+
+class _FakeVoice:
+    """Stands in for PiperVoice: a fixed 22,050 Hz signal cut into uneven 'sentences'."""
+
+    config = SimpleNamespace(sample_rate=22_050)
+
+    def __init__(self, signal: np.ndarray, cuts: list[int]):
+        self.signal, self.cuts = signal, cuts
+
+    def synthesize(self, text: str):
+        edges = [0, *self.cuts, len(self.signal)]
+        for start, end in zip(edges, edges[1:]):
+            yield _FakeChunk(self.signal[start:end])
+
+
+@pytest.mark.anyio
+async def test_piper_engine_resamples_sentence_joins_seamlessly():
+    t = np.arange(22_050 * 2) / 22_050
+    signal = (8000 * np.sin(2 * np.pi * 440 * t) * np.sin(2 * np.pi * 1.5 * t)).astype(np.int16)
+    fake = _FakeVoice(signal, [1000, 1001, 15_000, 30_333])
+    loads = []
+    engine = PiperEngine(Path("fake.onnx"), loader=lambda path: loads.append(path) or fake)
+    pieces = await _collect(engine, SynthesisRequest("four sentences"))
+    await _collect(engine, SynthesisRequest("again"))
+    streamed = np.frombuffer(b"".join(pieces), dtype="<i2").astype(np.int32)
+    whole = soxr.resample(signal, 22_050, 24_000).astype(np.int32)
+    assert len(streamed) == len(whole) == 48_000
+    assert np.max(np.abs(streamed - whole)) <= 4  # rounding only
+    # Resampling each sentence on its own would click at the joins: the check can tell.
+    edges = [0, *fake.cuts, len(signal)]
+    naive = np.concatenate(
+        [soxr.resample(signal[a:b], 22_050, 24_000) for a, b in zip(edges, edges[1:])]
+    ).astype(np.int32)
+    n = min(len(naive), len(whole))
+    assert np.max(np.abs(naive[:n] - whole[:n])) > 100
+    assert loads == [Path("fake.onnx")]  # loaded once, reused
+
+
+@pytest.mark.piper
+@pytest.mark.anyio
+async def test_piper_engine_speaks_24_khz():
+    text = "The tide came in slowly. Gulls argued over the nets. Then the bell rang twice."
+    engine = PiperEngine()
+    pieces = await _collect(engine, SynthesisRequest(text, {"language": "English"}))
+    pcm = np.frombuffer(b"".join(pieces), dtype="<i2")
+    seconds = len(pcm) / 24_000
+    assert 3.0 < seconds < 12.0
+    assert np.sqrt(np.mean(pcm.astype(np.float64) ** 2)) > 300
+    voice = await engine.voice()
+    # Piper speaks at its own rate; the engine's output is that audio at 24 kHz.
+    native = sum(len(c.audio_int16_array) for c in voice.synthesize("The tide came in slowly."))
+    assert native > 0.5 * voice.config.sample_rate and voice.config.sample_rate == 22_050
