@@ -390,3 +390,14 @@ async def _speak_once(port: int) -> str:
     text = textcode.decode_text((await client.synthesize("Hello.")).audio)
     await ws.close()
     return text
+
+
+async def test_a_voice_that_cannot_load_is_an_internal_error(tmp_path):
+    bad = tmp_path / "broken.onnx"
+    bad.write_bytes(b"not a model")
+    async with server(engines=("joe",), voice_path=bad) as running, session(running, "joe") as c:
+        result = await c.synthesize("Hello.")
+        assert result.error is not None and result.error.code == ErrorCode.INTERNAL_ERROR
+        assert "broken.onnx" in result.error.message
+        assert (await c.synthesize("Again.")).error is not None  # the session is still served
+    assert running.stats.outcomes == {"INTERNAL_ERROR": 2}

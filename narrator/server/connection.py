@@ -202,11 +202,11 @@ class Connection:
                 ending = await self._serve(it, fault)
         except ConnectionClosed:
             ending = _Ending(DISCONNECTED)
-        except Exception:
+        except Exception as exc:
             log.exception("interaction %s failed", it.id)
             ending = _Ending(ErrorCode.INTERNAL_ERROR.value)
             with contextlib.suppress(ConnectionClosed):
-                await self._error(ErrorCode.INTERNAL_ERROR, "synthesis failed", it.id)
+                await self._error(ErrorCode.INTERNAL_ERROR, f"synthesis failed: {exc}", it.id)
         finally:
             if self._running is it:
                 self._running = None
