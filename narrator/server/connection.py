@@ -234,12 +234,12 @@ class Connection:
                 await anyio.sleep(delay)
             final = await self._stream(it, fault)
         finally:
+            # Freed before the final goes out, so the client's next request finds the slot free.
             self._state.capacity.release()
         if final is None:
             return _Ending(fault.kind, injected=True)
-        # Released before the final goes out, so the client's next request finds the slot free.
         if self._running is it:
-            self._running = None
+            self._running = None  # a cancel from now on concerns nothing
         await self._send_response(it, *final, final=True)
         return _Ending(faults.OK, injected=fault.delay > 0)
 
