@@ -125,7 +125,7 @@ class Job:
 def apply_lexicon(rules: Sequence[LexiconRule], text: str) -> str:
     """Apply the substitutions in order; each sees the result of the ones before it."""
     for rule in rules:
-        # Regex rules may use group references (\\1); literal rules insert the text as written.
+        # Regex rules may use group references (\1); literal rules insert the text as written.
         replace = rule.replace if rule.regex else (lambda _match, r=rule.replace: r)
         text = rule.pattern().sub(replace, text)
     return text
