@@ -23,16 +23,17 @@ START, END = 30_000, 30_001
 _BYTE_BASE = 256
 
 
-def samples_for(text: str) -> int:
-    """Number of samples `encode` produces for `text`."""
+def samples_for(text: str, chars_per_second: float = CHARS_PER_SECOND) -> int:
+    """Number of samples `encode` produces for `text` spoken at `chars_per_second`."""
     nbytes = len(text.encode("utf-8"))
-    return max(max(len(text), 1) * SAMPLES_PER_CHAR, 2 * EDGE + 2 + nbytes)
+    per_char = int(SAMPLE_RATE / chars_per_second)
+    return max(max(len(text), 1) * per_char, 2 * EDGE + 2 + nbytes)
 
 
-def encode(text: str) -> bytes:
-    """The PCM the `test` voice speaks for `text`."""
+def encode(text: str, chars_per_second: float = CHARS_PER_SECOND) -> bytes:
+    """The PCM the `test` voice speaks for `text` (a slower rate makes longer audio)."""
     data = np.frombuffer(text.encode("utf-8"), dtype=np.uint8).astype(np.int16) + _BYTE_BASE
-    total = samples_for(text)
+    total = samples_for(text, chars_per_second)
     pcm = np.zeros(total, dtype="<i2")
     body = total - 2 * EDGE - 2
     step = body // len(data) if len(data) else 0
