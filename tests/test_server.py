@@ -360,7 +360,8 @@ def test_serve_without_a_key_names_the_options(monkeypatch):
     assert config.faults is not None and config.faults.drop == 0.5
 
 
-def test_narrator_serve_prints_its_url_and_stops_on_ctrl_c():
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_narrator_serve_prints_its_url_and_stops_on_a_signal(sig):
     env = {k: v for k, v in os.environ.items() if k != "NARRATOR_SERVER_KEYS"}
     env["NARRATOR_SERVER_KEYS"] = "env-secret-key"
     proc = subprocess.Popen(
@@ -373,8 +374,9 @@ def test_narrator_serve_prints_its_url_and_stops_on_ctrl_c():
         assert "env-secret-key" not in line
         port = int(line.split("ws://127.0.0.1:")[1].split("/")[0])
         assert anyio.run(_speak_once, port) == "Hello."
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(sig)
         assert proc.wait(timeout=10) == 0
+        assert "stopped" in proc.stderr.read()
     finally:
         if proc.poll() is None:
             proc.kill()

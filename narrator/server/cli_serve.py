@@ -6,13 +6,15 @@ narrator/cli.py wires these two functions into its `serve` subcommand.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import anyio
 
 from narrator.errors import UserError
-from narrator.server.app import RunningServer, serve_forever
+from narrator.server.app import RunningServer, running_server
 from narrator.server.config import AUTH_FAILURE_MODES, KEYS_ENV, KNOWN_ENGINES, ServerConfig
 from narrator.server.config import keys_from_env, validate
 from narrator.server.faults import FaultPlan, parse_faults, parse_script
@@ -76,16 +78,25 @@ def serve_command(args: argparse.Namespace) -> int:
               flush=True)  # fmt: skip
 
     try:
-        anyio.run(serve_forever, config, announce, backend="asyncio")
-    except KeyboardInterrupt:
-        print("narrator serve: stopped", file=sys.stderr)
-        return 0
+        anyio.run(_serve_until_signal, config, announce, backend="asyncio")
+    except KeyboardInterrupt:  # Ctrl-C before the signal receiver was in place
+        pass
     except OSError as exc:
         raise UserError(
             f"cannot listen on {config.host}:{config.port}: {exc.strerror or exc}; "
             "choose another --port or --host"
         ) from exc
+    print("narrator serve: stopped", file=sys.stderr)
     return 0
+
+
+async def _serve_until_signal(config: ServerConfig, on_ready: Callable[[RunningServer], None]) -> None:
+    """Serve until SIGINT (Ctrl-C) or SIGTERM, then close every session politely."""
+    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async with running_server(config) as server:
+            on_ready(server)
+            async for _ in signals:
+                return
 
 
 def main(argv: list[str] | None = None) -> int:

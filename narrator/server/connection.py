@@ -45,6 +45,7 @@ class _Interaction:
     request: proto.InteractionInput
     id: uuid.UUID = field(default_factory=uuid.uuid4)
     scope: anyio.CancelScope = field(default_factory=anyio.CancelScope)
+    received: float = field(default_factory=anyio.current_time)  # event-loop clock
     cancelled: bool = False
     index: int = 0
     samples: int = 0
@@ -231,7 +232,8 @@ class Connection:
         try:
             delay = self._config.latency + fault.delay
             if delay > 0:
-                await anyio.sleep(delay)
+                # Counted from the request's arrival: a fixed latency per request, not per hop.
+                await anyio.sleep_until(it.received + delay)
             final = await self._stream(it, fault)
         finally:
             # Freed before the final goes out, so the client's next request finds the slot free.
