@@ -23,6 +23,14 @@ def test_code_pcm_is_a_prefix_of_the_full_encoding(text, limit):
     assert code_pcm(text, limit) == (full if limit is None else full[: limit * 2])
 
 
+@pytest.mark.parametrize("rate", [5.0, 15.0, 40.0])
+def test_code_pcm_prefix_holds_at_any_speaking_rate(rate):
+    text = "Slow speech, then fast speech, ümlaut included."
+    full = textcode.encode(text, rate)
+    assert code_pcm(text, 10_000, rate) == full[:20_000]
+    assert code_pcm(text, None, rate) == full
+
+
 def test_code_pcm_of_a_huge_text_stays_small():
     text = "word " * 100_000  # ~9 hours of spelled audio if built whole
     pcm = code_pcm(text, 720_000)
@@ -42,6 +50,9 @@ async def test_test_engine_streams_half_second_pieces():
     assert b"".join(pieces) == textcode.encode(text)
     assert all(len(piece) == 24_000 for piece in pieces[:-1])
     assert TestEngine.name == "test"
+    slow = await _collect(TestEngine(), SynthesisRequest(text, {"chars_per_second": 5}, 720_000))
+    assert b"".join(slow) == textcode.encode(text, 5)
+    assert len(b"".join(slow)) == 3 * len(b"".join(pieces))
 
 
 def test_build_engines_only_builds_what_is_served():

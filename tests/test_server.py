@@ -150,7 +150,8 @@ async def test_bad_text_frames_are_invalid_message(text):
 @pytest.mark.parametrize(
     "params",
     [{"max_new_tokens": 0}, {"max_new_tokens": -3}, {"max_new_tokens": "12"},
-     {"max_new_tokens": True}, {"max_new_tokens": 1.5}, {"language": 5}, {"language": ""}],
+     {"max_new_tokens": True}, {"max_new_tokens": 1.5}, {"language": 5}, {"language": ""},
+     {"chars_per_second": 0}, {"chars_per_second": "fast"}, {"chars_per_second": 1e6}],
 )  # fmt: skip
 async def test_bad_params_are_invalid_message(params):
     async with server() as running, session(running) as client:
@@ -200,6 +201,14 @@ async def test_streams_half_second_chunks_that_spell_the_text():
     assert sum(r.usage for r in responses) == math.ceil(seconds * 12)
     assert all(r.usage == 6 for r in responses[:-1])
     assert all(raw[-1] == 1 for raw in result.raw)  # the trailing frame-type byte
+
+
+async def test_test_voice_speaking_rate_param():
+    text = "Slowly now."
+    async with server() as running, session(running) as client:
+        slow = await client.synthesize(text, {"chars_per_second": 5})
+    assert slow.audio == textcode.encode(text, 5) and textcode.decode_text(slow.audio) == text
+    assert len(slow.audio) == 3 * len(textcode.encode(text))
 
 
 async def test_trailing_byte_can_be_turned_off():

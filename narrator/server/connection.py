@@ -329,6 +329,9 @@ def check_params(params: dict[str, Any]) -> None:
     language = params.get("language", "Auto")
     if not isinstance(language, str) or not language.strip():
         raise RemoteProtocolError(f"language must be a language name or \"Auto\", got {language!r}")
+    rate = params.get("chars_per_second", 1.0)  # the test voice's speaking rate
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0.5 <= rate <= 1000:
+        raise RemoteProtocolError(f"chars_per_second must be a number in 0.5..1000, got {rate!r}")
 
 
 def malformed_frame(timestamp_ms: int) -> bytes:

@@ -39,7 +39,11 @@ class Engine(Protocol):
 
 
 class TestEngine:
-    """PCM that spells its text (narrator.server.textcode): deterministic, no model."""
+    """PCM that spells its text (narrator.server.textcode): deterministic, no model.
+
+    The param `chars_per_second` (default textcode.CHARS_PER_SECOND) sets its speaking rate, so
+    tests can make audio longer than a client predicts.
+    """
 
     __test__ = False  # not a pytest class, despite the name
     name = "test"
@@ -48,20 +52,23 @@ class TestEngine:
         self._piece_bytes = max(2, int(piece_seconds * SAMPLE_RATE) * 2)
 
     async def stream(self, request: SynthesisRequest) -> AsyncIterator[bytes]:
-        pcm = code_pcm(request.text, request.max_samples)
+        rate = request.params.get("chars_per_second", textcode.CHARS_PER_SECOND)
+        pcm = code_pcm(request.text, request.max_samples, rate)
         for start in range(0, len(pcm), self._piece_bytes):
             yield pcm[start : start + self._piece_bytes]
 
 
-def code_pcm(text: str, max_samples: int | None = None) -> bytes:
+def code_pcm(
+    text: str, max_samples: int | None = None, chars_per_second: float = textcode.CHARS_PER_SECOND
+) -> bytes:
     """textcode.encode(text), cut to `max_samples`, without building the whole of a long text.
 
     A 500 KB text spells to about 1.6 GB of PCM, so past the cap only the prefix is built,
     sample for sample the same as the full encoding (tests pin the two together).
     """
-    total = textcode.samples_for(text)
+    total = textcode.samples_for(text, chars_per_second)
     if max_samples is None or total <= max_samples:
-        return textcode.encode(text)
+        return textcode.encode(text, chars_per_second)
     raw = text.encode("utf-8")
     pcm = np.zeros(max_samples, dtype="<i2")
     body = total - 2 * textcode.EDGE - 2
