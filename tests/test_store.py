@@ -1,0 +1,413 @@
+"""The job store on real files: resume, edits, splits, crash recovery, locking, integrity."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from narrator.errors import StoreError
+from narrator.store import TRANSITIONS, PlannedSegment, Store, segment_key
+
+REPO = Path(__file__).resolve().parents[1]
+VOICE = "narrator-test"
+PARAMS = {"speed": 1.0}
+
+TEXTS = [
+    "The lamp by the harbour had been lit every evening for forty years.",
+    "Nobody remembered who had first climbed the iron ladder to do it.",
+    "On the night of the storm the keeper found the wick already burning.",
+    "She sat down on the wet step and waited for whoever had come before her.",
+]
+
+
+def plan_of(texts: list[str], chapter: int = 0, boundary: str = "paragraph") -> list[PlannedSegment]:
+    return [
+        PlannedSegment(segment_key(t, VOICE, PARAMS), chapter, i, t, boundary, len(t) / 15)
+        for i, t in enumerate(texts)
+    ]
+
+
+def voices(segments: list[PlannedSegment]) -> dict[str, tuple[str, dict[str, float]]]:
+    return {s.key: (VOICE, PARAMS) for s in segments}
+
+
+def pcm_for(text: str) -> bytes:
+    """Distinct, deterministic fake audio for a text (an even number of bytes)."""
+    return hashlib.sha256(text.encode()).digest() * 40
+
+
+def synthesize(store: Store, segment: PlannedSegment) -> None:
+    store.mark_in_flight(segment.key)
+    store.put_audio(segment.key, pcm_for(segment.text), usage=len(segment.text))
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    return tmp_path / "job"
+
+
+@pytest.fixture
+def store(workspace: Path):
+    with Store.open(workspace) as opened:
+        yield opened
+
+
+def test_segment_key_hashes_text_voice_and_params() -> None:
+    blob = json.dumps(["Hé", "v", {"a": 1, "b": 2}], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert segment_key("Hé", "v", {"b": 2, "a": 1}) == hashlib.sha256(blob.encode()).hexdigest()
+    base = segment_key("text", "v", {"a": 1})
+    assert len({base, segment_key("text.", "v", {"a": 1}), segment_key("text", "w", {"a": 1}), segment_key("text", "v", {"a": 2})}) == 4
+
+
+def test_put_audio_writes_the_file_atomically_and_leaves_no_temp(store: Store, workspace: Path) -> None:
+    segments = plan_of(TEXTS[:1])
+    store.set_plan(segments, ["One"])
+    synthesize(store, segments[0])
+    files = [p for p in (workspace / "pcm").rglob("*") if p.is_file()]
+    assert files == [store.pcm_path(segments[0].key)]
+    assert files[0].read_bytes() == pcm_for(TEXTS[0])
+    assert files[0].parent.name == segments[0].key[:2]
+    assert store.state(segments[0].key) == "done"
+    assert store.check_integrity() == []
+
+
+def test_resume_keeps_done_segments(workspace: Path) -> None:
+    segments = plan_of(TEXTS)
+    with Store.open(workspace) as store:
+        store.set_plan(segments, ["One"])
+        for segment in store.pending()[:2]:
+            synthesize(store, segment)
+    with Store.open(workspace) as store:
+        diff = store.set_plan(segments, ["One"])
+        assert (diff.total, diff.reused_done, diff.pending) == (4, 2, 2)
+        assert [s.text for s in store.pending()] == TEXTS[2:]
+        assert store.state(segments[0].key) == "done"
+
+
+def test_editing_the_text_only_reschedules_the_changed_segments(store: Store) -> None:
+    store.set_plan(plan_of(TEXTS), ["One"])
+    for segment in store.pending():
+        synthesize(store, segment)
+    edited = TEXTS[:2] + ["On the night of the gale the keeper found the wick already burning."] + TEXTS[3:]
+    diff = store.set_plan(plan_of(edited), ["One"])
+    assert [s.text for s in store.pending()] == [edited[2]]
+    assert (diff.total, diff.reused_done, diff.pending) == (4, 3, 1)
+    # Undoing the edit reuses the audio still stored for the old text.
+    assert store.set_plan(plan_of(TEXTS), ["One"]).pending == 0
+
+
+def test_a_repeated_key_is_synthesized_once_and_used_at_each_position(store: Store) -> None:
+    text = "Again."
+    segments = [
+        PlannedSegment(segment_key(text, VOICE, PARAMS), 0, 0, text, "sentence", 1.0),
+        PlannedSegment(segment_key(TEXTS[0], VOICE, PARAMS), 0, 1, TEXTS[0], "paragraph", 4.0),
+        PlannedSegment(segment_key(text, VOICE, PARAMS), 1, 0, text, "chapter", 1.0),
+    ]
+    diff = store.set_plan(segments, ["One", "Two"])
+    assert (diff.total, diff.pending) == (2, 2)
+    pending = store.pending()
+    assert [(s.text, s.chapter, s.order) for s in pending] == [(text, 0, 0), (TEXTS[0], 0, 1)]
+    for segment in pending:
+        synthesize(store, segment)
+    path = store.pcm_path(segments[0].key)
+    assert list(store.pieces(0)) == [(path, text, "sentence"), (store.pcm_path(segments[1].key), TEXTS[0], "paragraph")]
+    assert list(store.pieces(1)) == [(path, text, "chapter")]
+    status = store.status()
+    assert [(c.title, c.total, c.done) for c in status.chapters] == [("One", 2, 2), ("Two", 1, 1)]
+
+
+def test_split_expands_in_pieces_with_boundaries_and_nests(store: Store) -> None:
+    segments = plan_of(TEXTS[:2], boundary="paragraph")
+    store.set_plan(segments, ["One"], voices(segments))
+    synthesize(store, segments[0])
+    store.mark_in_flight(segments[1].key)
+    texts = ["Nobody remembered", "who had first climbed", "the iron ladder to do it."]
+    parts = store.split(segments[1].key, texts)
+    assert [(p.text, p.boundary, p.chapter, p.order) for p in parts] == [
+        (texts[0], "sentence", 0, 1), (texts[1], "sentence", 0, 1), (texts[2], "paragraph", 0, 1),
+    ]
+    assert [p.key for p in parts] == [segment_key(t, VOICE, PARAMS) for t in texts]
+    assert store.state(segments[1].key) == "split"
+    assert [p.key for p in store.pending()] == [p.key for p in parts]
+    with pytest.raises(StoreError, match=r"segment 1\.2 is not synthesized"):
+        list(store.pieces(0))
+    synthesize(store, parts[0])
+    store.mark_in_flight(parts[2].key)
+    nested = store.split(parts[2].key, ["the iron ladder", "to do it."])
+    assert [p.boundary for p in nested] == ["sentence", "paragraph"]
+    for part in [parts[1], *nested]:
+        synthesize(store, part)
+    pieces = list(store.pieces(0))
+    assert [(text, boundary) for _, text, boundary in pieces] == [
+        (TEXTS[0], "paragraph"), (texts[0], "sentence"), (texts[1], "sentence"),
+        ("the iron ladder", "sentence"), ("to do it.", "paragraph"),
+    ]
+    assert all(path.is_file() for path, _, _ in pieces)
+    assert store.pending() == [] and store.check_integrity() == []
+    assert store.status().chapters[0].done == 2
+
+
+def test_a_split_part_already_stored_stays_done(store: Store) -> None:
+    segments = plan_of(["Short one.", "Short one. And another."])
+    store.set_plan(segments, ["One"], voices(segments))
+    synthesize(store, segments[0])
+    store.mark_in_flight(segments[1].key)
+    parts = store.split(segments[1].key, ["Short one.", "And another."])
+    assert parts[0].key == segments[0].key
+    assert [p.text for p in store.pending()] == ["And another."]
+
+
+def test_split_without_voice_derives_part_keys_from_the_parent(store: Store) -> None:
+    segments = plan_of(TEXTS[:1])
+    store.set_plan(segments, ["One"])
+    store.mark_in_flight(segments[0].key)
+    parts = store.split(segments[0].key, ["The lamp", "by the harbour"])
+    expected = hashlib.sha256(f"{segments[0].key}:1:by the harbour".encode()).hexdigest()
+    assert parts[1].key == expected
+
+
+def test_illegal_transitions_raise(store: Store) -> None:
+    segments = plan_of(TEXTS[:2])
+    store.set_plan(segments, ["One"])
+    with pytest.raises(StoreError, match="cannot go from pending to done"):
+        store.put_audio(segments[0].key, b"\0\0")
+    assert not store.pcm_path(segments[0].key).exists()
+    with pytest.raises(StoreError, match="pending to split"):
+        store.split(segments[0].key, ["a", "b"])
+    synthesize(store, segments[0])
+    with pytest.raises(StoreError, match="done to in_flight"):
+        store.mark_in_flight(segments[0].key)
+    with pytest.raises(StoreError, match="done to failed"):
+        store.mark_failed(segments[0].key, "boom")
+    store.mark_in_flight(segments[1].key)
+    store.split(segments[1].key, ["Nobody remembered", "the ladder."])
+    with pytest.raises(StoreError, match="split to in_flight"):
+        store.mark_in_flight(segments[1].key)
+    assert TRANSITIONS["split"] == frozenset()
+
+
+def test_failed_segments_are_retried_and_reported(workspace: Path) -> None:
+    segments = plan_of(TEXTS[:2])
+    with Store.open(workspace) as store:
+        store.set_plan(segments, ["One"])
+        store.mark_in_flight(segments[1].key)
+        store.record_request(segments[1].key, "RATE_LIMITED")
+        store.mark_failed(segments[1].key, "server said no")
+        status = store.status()
+        assert status.failed == 1 and status.errors == ("segment 1.2: server said no",)
+        assert "server said no" in status.render()
+    with Store.open(workspace) as store:
+        assert [s.key for s in store.pending()] == [s.key for s in segments]
+        synthesize(store, segments[1])
+        assert store.status().errors == ()
+    with sqlite3.connect(workspace / "manifest.sqlite3") as conn:
+        row = conn.execute("SELECT attempts, outcome FROM segments WHERE key = ?", (segments[1].key,)).fetchone()
+    conn.close()
+    assert row == (1, "RATE_LIMITED")
+
+
+def test_stale_in_flight_rows_go_back_to_pending_on_open(workspace: Path) -> None:
+    segments = plan_of(TEXTS[:2])
+    with Store.open(workspace) as store:
+        store.set_plan(segments, ["One"])
+        store.mark_in_flight(segments[0].key)
+    with Store.open(workspace) as store:
+        assert store.state(segments[0].key) == "pending"
+        assert len(store.pending()) == 2
+
+
+def test_open_adopts_a_complete_file_and_removes_strays(workspace: Path) -> None:
+    segments = plan_of(TEXTS[:2])
+    with Store.open(workspace) as store:
+        store.set_plan(segments, ["One"])
+        store.mark_in_flight(segments[0].key)
+        adopted = store.pcm_path(segments[0].key)
+        stray = store.pcm_path("ab" + "0" * 62)
+        temp = adopted.with_name(f".{segments[1].key}.123.tmp")
+    # What a crash between the rename and the row leaves behind, plus debris.
+    for path, data in ((adopted, pcm_for("x")), (stray, b"\1\2"), (temp, b"\3")):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    with Store.open(workspace) as store:
+        assert store.state(segments[0].key) == "done"
+        assert [s.key for s in store.pending()] == [segments[1].key]
+        assert store.verify_done() == 0
+        assert not stray.exists() and not temp.exists()
+        assert store.check_integrity() == []
+
+
+def test_verify_done_resets_corrupt_and_short_files(store: Store) -> None:
+    segments = plan_of(TEXTS)
+    store.set_plan(segments, ["One"])
+    for segment in segments:
+        synthesize(store, segment)
+    corrupt, short, missing = (store.pcm_path(s.key) for s in segments[:3])
+    data = bytearray(corrupt.read_bytes())
+    data[10] ^= 0xFF
+    corrupt.write_bytes(bytes(data))
+    short.write_bytes(short.read_bytes()[:-2])
+    missing.unlink()
+    problems = store.check_integrity()
+    assert len(problems) == 3
+    assert any("sha256 mismatch" in p for p in problems) and any("bytes, expected" in p for p in problems)
+    assert any("file missing" in p for p in problems)
+    assert store.verify_done() == 3
+    assert [s.key for s in store.pending()] == [s.key for s in segments[:3]]
+    assert store.state(segments[3].key) == "done"
+    assert store.check_integrity() == []
+    assert store.verify_done() == 0
+
+
+def test_integrity_check_reports_orphans_and_temp_files(store: Store) -> None:
+    segments = plan_of(TEXTS[:1])
+    store.set_plan(segments, ["One"])
+    assert store.check_integrity() == []
+    orphan = store.pcm_path("cd" + "1" * 62)
+    orphan.parent.mkdir(parents=True)
+    orphan.write_bytes(b"\0\0")
+    (orphan.parent / ".x.tmp").write_bytes(b"")
+    problems = store.check_integrity()
+    assert len(problems) == 2
+    assert any("orphan" in p for p in problems) and any("temp file" in p for p in problems)
+
+
+def test_a_second_opener_is_refused_and_read_only_works_meanwhile(store: Store, workspace: Path) -> None:
+    segments = plan_of(TEXTS[:2])
+    store.set_plan(segments, ["Opening"])
+    synthesize(store, segments[0])
+    with pytest.raises(StoreError, match=rf"in use by another narrator run \(pid {os.getpid()}\); wait for it or stop it"):
+        Store.open(workspace)
+    with Store.read_only(workspace) as reader:
+        status = reader.status()
+        assert (status.total, status.done) == (2, 1)
+        assert "Opening" in status.render()
+        with pytest.raises(StoreError, match="read-only"):
+            reader.mark_in_flight(segments[1].key)
+    synthesize(store, segments[1])  # the writer is unaffected
+    store.close()
+    with Store.open(workspace) as again:
+        assert again.pending() == []
+
+
+def test_read_only_needs_a_manifest(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="no manifest; run the job first"):
+        Store.read_only(tmp_path / "nothing")
+
+
+def test_fresh_wipes_manifest_and_audio(workspace: Path) -> None:
+    segments = plan_of(TEXTS[:2])
+    with Store.open(workspace) as store:
+        store.set_plan(segments, ["One"])
+        synthesize(store, segments[0])
+    with Store.open(workspace, fresh=True) as store:
+        assert not any(p.is_file() for p in (workspace / "pcm").rglob("*"))
+        assert store.pending() == []  # no plan until set_plan
+        assert store.set_plan(segments, ["One"]).pending == 2
+
+
+def test_unknown_schema_version_and_damaged_manifest_say_run_fresh(workspace: Path) -> None:
+    Store.open(workspace).close()
+    with sqlite3.connect(workspace / "manifest.sqlite3") as conn:
+        conn.execute("UPDATE meta SET value = '99' WHERE name = 'schema_version'")
+    conn.close()
+    with pytest.raises(StoreError, match="schema version 99 .*run with --fresh"):
+        Store.open(workspace)
+    for name in ("manifest.sqlite3-wal", "manifest.sqlite3-shm"):
+        (workspace / name).unlink(missing_ok=True)
+    (workspace / "manifest.sqlite3").write_bytes(b"this is not a database at all" * 100)
+    with pytest.raises(StoreError, match="manifest is damaged .*run with --fresh to start over"):
+        Store.open(workspace)
+    with Store.open(workspace, fresh=True) as store:
+        assert store.check_integrity() == []
+
+
+def test_status_counts_audio_seconds_and_usage(store: Store) -> None:
+    segments = plan_of(TEXTS[:2])
+    store.set_plan(segments, ["A rather long chapter title", "Two"])
+    store.mark_in_flight(segments[0].key)
+    store.put_audio(segments[0].key, b"\0\0" * 36_000, usage=7)
+    status = store.status()
+    first = status.chapters[0]
+    assert (first.total, first.done, first.failed, first.seconds, first.usage) == (2, 1, 0, 1.5, 7)
+    assert status.chapters[1].total == 0
+    lines = status.render().splitlines()
+    assert lines[1].index("A rather long") == lines[2].index("Two") == lines[3].index("total")
+
+
+def test_concurrent_put_audio_from_threads(store: Store) -> None:
+    texts = [f"Line {i} of the ledger was written in a careful hand." for i in range(64)]
+    segments = plan_of(texts)
+    store.set_plan(segments, ["Ledger"])
+    errors: list[BaseException] = []
+
+    def work(chunk: list[PlannedSegment]) -> None:
+        try:
+            for segment in chunk:
+                synthesize(store, segment)
+                store.status()  # readers interleave with writers
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(segments[i::8],)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert store.pending() == [] and store.status().done == 64
+    assert store.check_integrity() == [] and store.verify_done() == 0
+
+
+CHILD = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from narrator.store import PlannedSegment, Store, segment_key
+
+    workspace, count = Path(sys.argv[1]), int(sys.argv[2])
+    texts = [f"Sentence {i} of a long book that keeps being interrupted." for i in range(count)]
+    segments = [PlannedSegment(segment_key(t, "v", {}), 0, i, t, "sentence", 3.0) for i, t in enumerate(texts)]
+    with Store.open(workspace) as store:
+        store.set_plan(segments, ["Interrupted"])
+        for segment in store.pending():
+            store.mark_in_flight(segment.key)
+            store.put_audio(segment.key, segment.key.encode() * 4000)
+            print(segment.key, flush=True)
+    print("finished", flush=True)
+    """
+)
+
+
+def test_sigkill_at_any_moment_leaves_a_clean_store(workspace: Path, tmp_path: Path) -> None:
+    script = tmp_path / "child.py"
+    script.write_text(CHILD)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    rng = random.Random(7)
+    reported: set[str] = set()
+    for _ in range(6):
+        command = [sys.executable, str(script), str(workspace), "60"]
+        with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env) as child:
+            assert child.stdout is not None
+            for _ in range(rng.randint(1, 6)):
+                reported.add(child.stdout.readline().strip())
+            time.sleep(rng.random() * 0.004)  # land the kill anywhere in the loop
+            child.send_signal(signal.SIGKILL)
+            reported.update(line.strip() for line in child.stdout)  # printed before the kill
+        reported -= {"", "finished"}
+        with Store.open(workspace) as store:
+            assert store.check_integrity() == []
+            assert all(store.state(key) == "done" for key in reported)
+            assert store.verify_done() == 0
+    assert len(reported) >= 6
