@@ -99,7 +99,8 @@ async def run_job(job: Job, options: RunOptions = RunOptions()) -> RunSummary:
 
 
 async def _synthesize(job: Job, plan: Plan, store: Store, options: RunOptions) -> RunSummary:
-    store.set_plan(plan.segments, [c.title for c in plan.chapters])
+    voice_of = {key: (v.config_id, request_params(v)) for key, v in plan.voices.items()}
+    store.set_plan(plan.segments, [c.title for c in plan.chapters], voice_of)
     await anyio.to_thread.run_sync(store.verify_done)
     pending = store.pending()
     summary = RunSummary(planned=plan.unique_requests, reused=plan.unique_requests - len(pending))
@@ -229,9 +230,11 @@ def status_command(args: argparse.Namespace) -> int:
     if not job.workspace.exists():
         print(f"{args.job}: not started (no workspace at {job.workspace})")
         return 0
-    with Store.open(job.workspace) as store:
-        status = store.status()
-    print(status.render() if hasattr(status, "render") else status)
+    store = Store.read_only(job.workspace)  # works while a run holds the workspace
+    try:
+        print(store.status().render())
+    finally:
+        store.close()
     return 0
 
 

@@ -33,7 +33,7 @@ from narrator.errors import (
     is_retryable,
 )
 from narrator.segmenter import SegmenterSettings, split_text
-from narrator.store import PlannedSegment, Store
+from narrator.store import DONE, PlannedSegment, Store
 
 MAX_SPLIT_DEPTH = 6
 
@@ -181,12 +181,8 @@ class Pool:
         planned = self.store.split(segment.key, parts)
         self.report.splits += 1
         for part in planned:
-            if part.key not in self._done_keys(planned):
+            if self.store.state(part.key) != DONE:  # a resumed run may have some parts already
                 await self._segment(session, part, depth + 1)
-
-    def _done_keys(self, planned: Sequence[PlannedSegment]) -> set[str]:
-        pending = {p.key for p in self.store.pending()}
-        return {p.key for p in planned if p.key not in pending}
 
     @staticmethod
     def _splittable(text: str) -> bool:
