@@ -1,0 +1,181 @@
+"""The manifest: SQLite schema, connection, row views, and translation of sqlite3 errors."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import urllib.parse
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from narrator.errors import StoreError
+from narrator.store.files import MANIFEST
+from narrator.store.machine import PENDING, SPLIT
+
+SCHEMA_VERSION = 1
+MAX_SPLIT_NESTING = 64  # deeper means a cycle in a damaged manifest
+
+SCHEMA = """
+CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE segments (
+    key TEXT PRIMARY KEY, text TEXT NOT NULL, voice TEXT, params TEXT, seconds REAL NOT NULL,
+    state TEXT NOT NULL, size INTEGER, sha256 TEXT, usage INTEGER NOT NULL DEFAULT 0,
+    attempts INTEGER NOT NULL DEFAULT 0, outcome TEXT, error TEXT, updated REAL NOT NULL
+);
+CREATE TABLE chapters (chapter INTEGER PRIMARY KEY, title TEXT NOT NULL);
+CREATE TABLE plan (
+    chapter INTEGER NOT NULL, ord INTEGER NOT NULL, key TEXT NOT NULL REFERENCES segments(key),
+    boundary TEXT NOT NULL, PRIMARY KEY (chapter, ord)
+);
+CREATE INDEX plan_key ON plan (key);
+-- boundary NULL: the last part, which ends where its parent ends (inherits the boundary).
+CREATE TABLE parts (
+    parent TEXT NOT NULL, idx INTEGER NOT NULL, key TEXT NOT NULL, boundary TEXT,
+    PRIMARY KEY (parent, idx)
+);
+CREATE INDEX parts_key ON parts (key);
+"""
+
+
+class Row(NamedTuple):
+    key: str
+    text: str
+    voice: str | None
+    params: str | None
+    seconds: float
+    state: str
+    size: int | None
+    sha256: str | None
+    usage: int
+    error: str | None
+    updated: float
+
+
+ROW_COLUMNS = ", ".join(Row._fields)
+
+
+class Position(NamedTuple):
+    chapter: int
+    order: int
+    key: str
+    boundary: str
+
+
+class View:
+    """Rows read on demand (and cached) while the caller holds the store's lock."""
+
+    def __init__(self, conn: sqlite3.Connection, where: str) -> None:
+        self._conn = conn
+        self._where = where
+        self._rows: dict[str, Row | None] = {}
+        self._parts: dict[str, list[tuple[str, str | None]]] = {}
+
+    def row(self, key: str) -> Row:
+        if key not in self._rows:
+            found = self._conn.execute(f"SELECT {ROW_COLUMNS} FROM segments WHERE key = ?", (key,))
+            self._rows[key] = Row(*r) if (r := found.fetchone()) else None
+        row = self._rows[key]
+        if row is None:
+            raise StoreError(f"{self._where}: manifest is damaged (segment {key[:12]} is missing); run with --fresh to start over")
+        return row
+
+    def parts(self, key: str) -> list[tuple[str, str | None]]:
+        if key not in self._parts:
+            found = self._conn.execute("SELECT key, boundary FROM parts WHERE parent = ? ORDER BY idx", (key,))
+            self._parts[key] = [(k, b) for k, b in found]
+        return self._parts[key]
+
+    def position_of(self, key: str, depth: int = 0) -> Position:
+        """Where `key` first appears in the plan; a split part is where its parent is."""
+        found = self._conn.execute(
+            "SELECT chapter, ord, key, boundary FROM plan WHERE key = ? ORDER BY chapter, ord LIMIT 1", (key,)
+        ).fetchone()
+        if found:
+            return Position(*found)
+        parent = self._conn.execute("SELECT parent, boundary FROM parts WHERE key = ? LIMIT 1", (key,)).fetchone()
+        if parent is None or depth > MAX_SPLIT_NESTING:
+            raise StoreError(f"{self._where}: segment {key[:12]} is not in the plan; set the plan first")
+        outer = self.position_of(parent[0], depth + 1)
+        return outer._replace(key=key, boundary=parent[1] or outer.boundary)
+
+    def ancestors(self, key: str) -> set[str]:
+        """`key` and every segment it is (recursively) a part of."""
+        found, frontier = {key}, [key]
+        while frontier:
+            for (parent,) in self._conn.execute("SELECT parent FROM parts WHERE key = ?", (frontier.pop(),)):
+                if parent not in found:
+                    found.add(parent)
+                    frontier.append(parent)
+        return found
+
+    def leaves(self, key: str, boundary: str, depth: int = 0) -> Iterator[tuple[Row, str]]:
+        """The segments whose audio makes up `key`, in order, with the boundary after each."""
+        row = self.row(key)
+        if row.state != SPLIT:
+            yield row, boundary
+            return
+        parts = self.parts(key)
+        if depth > MAX_SPLIT_NESTING or not parts:
+            raise StoreError(f"{self._where}: manifest is damaged (split segment {key[:12]} has no usable parts); run with --fresh to start over")
+        for part, part_boundary in parts:
+            yield from self.leaves(part, part_boundary or boundary, depth + 1)
+
+
+
+def new_row(key: str, text: str, voice: tuple[str, Mapping[str, Any]] | None, seconds: float, now: float) -> tuple[Any, ...]:
+    name, params = voice if voice is not None else (None, None)
+    return (key, text, name, params_json(params) if voice is not None else None, seconds, PENDING, now)
+
+
+def params_json(params: Mapping[str, Any] | None) -> str:
+    return json.dumps(params or {}, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def connect(workspace: Path, *, read_only: bool) -> sqlite3.Connection:
+    """Open the manifest (creating the schema when new) and check its schema version."""
+    path = workspace / MANIFEST
+    with sqlite_errors(workspace):
+        if read_only:
+            uri = f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro"
+            conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+        else:
+            conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            # NORMAL: in WAL mode a commit survives a killed process (only an OS crash may lose
+            # the last commits). Losing one is safe because the audio file is made durable
+            # first: a file without its done row is adopted on the next open.
+            conn.execute("PRAGMA synchronous=NORMAL")
+        try:
+            check_schema(conn, workspace, create=not read_only)
+        except BaseException:
+            conn.close()
+            raise
+    return conn
+
+
+def check_schema(conn: sqlite3.Connection, workspace: Path, *, create: bool) -> None:
+    tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not tables and create:
+        conn.executescript(f"BEGIN; {SCHEMA} INSERT INTO meta VALUES ('schema_version', '{SCHEMA_VERSION}'); COMMIT;")
+        return
+    found = conn.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone() if "meta" in tables else None
+    if found is None or found[0] != str(SCHEMA_VERSION):
+        version = found[0] if found else "none"
+        raise StoreError(
+            f"workspace {workspace}: manifest schema version {version} is not {SCHEMA_VERSION} "
+            "(written by another narrator version); run with --fresh"
+        )
+
+
+@contextlib.contextmanager
+def sqlite_errors(workspace: Path) -> Iterator[None]:
+    """Translate sqlite3 errors at the boundary into StoreError naming the workspace."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        detail = str(exc) or type(exc).__name__
+        if isinstance(exc, sqlite3.DatabaseError) and ("not a database" in detail or "malformed" in detail):
+            raise StoreError(f"workspace {workspace}: manifest is damaged ({detail}); run with --fresh to start over") from exc
+        raise StoreError(f"workspace {workspace}: manifest error ({detail}); check the disk, or run with --fresh to start over") from exc

@@ -1,0 +1,87 @@
+"""What `narrator status` shows: progress per chapter, as values and as an aligned table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from narrator.store.machine import DONE, FAILED
+from narrator.store.manifest import Row
+
+SAMPLE_RATE = 24_000
+SAMPLE_BYTES = 2  # mono s16le
+
+_HEADER = ("#", "chapter", "segments", "done", "failed", "audio", "usage")
+
+
+@dataclass(frozen=True)
+class ChapterStatus:
+    title: str
+    total: int  # positions in the plan
+    done: int  # positions whose audio is complete (all parts of a split)
+    failed: int  # positions with a failed segment
+    seconds: float  # audio stored so far
+    usage: int  # summed service usage, each distinct segment once
+
+
+@dataclass(frozen=True)
+class StoreStatus:
+    chapters: tuple[ChapterStatus, ...]
+    errors: tuple[str, ...]  # most recent first, only for segments that are still failed
+
+    @property
+    def total(self) -> int:
+        return sum(c.total for c in self.chapters)
+
+    @property
+    def done(self) -> int:
+        return sum(c.done for c in self.chapters)
+
+    @property
+    def failed(self) -> int:
+        return sum(c.failed for c in self.chapters)
+
+    @property
+    def seconds(self) -> float:
+        return sum(c.seconds for c in self.chapters)
+
+    @property
+    def usage(self) -> int:
+        return sum(c.usage for c in self.chapters)
+
+    def render(self) -> str:
+        """An aligned text table: one line per chapter, a total line, then recent errors."""
+        total = ChapterStatus("total", self.total, self.done, self.failed, self.seconds, self.usage)
+        rows = [_HEADER, *(_cells(str(n), c) for n, c in enumerate(self.chapters, 1)), _cells("", total)]
+        widths = [max(len(row[i]) for row in rows) for i in range(len(_HEADER))]
+        lines = [
+            "  ".join(c.ljust(w) if i == 1 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))).rstrip()
+            for row in rows
+        ]
+        if self.errors:
+            lines.append("recent errors:")
+            lines.extend(f"  {error}" for error in self.errors)
+        return "\n".join(lines)
+
+
+def chapter_status(title: str, positions: Sequence[Sequence[Row]]) -> ChapterStatus:
+    """Summarize one chapter from the leaf segments (splits expanded) of each plan position."""
+    distinct = {row.key: row for leaves in positions for row in leaves}
+    audio_bytes = sum(row.size or 0 for leaves in positions for row in leaves if row.state == DONE)
+    return ChapterStatus(
+        title=title,
+        total=len(positions),
+        done=sum(all(r.state == DONE for r in leaves) for leaves in positions),
+        failed=sum(any(r.state == FAILED for r in leaves) for leaves in positions),
+        seconds=audio_bytes // SAMPLE_BYTES / SAMPLE_RATE,
+        usage=sum(row.usage for row in distinct.values()),
+    )
+
+
+def _cells(number: str, c: ChapterStatus) -> tuple[str, ...]:
+    return (number, c.title, str(c.total), str(c.done), str(c.failed), _clock(c.seconds), str(c.usage))
+
+
+def _clock(seconds: float) -> str:
+    whole = int(seconds)
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"

@@ -1,0 +1,441 @@
+"""The job store: a resumable workspace holding a SQLite manifest and one PCM file per segment.
+
+    workspace/lock                        flock'd by the one narrator run using the workspace
+    workspace/manifest.sqlite3            the manifest (WAL): plan, segments, split parts
+    workspace/pcm/<key[:2]>/<key>.pcm     24 kHz mono s16le audio of one segment
+
+A segment is keyed by a hash of (text, voice, params), so re-running a job after an edit only
+synthesizes the segments whose text changed, and identical text spoken by the same voice in two
+places is synthesized once. The plan (chapter, order) -> key is replaced by each run; segment
+rows outlive it (an undone edit reuses them). The store, not memory, is the source of truth.
+The segment state machine is written down in `narrator.store.machine`.
+
+Crash safety: audio is written to a temp file in the same directory, fsync'd, renamed and the
+directory fsync'd, and only then is the row marked done. So a done row always has a complete
+file; a crash in between leaves a complete file without a done row, which `open` adopts (its
+key is in flight or pending) or removes. Temp files are removed on open.
+
+Threads: one sqlite connection shared by the event loop thread and worker threads, every use
+under one lock; each write is one transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from narrator.boundary import Boundary
+from narrator.errors import StoreError
+from narrator.store import files
+from narrator.store.machine import DONE, FAILED, IN_FLIGHT, PENDING, SPLIT, TO_SYNTHESIZE, check_transition
+from narrator.store.manifest import (
+    Position,
+    Row,
+    View,
+    connect,
+    new_row,
+    params_json,
+    sqlite_errors,
+)
+from narrator.store.status import StoreStatus, chapter_status
+
+
+def segment_key(text: str, voice: str, params: Mapping[str, Any]) -> str:
+    """The content hash that names a segment: same text, voice and params -> same audio."""
+    blob = json.dumps([text, voice, params], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class PlannedSegment:
+    key: str
+    chapter: int
+    order: int
+    text: str
+    boundary: str  # a narrator.boundary.Boundary value
+    seconds: float  # predicted
+
+
+@dataclass(frozen=True)
+class PlanDiff:
+    total: int  # distinct segment keys in the plan
+    reused_done: int  # of those, how many already have their audio
+    pending: int  # segments still to synthesize (len(Store.pending()))
+
+
+
+class Store:
+    """One job's workspace. Open with `Store.open` (exclusive) or `Store.read_only`."""
+
+    def __init__(self, workspace: Path, conn: sqlite3.Connection, lock_fd: int | None) -> None:
+        self.workspace = workspace
+        self._conn = conn
+        self._lock_fd = lock_fd
+        self._mutex = threading.Lock()
+        self._closed = False
+
+    # -- opening and closing -------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, workspace: Path, *, fresh: bool = False) -> Store:
+        """Lock `workspace` (creating it), recover from any crash, and return the store.
+
+        Raises:
+            StoreError: another run holds the workspace, or the manifest is damaged/unknown.
+        """
+        workspace = Path(workspace)
+        files.make_dirs(workspace)
+        lock_fd = files.acquire_lock(workspace)
+        try:
+            if fresh:
+                files.wipe(workspace)
+                files.make_dirs(workspace)
+            conn = connect(workspace, read_only=False)
+            store = cls(workspace, conn, lock_fd)
+        except BaseException:
+            files.release_lock(lock_fd)
+            raise
+        try:
+            store._recover()
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    @classmethod
+    def read_only(cls, workspace: Path) -> Store:
+        """Open the manifest without the lock and without writing (for `narrator status`)."""
+        workspace = Path(workspace)
+        if not (workspace / files.MANIFEST).is_file():
+            raise StoreError(f"workspace {workspace} has no manifest; run the job first")
+        return cls(workspace, connect(workspace, read_only=True), None)
+
+    def close(self) -> None:
+        """Close the manifest and release the workspace lock (idempotent)."""
+        with self._mutex:
+            if self._closed:
+                return
+            self._closed = True
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.close()
+            if self._lock_fd is not None:
+                files.release_lock(self._lock_fd)
+                self._lock_fd = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the plan ------------------------------------------------------------------------------
+
+    def set_plan(
+        self,
+        segments: Sequence[PlannedSegment],
+        chapters: Sequence[str],
+        voice_of: Mapping[str, tuple[str, Mapping[str, Any]]] | None = None,
+    ) -> PlanDiff:
+        """Replace the recorded plan; segments whose key is already stored keep state and audio.
+
+        Args:
+            voice_of: key -> (voice, params), so split parts get real content keys.
+        """
+        voice_of = voice_of or {}
+        now = time.time()
+        with self._write() as conn:
+            conn.execute("DELETE FROM plan")
+            conn.execute("DELETE FROM chapters")
+            conn.executemany("INSERT INTO chapters VALUES (?, ?)", enumerate(chapters))
+            conn.executemany(
+                "INSERT OR IGNORE INTO segments (key, text, voice, params, seconds, state, updated)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (new_row(s.key, s.text, voice_of.get(s.key), s.seconds, now) for s in segments),
+            )
+            conn.executemany(
+                "UPDATE segments SET voice = ?, params = ? WHERE key = ? AND voice IS NULL",
+                ((v, params_json(p), k) for k, (v, p) in voice_of.items()),
+            )
+            self._insert_plan(conn, segments)
+        return self._diff()
+
+    def _insert_plan(self, conn: sqlite3.Connection, segments: Sequence[PlannedSegment]) -> None:
+        try:
+            conn.executemany(
+                "INSERT INTO plan VALUES (?, ?, ?, ?)",
+                ((s.chapter, s.order, s.key, str(s.boundary)) for s in segments),
+            )
+        except sqlite3.IntegrityError as exc:
+            raise StoreError(f"workspace {self.workspace}: the plan has two segments at one position ({exc})") from exc
+
+    def _diff(self) -> PlanDiff:
+        with self._read() as view:
+            keys = dict.fromkeys(p.key for p in self._positions(view))
+            done = sum(all(r.state == DONE for r, _ in view.leaves(k, "")) for k in keys)
+        return PlanDiff(total=len(keys), reused_done=done, pending=len(self.pending()))
+
+    def pending(self) -> list[PlannedSegment]:
+        """What is left to synthesize, in plan order, each key once (splits expanded)."""
+        result: dict[str, PlannedSegment] = {}
+        with self._read() as view:
+            for pos in self._positions(view):
+                for row, boundary in view.leaves(pos.key, pos.boundary):
+                    if row.state in TO_SYNTHESIZE and row.key not in result:
+                        result[row.key] = PlannedSegment(row.key, pos.chapter, pos.order, row.text, boundary, row.seconds)
+        return list(result.values())
+
+    def state(self, key: str) -> str:
+        """The state of one segment (see the module docstring)."""
+        with self._read() as view:
+            return view.row(key).state
+
+    # -- state changes -------------------------------------------------------------------------
+
+    def mark_in_flight(self, key: str) -> None:
+        """A request for `key` is about to be sent."""
+        with self._write() as conn:
+            self._move(conn, key, IN_FLIGHT)
+
+    def put_audio(self, key: str, pcm: bytes, *, usage: int = 0) -> None:
+        """Store the audio of an in-flight segment durably, then mark it done."""
+        with self._read() as view:
+            check_transition(self.workspace, key, view.row(key).state, DONE)
+        path = self.pcm_path(key)
+        try:
+            files.write_atomic(path, pcm)
+        except OSError as exc:
+            raise StoreError(
+                f"workspace {self.workspace}: cannot write {path.name} ({exc.strerror or exc}); "
+                "free disk space or choose another workspace"
+            ) from exc
+        digest = hashlib.sha256(pcm).hexdigest()
+        with self._write() as conn:
+            self._move(conn, key, DONE, size=len(pcm), sha256=digest, usage=usage, error=None)
+
+    def mark_failed(self, key: str, error: str) -> None:
+        """Every attempt for `key` failed; a later run retries it."""
+        with self._write() as conn:
+            self._move(conn, key, FAILED, error=error)
+
+    def record_request(self, key: str, outcome: str) -> None:
+        """Count one request for `key` and remember how it ended ("ok" or an error name)."""
+        with self._write() as conn:
+            conn.execute("UPDATE segments SET attempts = attempts + 1, outcome = ? WHERE key = ?", (outcome, key))
+
+    def split(self, key: str, parts: Sequence[str]) -> list[PlannedSegment]:
+        """Record that the in-flight `key` (whose audio was truncated) is made of `parts`.
+
+        Returns the parts as segments at the parent's position: boundary "sentence" except the
+        last, which keeps the parent's. Parts already stored keep their state.
+        """
+        if not parts:
+            raise StoreError(f"workspace {self.workspace}: cannot split segment {key[:12]} into no parts")
+        with self._write() as conn:
+            view = View(conn, f"workspace {self.workspace}")
+            parent = view.row(key)
+            position = view.position_of(key)
+            keys = [_part_key(parent, i, text) for i, text in enumerate(parts)]
+            if view.ancestors(key).intersection(keys):
+                raise StoreError(
+                    f"workspace {self.workspace}: a part of segment {key[:12]} repeats the segment "
+                    "itself; split it differently"
+                )
+            self._move(conn, key, SPLIT)
+            planned = [
+                PlannedSegment(k, position.chapter, position.order, text, boundary, seconds)
+                for k, text, boundary, seconds in zip(keys, parts, _part_boundaries(position, len(parts)), _shares(parent.seconds, parts))
+            ]
+            self._insert_parts(conn, parent, planned)
+        return planned
+
+    def _insert_parts(self, conn: sqlite3.Connection, parent: Row, parts: list[PlannedSegment]) -> None:
+        now = time.time()
+        voice = (parent.voice, json.loads(parent.params or "{}")) if parent.voice is not None else None
+        for index, part in enumerate(parts):
+            conn.execute(
+                "INSERT OR IGNORE INTO segments (key, text, voice, params, seconds, state, updated)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                new_row(part.key, part.text, voice, part.seconds, now),
+            )
+            # NULL: the last part ends where its parent ends, wherever the parent is placed.
+            boundary = None if index == len(parts) - 1 else part.boundary
+            conn.execute("INSERT OR REPLACE INTO parts VALUES (?, ?, ?, ?)", (parent.key, index, part.key, boundary))
+
+    def _move(self, conn: sqlite3.Connection, key: str, to: str, **columns: Any) -> None:
+        """The one place a segment changes state: checks `TRANSITIONS`, then updates the row."""
+        found = conn.execute("SELECT state FROM segments WHERE key = ?", (key,)).fetchone()
+        if found is None:
+            raise StoreError(f"workspace {self.workspace}: unknown segment {key[:12]}; set the plan first")
+        check_transition(self.workspace, key, found[0], to)
+        columns.update(state=to, updated=time.time())
+        assignments = ", ".join(f"{name} = ?" for name in columns)
+        conn.execute(f"UPDATE segments SET {assignments} WHERE key = ?", (*columns.values(), key))
+
+    # -- reading audio back --------------------------------------------------------------------
+
+    def pcm_path(self, key: str) -> Path:
+        """Where the audio of `key` lives (whether or not it exists yet)."""
+        return files.pcm_path(self.workspace, key)
+
+    def pieces(self, chapter: int) -> Iterator[tuple[Path, str, str]]:
+        """(pcm path, text, boundary) of `chapter` in plan order, splits expanded.
+
+        Raises:
+            StoreError: naming the first segment that is not done (before yielding anything).
+        """
+        found: list[tuple[Path, str, str]] = []
+        with self._read() as view:
+            for pos in self._positions(view, chapter):
+                for row, boundary in view.leaves(pos.key, pos.boundary):
+                    if row.state != DONE:
+                        raise StoreError(
+                            f"workspace {self.workspace}: segment {pos.chapter + 1}.{pos.order + 1} "
+                            f"is not synthesized ({row.state}); run the job again to finish it"
+                        )
+                    found.append((self.pcm_path(row.key), row.text, boundary))
+        yield from found
+
+    def status(self) -> StoreStatus:
+        """Progress per chapter: segments done/failed, audio stored, usage, recent errors."""
+        with self._read() as view:
+            titles = dict(self._conn.execute("SELECT chapter, title FROM chapters"))
+            by_chapter: dict[int, list[list[Row]]] = {c: [] for c in titles}
+            failed: dict[str, tuple[float, str]] = {}
+            for pos in self._positions(view):
+                leaves = [row for row, _ in view.leaves(pos.key, pos.boundary)]
+                by_chapter.setdefault(pos.chapter, []).append(leaves)
+                for row in leaves:
+                    if row.state == FAILED and row.key not in failed:
+                        where = f"segment {pos.chapter + 1}.{pos.order + 1}"
+                        failed[row.key] = (row.updated, f"{where}: {row.error}")
+        chapters = tuple(
+            chapter_status(titles.get(c, f"Chapter {c + 1}"), positions)
+            for c, positions in sorted(by_chapter.items())
+        )
+        errors = tuple(message for _, message in sorted(failed.values(), reverse=True)[:5])
+        return StoreStatus(chapters, errors)
+
+    # -- integrity -----------------------------------------------------------------------------
+
+    def check_integrity(self) -> list[str]:
+        """Every problem found (empty = fine): manifest, missing/short/corrupt files, strays."""
+        problems: list[str] = []
+        with self._read():
+            quick = [r[0] for r in self._conn.execute("PRAGMA quick_check")]
+            done = self._conn.execute("SELECT key, size, sha256 FROM segments WHERE state = ?", (DONE,)).fetchall()
+            dangling = self._conn.execute(
+                "SELECT chapter, ord FROM plan WHERE key NOT IN (SELECT key FROM segments)"
+                " UNION ALL SELECT -1, idx FROM parts WHERE key NOT IN (SELECT key FROM segments)"
+            ).fetchall()
+        if quick != ["ok"]:
+            problems.append(f"manifest: {'; '.join(quick[:3])}")
+        problems.extend(f"manifest: a plan or part entry ({c}, {o}) names no segment" for c, o in dangling)
+        for key, size, digest in done:
+            problem = files.file_problem(self.pcm_path(key), size, digest)
+            if problem:
+                problems.append(f"segment {key[:12]} (done): {problem}")
+        done_keys = {key for key, _, _ in done}
+        for path in files.stored_files(self.workspace):
+            if path.name.endswith(files.TEMP_SUFFIX):
+                problems.append(f"temp file left behind: {path}")
+            elif path.stem not in done_keys:
+                problems.append(f"orphan file (no done segment): {path}")
+        return problems
+
+    def verify_done(self) -> int:
+        """Check every done file (size + sha256); send bad ones back to pending.
+
+        Returns:
+            How many segments went back to pending.
+        """
+        with self._read():
+            done = self._conn.execute("SELECT key, size, sha256 FROM segments WHERE state = ?", (DONE,)).fetchall()
+        bad = [key for key, size, digest in done if files.file_problem(self.pcm_path(key), size, digest)]
+        for key in bad:
+            with contextlib.suppress(FileNotFoundError):
+                self.pcm_path(key).unlink()
+        with self._write() as conn:
+            for key in bad:
+                self._move(conn, key, PENDING, size=None, sha256=None)
+        return len(bad)
+
+    def _recover(self) -> None:
+        """After a crash: drop temp files, adopt or drop stray audio, un-stick in-flight rows."""
+        for path in files.stored_files(self.workspace):
+            if path.name.endswith(files.TEMP_SUFFIX):
+                path.unlink(missing_ok=True)
+                continue
+            with self._read() as view:
+                found = self._conn.execute("SELECT state FROM segments WHERE key = ?", (path.stem,)).fetchone()
+            state = found[0] if found else None
+            if state in (IN_FLIGHT, PENDING):
+                self._adopt(path, state)
+            elif state != DONE:
+                path.unlink(missing_ok=True)
+        with self._write() as conn:
+            for (key,) in conn.execute("SELECT key FROM segments WHERE state = ?", (IN_FLIGHT,)).fetchall():
+                self._move(conn, key, PENDING)
+
+    def _adopt(self, path: Path, state: str) -> None:
+        # The file got its final name only after it was complete and fsync'd: it is whole.
+        data = path.read_bytes()
+        with self._write() as conn:
+            if state == PENDING:
+                self._move(conn, path.stem, IN_FLIGHT)
+            self._move(conn, path.stem, DONE, size=len(data), sha256=hashlib.sha256(data).hexdigest())
+
+    # -- access to the manifest ----------------------------------------------------------------
+
+    def _positions(self, view: View, chapter: int | None = None) -> list[Position]:
+        query = "SELECT chapter, ord, key, boundary FROM plan"
+        args: tuple[int, ...] = ()
+        if chapter is not None:
+            query, args = query + " WHERE chapter = ?", (chapter,)
+        return [Position(*r) for r in self._conn.execute(query + " ORDER BY chapter, ord", args)]
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[View]:
+        with self._mutex, sqlite_errors(self.workspace):
+            if self._closed:
+                raise StoreError(f"workspace {self.workspace}: the store is closed")
+            yield View(self._conn, f"workspace {self.workspace}")
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One transaction under the lock: committed on success, rolled back on any error."""
+        if self._lock_fd is None:
+            raise StoreError(f"workspace {self.workspace} was opened read-only")
+        with self._read():
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.rollback()
+                raise
+            self._conn.execute("COMMIT")
+
+
+def _part_boundaries(position: Position, count: int) -> list[str]:
+    return [Boundary.SENTENCE.value] * (count - 1) + [position.boundary]
+
+
+def _shares(seconds: float, parts: Sequence[str]) -> list[float]:
+    """Split a predicted duration between parts by their length."""
+    weights = [max(1, len(text)) for text in parts]
+    return [seconds * w / sum(weights) for w in weights]
+
+
+def _part_key(parent: Row, index: int, text: str) -> str:
+    if parent.voice is not None:
+        return segment_key(text, parent.voice, json.loads(parent.params or "{}"))
+    return hashlib.sha256(f"{parent.key}:{index}:{text}".encode()).hexdigest()
+
+
