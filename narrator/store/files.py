@@ -78,7 +78,10 @@ def make_dirs(workspace: Path) -> None:
     try:
         (workspace / PCM).mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise StoreError(f"workspace {workspace}: cannot create it ({exc.strerror or exc}); choose a writable workspace") from exc
+        raise StoreError(
+            f"workspace {workspace}: cannot create it ({exc.strerror or exc}); "
+            "choose a writable workspace"
+        ) from exc
 
 
 def acquire_lock(workspace: Path) -> int:
@@ -86,14 +89,17 @@ def acquire_lock(workspace: Path) -> int:
     try:
         fd = os.open(workspace / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
-        raise StoreError(f"workspace {workspace}: cannot open its lock file ({exc.strerror}); check permissions") from exc
+        raise StoreError(
+            f"workspace {workspace}: cannot open its lock file ({exc.strerror}); check permissions"
+        ) from exc
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
         os.close(fd)
         raise StoreError(
-            f"workspace {workspace} is in use by another narrator run (pid {holder}); wait for it or stop it"
+            f"workspace {workspace} is in use by another narrator run (pid {holder}); "
+            "wait for it or stop it"
         ) from None
     os.ftruncate(fd, 0)
     os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
@@ -116,4 +122,6 @@ def wipe(workspace: Path) -> None:
         if (workspace / PCM).exists():
             shutil.rmtree(workspace / PCM)
     except OSError as exc:
-        raise StoreError(f"workspace {workspace}: cannot clear it for --fresh ({exc}); check permissions") from exc
+        raise StoreError(
+            f"workspace {workspace}: cannot clear it for --fresh ({exc}); check permissions"
+        ) from exc

@@ -39,4 +39,6 @@ TO_SYNTHESIZE = (PENDING, FAILED)
 def check_transition(workspace: Path, key: str, state: str, to: str) -> None:
     """Raise StoreError unless `TRANSITIONS` allows `state` -> `to`."""
     if to not in TRANSITIONS.get(state, frozenset()):
-        raise StoreError(f"workspace {workspace}: segment {key[:12]} cannot go from {state} to {to}")
+        raise StoreError(
+            f"workspace {workspace}: segment {key[:12]} cannot go from {state} to {to}"
+        )

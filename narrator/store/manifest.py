@@ -68,9 +68,14 @@ class View:
 
     def __init__(self, conn: sqlite3.Connection, where: str) -> None:
         self._conn = conn
-        self._where = where
+        self._where = where  # "workspace X", to start messages with
         self._rows: dict[str, Row | None] = {}
         self._parts: dict[str, list[tuple[str, str | None]]] = {}
+
+    def _damaged(self, what: str) -> StoreError:
+        return StoreError(
+            f"{self._where}: manifest is damaged ({what}); run with --fresh to start over"
+        )
 
     def row(self, key: str) -> Row:
         if key not in self._rows:
@@ -78,25 +83,37 @@ class View:
             self._rows[key] = Row(*r) if (r := found.fetchone()) else None
         row = self._rows[key]
         if row is None:
-            raise StoreError(f"{self._where}: manifest is damaged (segment {key[:12]} is missing); run with --fresh to start over")
+            raise self._damaged(f"segment {key[:12]} is missing")
         return row
+
+    def state_or_none(self, key: str) -> str | None:
+        found = self._conn.execute("SELECT state FROM segments WHERE key = ?", (key,)).fetchone()
+        return found[0] if found else None
 
     def parts(self, key: str) -> list[tuple[str, str | None]]:
         if key not in self._parts:
-            found = self._conn.execute("SELECT key, boundary FROM parts WHERE parent = ? ORDER BY idx", (key,))
-            self._parts[key] = [(k, b) for k, b in found]
+            query = "SELECT key, boundary FROM parts WHERE parent = ? ORDER BY idx"
+            self._parts[key] = [(k, b) for k, b in self._conn.execute(query, (key,))]
         return self._parts[key]
+
+    def positions(self, chapter: int | None = None) -> list[Position]:
+        """The plan in order, or one chapter of it."""
+        query, args = "SELECT chapter, ord, key, boundary FROM plan", ()
+        if chapter is not None:
+            query, args = query + " WHERE chapter = ?", (chapter,)
+        return [Position(*r) for r in self._conn.execute(query + " ORDER BY chapter, ord", args)]
 
     def position_of(self, key: str, depth: int = 0) -> Position:
         """Where `key` first appears in the plan; a split part is where its parent is."""
-        found = self._conn.execute(
-            "SELECT chapter, ord, key, boundary FROM plan WHERE key = ? ORDER BY chapter, ord LIMIT 1", (key,)
-        ).fetchone()
-        if found:
+        query = "SELECT chapter, ord, key, boundary FROM plan WHERE key = ? ORDER BY chapter, ord"
+        if found := self._conn.execute(query, (key,)).fetchone():
             return Position(*found)
-        parent = self._conn.execute("SELECT parent, boundary FROM parts WHERE key = ? LIMIT 1", (key,)).fetchone()
+        query = "SELECT parent, boundary FROM parts WHERE key = ?"
+        parent = self._conn.execute(query, (key,)).fetchone()
         if parent is None or depth > MAX_SPLIT_NESTING:
-            raise StoreError(f"{self._where}: segment {key[:12]} is not in the plan; set the plan first")
+            raise StoreError(
+                f"{self._where}: segment {key[:12]} is not in the plan; set the plan first"
+            )
         outer = self.position_of(parent[0], depth + 1)
         return outer._replace(key=key, boundary=parent[1] or outer.boundary)
 
@@ -104,7 +121,8 @@ class View:
         """`key` and every segment it is (recursively) a part of."""
         found, frontier = {key}, [key]
         while frontier:
-            for (parent,) in self._conn.execute("SELECT parent FROM parts WHERE key = ?", (frontier.pop(),)):
+            rows = self._conn.execute("SELECT parent FROM parts WHERE key = ?", (frontier.pop(),))
+            for (parent,) in rows:
                 if parent not in found:
                     found.add(parent)
                     frontier.append(parent)
@@ -118,19 +136,21 @@ class View:
             return
         parts = self.parts(key)
         if depth > MAX_SPLIT_NESTING or not parts:
-            raise StoreError(f"{self._where}: manifest is damaged (split segment {key[:12]} has no usable parts); run with --fresh to start over")
+            raise self._damaged(f"split segment {key[:12]} has no usable parts")
         for part, part_boundary in parts:
             yield from self.leaves(part, part_boundary or boundary, depth + 1)
 
 
+def new_row(
+    key: str, text: str, voice: tuple[str, Mapping[str, Any]] | None, seconds: float, now: float
+) -> tuple[Any, ...]:
+    """Values for a new pending segment row (see the INSERTs in the store)."""
+    name, params = (voice[0], params_json(voice[1])) if voice is not None else (None, None)
+    return (key, text, name, params, seconds, PENDING, now)
 
-def new_row(key: str, text: str, voice: tuple[str, Mapping[str, Any]] | None, seconds: float, now: float) -> tuple[Any, ...]:
-    name, params = voice if voice is not None else (None, None)
-    return (key, text, name, params_json(params) if voice is not None else None, seconds, PENDING, now)
 
-
-def params_json(params: Mapping[str, Any] | None) -> str:
-    return json.dumps(params or {}, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+def params_json(params: Mapping[str, Any]) -> str:
+    return json.dumps(params, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def connect(workspace: Path, *, read_only: bool) -> sqlite3.Connection:
@@ -156,16 +176,20 @@ def connect(workspace: Path, *, read_only: bool) -> sqlite3.Connection:
 
 
 def check_schema(conn: sqlite3.Connection, workspace: Path, *, create: bool) -> None:
-    tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    """Create the schema in an empty manifest; refuse a schema version we do not know."""
+    query = "SELECT name FROM sqlite_master WHERE type = 'table'"
+    tables = {name for (name,) in conn.execute(query)}
     if not tables and create:
-        conn.executescript(f"BEGIN; {SCHEMA} INSERT INTO meta VALUES ('schema_version', '{SCHEMA_VERSION}'); COMMIT;")
+        version = f"INSERT INTO meta VALUES ('schema_version', '{SCHEMA_VERSION}');"
+        conn.executescript(f"BEGIN; {SCHEMA} {version} COMMIT;")
         return
-    found = conn.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone() if "meta" in tables else None
+    found = None
+    if "meta" in tables:
+        found = conn.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()
     if found is None or found[0] != str(SCHEMA_VERSION):
-        version = found[0] if found else "none"
         raise StoreError(
-            f"workspace {workspace}: manifest schema version {version} is not {SCHEMA_VERSION} "
-            "(written by another narrator version); run with --fresh"
+            f"workspace {workspace}: manifest schema version {found[0] if found else 'none'} is "
+            f"not {SCHEMA_VERSION} (written by another narrator version); run with --fresh"
         )
 
 
@@ -176,6 +200,12 @@ def sqlite_errors(workspace: Path) -> Iterator[None]:
         yield
     except sqlite3.Error as exc:
         detail = str(exc) or type(exc).__name__
-        if isinstance(exc, sqlite3.DatabaseError) and ("not a database" in detail or "malformed" in detail):
-            raise StoreError(f"workspace {workspace}: manifest is damaged ({detail}); run with --fresh to start over") from exc
-        raise StoreError(f"workspace {workspace}: manifest error ({detail}); check the disk, or run with --fresh to start over") from exc
+        if "not a database" in detail or "malformed" in detail:
+            raise StoreError(
+                f"workspace {workspace}: manifest is damaged ({detail}); "
+                "run with --fresh to start over"
+            ) from exc
+        raise StoreError(
+            f"workspace {workspace}: manifest error ({detail}); "
+            "check the disk, or run with --fresh to start over"
+        ) from exc

@@ -52,12 +52,10 @@ class StoreStatus:
     def render(self) -> str:
         """An aligned text table: one line per chapter, a total line, then recent errors."""
         total = ChapterStatus("total", self.total, self.done, self.failed, self.seconds, self.usage)
-        rows = [_HEADER, *(_cells(str(n), c) for n, c in enumerate(self.chapters, 1)), _cells("", total)]
+        rows = [_HEADER, *(_cells(str(n), c) for n, c in enumerate(self.chapters, 1))]
+        rows.append(_cells("", total))
         widths = [max(len(row[i]) for row in rows) for i in range(len(_HEADER))]
-        lines = [
-            "  ".join(c.ljust(w) if i == 1 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))).rstrip()
-            for row in rows
-        ]
+        lines = [_line(row, widths) for row in rows]
         if self.errors:
             lines.append("recent errors:")
             lines.extend(f"  {error}" for error in self.errors)
@@ -78,8 +76,15 @@ def chapter_status(title: str, positions: Sequence[Sequence[Row]]) -> ChapterSta
     )
 
 
+def _line(cells: Sequence[str], widths: Sequence[int]) -> str:
+    # Titles (column 1) align left, numbers right.
+    padded = (c.ljust(w) if i == 1 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+    return "  ".join(padded).rstrip()
+
+
 def _cells(number: str, c: ChapterStatus) -> tuple[str, ...]:
-    return (number, c.title, str(c.total), str(c.done), str(c.failed), _clock(c.seconds), str(c.usage))
+    counts = (str(c.total), str(c.done), str(c.failed))
+    return (number, c.title, *counts, _clock(c.seconds), str(c.usage))
 
 
 def _clock(seconds: float) -> str:

@@ -35,7 +35,15 @@ from typing import Any
 from narrator.boundary import Boundary
 from narrator.errors import StoreError
 from narrator.store import files
-from narrator.store.machine import DONE, FAILED, IN_FLIGHT, PENDING, SPLIT, TO_SYNTHESIZE, check_transition
+from narrator.store.machine import (
+    DONE,
+    FAILED,
+    IN_FLIGHT,
+    PENDING,
+    SPLIT,
+    TO_SYNTHESIZE,
+    check_transition,
+)
 from narrator.store.manifest import (
     Position,
     Row,
@@ -50,7 +58,9 @@ from narrator.store.status import StoreStatus, chapter_status
 
 def segment_key(text: str, voice: str, params: Mapping[str, Any]) -> str:
     """The content hash that names a segment: same text, voice and params -> same audio."""
-    blob = json.dumps([text, voice, params], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    blob = json.dumps(
+        [text, voice, params], sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
@@ -147,7 +157,9 @@ class Store:
         """Replace the recorded plan; segments whose key is already stored keep state and audio.
 
         Args:
-            voice_of: key -> (voice, params), so split parts get real content keys.
+            voice_of: key -> (voice, params); split parts then get real content keys
+                (`segment_key(part_text, voice, params)`), so a part is reused wherever the
+                same text is spoken. Without it, parts are keyed by parent key + index + text.
         """
         voice_of = voice_of or {}
         now = time.time()
@@ -174,11 +186,13 @@ class Store:
                 ((s.chapter, s.order, s.key, str(s.boundary)) for s in segments),
             )
         except sqlite3.IntegrityError as exc:
-            raise StoreError(f"workspace {self.workspace}: the plan has two segments at one position ({exc})") from exc
+            raise StoreError(
+                f"workspace {self.workspace}: the plan has two segments at one position ({exc})"
+            ) from exc
 
     def _diff(self) -> PlanDiff:
         with self._read() as view:
-            keys = dict.fromkeys(p.key for p in self._positions(view))
+            keys = dict.fromkeys(p.key for p in view.positions())
             done = sum(all(r.state == DONE for r, _ in view.leaves(k, "")) for k in keys)
         return PlanDiff(total=len(keys), reused_done=done, pending=len(self.pending()))
 
@@ -186,10 +200,12 @@ class Store:
         """What is left to synthesize, in plan order, each key once (splits expanded)."""
         result: dict[str, PlannedSegment] = {}
         with self._read() as view:
-            for pos in self._positions(view):
+            for pos in view.positions():
                 for row, boundary in view.leaves(pos.key, pos.boundary):
                     if row.state in TO_SYNTHESIZE and row.key not in result:
-                        result[row.key] = PlannedSegment(row.key, pos.chapter, pos.order, row.text, boundary, row.seconds)
+                        result[row.key] = PlannedSegment(
+                            row.key, pos.chapter, pos.order, row.text, boundary, row.seconds
+                        )
         return list(result.values())
 
     def state(self, key: str) -> str:
@@ -228,7 +244,10 @@ class Store:
     def record_request(self, key: str, outcome: str) -> None:
         """Count one request for `key` and remember how it ended ("ok" or an error name)."""
         with self._write() as conn:
-            conn.execute("UPDATE segments SET attempts = attempts + 1, outcome = ? WHERE key = ?", (outcome, key))
+            conn.execute(
+                "UPDATE segments SET attempts = attempts + 1, outcome = ? WHERE key = ?",
+                (outcome, key),
+            )
 
     def split(self, key: str, parts: Sequence[str]) -> list[PlannedSegment]:
         """Record that the in-flight `key` (whose audio was truncated) is made of `parts`.
@@ -237,7 +256,9 @@ class Store:
         last, which keeps the parent's. Parts already stored keep their state.
         """
         if not parts:
-            raise StoreError(f"workspace {self.workspace}: cannot split segment {key[:12]} into no parts")
+            raise StoreError(
+                f"workspace {self.workspace}: cannot split segment {key[:12]} into no parts"
+            )
         with self._write() as conn:
             view = View(conn, f"workspace {self.workspace}")
             parent = view.row(key)
@@ -249,16 +270,21 @@ class Store:
                     "itself; split it differently"
                 )
             self._move(conn, key, SPLIT)
+            boundaries = _part_boundaries(position, len(parts))
+            shares = _shares(parent.seconds, parts)
             planned = [
                 PlannedSegment(k, position.chapter, position.order, text, boundary, seconds)
-                for k, text, boundary, seconds in zip(keys, parts, _part_boundaries(position, len(parts)), _shares(parent.seconds, parts))
+                for k, text, boundary, seconds in zip(keys, parts, boundaries, shares)
             ]
             self._insert_parts(conn, parent, planned)
         return planned
 
-    def _insert_parts(self, conn: sqlite3.Connection, parent: Row, parts: list[PlannedSegment]) -> None:
+    @staticmethod
+    def _insert_parts(conn: sqlite3.Connection, parent: Row, parts: list[PlannedSegment]) -> None:
         now = time.time()
-        voice = (parent.voice, json.loads(parent.params or "{}")) if parent.voice is not None else None
+        voice = None
+        if parent.voice is not None:
+            voice = (parent.voice, json.loads(parent.params or "{}"))
         for index, part in enumerate(parts):
             conn.execute(
                 "INSERT OR IGNORE INTO segments (key, text, voice, params, seconds, state, updated)"
@@ -267,13 +293,18 @@ class Store:
             )
             # NULL: the last part ends where its parent ends, wherever the parent is placed.
             boundary = None if index == len(parts) - 1 else part.boundary
-            conn.execute("INSERT OR REPLACE INTO parts VALUES (?, ?, ?, ?)", (parent.key, index, part.key, boundary))
+            conn.execute(
+                "INSERT OR REPLACE INTO parts VALUES (?, ?, ?, ?)",
+                (parent.key, index, part.key, boundary),
+            )
 
     def _move(self, conn: sqlite3.Connection, key: str, to: str, **columns: Any) -> None:
         """The one place a segment changes state: checks `TRANSITIONS`, then updates the row."""
         found = conn.execute("SELECT state FROM segments WHERE key = ?", (key,)).fetchone()
         if found is None:
-            raise StoreError(f"workspace {self.workspace}: unknown segment {key[:12]}; set the plan first")
+            raise StoreError(
+                f"workspace {self.workspace}: unknown segment {key[:12]}; set the plan first"
+            )
         check_transition(self.workspace, key, found[0], to)
         columns.update(state=to, updated=time.time())
         assignments = ", ".join(f"{name} = ?" for name in columns)
@@ -293,12 +324,13 @@ class Store:
         """
         found: list[tuple[Path, str, str]] = []
         with self._read() as view:
-            for pos in self._positions(view, chapter):
+            for pos in view.positions(chapter):
                 for row, boundary in view.leaves(pos.key, pos.boundary):
                     if row.state != DONE:
+                        where = f"segment {pos.chapter + 1}.{pos.order + 1}"
                         raise StoreError(
-                            f"workspace {self.workspace}: segment {pos.chapter + 1}.{pos.order + 1} "
-                            f"is not synthesized ({row.state}); run the job again to finish it"
+                            f"workspace {self.workspace}: {where} is not synthesized "
+                            f"({row.state}); run the job again to finish it"
                         )
                     found.append((self.pcm_path(row.key), row.text, boundary))
         yield from found
@@ -309,7 +341,7 @@ class Store:
             titles = dict(self._conn.execute("SELECT chapter, title FROM chapters"))
             by_chapter: dict[int, list[list[Row]]] = {c: [] for c in titles}
             failed: dict[str, tuple[float, str]] = {}
-            for pos in self._positions(view):
+            for pos in view.positions():
                 leaves = [row for row, _ in view.leaves(pos.key, pos.boundary)]
                 by_chapter.setdefault(pos.chapter, []).append(leaves)
                 for row in leaves:
@@ -330,14 +362,14 @@ class Store:
         problems: list[str] = []
         with self._read():
             quick = [r[0] for r in self._conn.execute("PRAGMA quick_check")]
-            done = self._conn.execute("SELECT key, size, sha256 FROM segments WHERE state = ?", (DONE,)).fetchall()
+            done = self._done_rows()
             dangling = self._conn.execute(
                 "SELECT chapter, ord FROM plan WHERE key NOT IN (SELECT key FROM segments)"
                 " UNION ALL SELECT -1, idx FROM parts WHERE key NOT IN (SELECT key FROM segments)"
             ).fetchall()
         if quick != ["ok"]:
             problems.append(f"manifest: {'; '.join(quick[:3])}")
-        problems.extend(f"manifest: a plan or part entry ({c}, {o}) names no segment" for c, o in dangling)
+        problems.extend(f"manifest: entry ({c}, {o}) names no segment" for c, o in dangling)
         for key, size, digest in done:
             problem = files.file_problem(self.pcm_path(key), size, digest)
             if problem:
@@ -357,8 +389,8 @@ class Store:
             How many segments went back to pending.
         """
         with self._read():
-            done = self._conn.execute("SELECT key, size, sha256 FROM segments WHERE state = ?", (DONE,)).fetchall()
-        bad = [key for key, size, digest in done if files.file_problem(self.pcm_path(key), size, digest)]
+            done = self._done_rows()
+        bad = [k for k, size, digest in done if files.file_problem(self.pcm_path(k), size, digest)]
         for key in bad:
             with contextlib.suppress(FileNotFoundError):
                 self.pcm_path(key).unlink()
@@ -374,14 +406,15 @@ class Store:
                 path.unlink(missing_ok=True)
                 continue
             with self._read() as view:
-                found = self._conn.execute("SELECT state FROM segments WHERE key = ?", (path.stem,)).fetchone()
-            state = found[0] if found else None
+                state = view.state_or_none(path.stem)
             if state in (IN_FLIGHT, PENDING):
                 self._adopt(path, state)
             elif state != DONE:
                 path.unlink(missing_ok=True)
         with self._write() as conn:
-            for (key,) in conn.execute("SELECT key FROM segments WHERE state = ?", (IN_FLIGHT,)).fetchall():
+            query = "SELECT key FROM segments WHERE state = ?"
+            stale = conn.execute(query, (IN_FLIGHT,)).fetchall()
+            for (key,) in stale:
                 self._move(conn, key, PENDING)
 
     def _adopt(self, path: Path, state: str) -> None:
@@ -390,16 +423,14 @@ class Store:
         with self._write() as conn:
             if state == PENDING:
                 self._move(conn, path.stem, IN_FLIGHT)
-            self._move(conn, path.stem, DONE, size=len(data), sha256=hashlib.sha256(data).hexdigest())
+            digest = hashlib.sha256(data).hexdigest()
+            self._move(conn, path.stem, DONE, size=len(data), sha256=digest)
 
     # -- access to the manifest ----------------------------------------------------------------
 
-    def _positions(self, view: View, chapter: int | None = None) -> list[Position]:
-        query = "SELECT chapter, ord, key, boundary FROM plan"
-        args: tuple[int, ...] = ()
-        if chapter is not None:
-            query, args = query + " WHERE chapter = ?", (chapter,)
-        return [Position(*r) for r in self._conn.execute(query + " ORDER BY chapter, ord", args)]
+    def _done_rows(self) -> list[tuple[str, int, str]]:
+        query = "SELECT key, size, sha256 FROM segments WHERE state = ?"
+        return self._conn.execute(query, (DONE,)).fetchall()
 
     @contextlib.contextmanager
     def _read(self) -> Iterator[View]:
