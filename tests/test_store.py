@@ -224,6 +224,7 @@ def test_failed_segments_are_retried_and_reported(workspace: Path) -> None:
     with sqlite3.connect(workspace / "manifest.sqlite3") as conn:
         query = "SELECT attempts, outcome FROM segments WHERE key = ?"
         row = conn.execute(query, (segments[1].key,)).fetchone()
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     conn.close()
     assert row == (1, "RATE_LIMITED")
 
