@@ -209,7 +209,7 @@ class Store:
         return list(result.values())
 
     def state(self, key: str) -> str:
-        """The state of one segment (see the module docstring)."""
+        """The state of one segment (see `narrator.store.machine`)."""
         with self._read() as view:
             return view.row(key).state
 
