@@ -164,7 +164,8 @@ def _by_voice(
 ) -> list[tuple[VoiceSpec, list[PlannedSegment]]]:
     groups: dict[VoiceSpec, list[PlannedSegment]] = {}
     for segment in pending:
-        groups.setdefault(plan.voices[segment.key], []).append(segment)
+        # Split parts of a resumed run are not in the plan: their chapter's voice speaks them.
+        groups.setdefault(plan.chapters[segment.chapter].voice, []).append(segment)
     return list(groups.items())
 
 

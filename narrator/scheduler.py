@@ -33,7 +33,7 @@ from narrator.errors import (
     is_retryable,
 )
 from narrator.segmenter import SegmenterSettings, split_text
-from narrator.store import DONE, PlannedSegment, Store
+from narrator.store import FAILED, PENDING, PlannedSegment, Store
 
 MAX_SPLIT_DEPTH = 6
 
@@ -181,7 +181,8 @@ class Pool:
         planned = self.store.split(segment.key, parts)
         self.report.splits += 1
         for part in planned:
-            if self.store.state(part.key) != DONE:  # a resumed run may have some parts already
+            # Parts may be done already (a resumed run), or be the same text another worker holds.
+            if self.store.state(part.key) in (PENDING, FAILED):
                 await self._segment(session, part, depth + 1)
 
     @staticmethod
