@@ -194,7 +194,7 @@ class Pool:
             retry=retry_if_exception(is_retryable),
             stop=stop_after_attempt(self.settings.max_attempts),
             wait=wait_exponential_jitter(
-                initial=self.settings.backoff_initial, max=self.settings.backoff_max
+                multiplier=self.settings.backoff_initial, max=self.settings.backoff_max
             ),
             sleep=anyio.sleep,
             reraise=True,
