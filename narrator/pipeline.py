@@ -45,7 +45,9 @@ class RunSummary:
     requests: int = 0
     audio_seconds: float = 0.0
     files: list[Path] = field(default_factory=list)
+    qc_table: str = ""
     errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -93,6 +95,8 @@ async def run_job(job: Job, options: RunOptions = RunOptions()) -> RunSummary:
         if summary.complete and options.assemble:
             result = await anyio.to_thread.run_sync(assemble_job, job, plan, store)
             summary.files = list(result.files)
+            summary.qc_table = result.qc.table() if result.qc is not None else ""
+            summary.notes.extend(result.notes)
         return summary
     finally:
         store.close()
@@ -222,6 +226,10 @@ def _print_summary(summary: RunSummary) -> None:
         print(f"  failed: {error}", file=sys.stderr)
     if not summary.complete:
         print("some segments failed; run the job again to retry them", file=sys.stderr)
+    if summary.qc_table:
+        print(summary.qc_table)
+    for note in summary.notes:
+        print(f"note: {note}", file=sys.stderr)
     for path in summary.files:
         print(f"wrote {path}")
 

@@ -32,6 +32,7 @@ class SynthesisProgress:
         self._task = None
         self._started = time.monotonic()
         self._last_line = 0.0
+        self._last_done = -1
 
     def __enter__(self) -> SynthesisProgress:
         if not self._quiet and self._stream.isatty() and self.total:
@@ -68,9 +69,11 @@ class SynthesisProgress:
 
     def _line(self, force: bool = False) -> None:
         now = time.monotonic()
+        if self.done == self._last_done:
+            return
         if not force and now - self._last_line < PLAIN_EVERY_S and self.done < self.total:
             return
-        self._last_line = now
+        self._last_line, self._last_done = now, self.done
         elapsed = now - self._started
         eta = elapsed / self.done * (self.total - self.done) if self.done else 0.0
         print(
