@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from narrator.store.machine import DONE, FAILED, IN_FLIGHT, PENDING, SPLIT, TRANSITIONS
 from narrator.store.status import ChapterStatus, StoreStatus
-from narrator.store.workspace import PlanDiff, PlannedSegment, Store, segment_key
+from narrator.store.workspace import PlanDiff, PlannedSegment, Store, StoredSegment, segment_key
 
 __all__ = [
     "DONE",
@@ -21,5 +21,6 @@ __all__ = [
     "PlannedSegment",
     "Store",
     "StoreStatus",
+    "StoredSegment",
     "segment_key",
 ]

@@ -3,16 +3,25 @@
 Every state change in the store goes through `check_transition` (called by `Store._move`),
 which raises StoreError for anything the table does not list.
 
-    pending  --mark_in_flight-->  in_flight  --put_audio-->    done
-    failed   --mark_in_flight-->  in_flight  --mark_failed-->  failed    (retried on a later run)
-                                  in_flight  --split-->        split     (the audio was truncated)
-                                  in_flight  --open-->         pending   (stale row of a killed run)
-    done     --verify_done-->     pending                       (file missing, short or corrupt)
+    from        to          by                         why
+    pending     in_flight   mark_in_flight / claim     a request is about to be sent
+    failed      in_flight   mark_in_flight / claim     a retry (on this run or a later one)
+    in_flight   done        put_audio                  the audio file is durable
+    in_flight   failed      mark_failed                every attempt failed
+    in_flight   split       split                      the audio came back truncated
+    in_flight   pending     Store.open                 a stale row of a killed run
+    done        split       split                      truncation noticed after storing
+    done        pending     verify_done                the file is missing, short or corrupt
+    split       (none)                                 final
 
-`split` is final: such a segment has no audio of its own; its audio is the concatenation of its
-parts' audio, in order. Parts are segments too: they may be done already (the same text elsewhere)
-or be split again. On open, a complete audio file found for a pending or in-flight segment (a
-crash between the file and its row) is adopted by walking pending -> in_flight -> done.
+`claim` is `mark_in_flight` that answers False instead of raising when the segment is neither
+pending nor failed (another worker took it, or it is done already).
+
+A split segment has no audio of its own (a done one's file is deleted): its audio is the
+concatenation of its parts' audio, in order. Parts are segments too: they may be done already
+(the same text elsewhere) or be split again. On open, a complete audio file found for a pending
+or in-flight segment (a crash between the file and its row) is adopted by walking
+pending -> in_flight -> done.
 """
 
 from __future__ import annotations
@@ -29,7 +38,7 @@ TRANSITIONS: Mapping[str, frozenset[str]] = {
     PENDING: frozenset({IN_FLIGHT}),
     IN_FLIGHT: frozenset({DONE, FAILED, SPLIT, PENDING}),
     FAILED: frozenset({IN_FLIGHT}),
-    DONE: frozenset({PENDING}),
+    DONE: frozenset({PENDING, SPLIT}),
     SPLIT: frozenset(),
 }
 

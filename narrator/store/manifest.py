@@ -49,6 +49,7 @@ class Row(NamedTuple):
     size: int | None
     sha256: str | None
     usage: int
+    attempts: int
     error: str | None
     updated: float
 
@@ -126,6 +127,17 @@ class View:
                 if parent not in found:
                     found.add(parent)
                     frontier.append(parent)
+        return found
+
+    def attempts(self, key: str) -> dict[str, int]:
+        """key -> requests sent, for `key` and every part it was (recursively) split into."""
+        found: dict[str, int] = {}
+        frontier = [key]
+        while frontier:
+            row = self.row(frontier.pop())
+            if row.key not in found:  # also ends a cycle in a damaged manifest
+                found[row.key] = row.attempts
+                frontier.extend(k for k, _ in self.parts(row.key))
         return found
 
     def leaves(self, key: str, boundary: str, depth: int = 0) -> Iterator[tuple[Row, str]]:

@@ -11,7 +11,7 @@ from narrator.store.manifest import Row
 SAMPLE_RATE = 24_000
 SAMPLE_BYTES = 2  # mono s16le
 
-_HEADER = ("#", "chapter", "segments", "done", "failed", "audio", "usage")
+_HEADER = ("#", "chapter", "segments", "done", "failed", "audio", "usage", "requests")
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,7 @@ class ChapterStatus:
     failed: int  # positions with a failed segment
     seconds: float  # audio stored so far
     usage: int  # summed service usage, each distinct segment once
+    requests: int  # requests sent (split segments and their parts included), over all runs
 
 
 @dataclass(frozen=True)
@@ -49,9 +50,15 @@ class StoreStatus:
     def usage(self) -> int:
         return sum(c.usage for c in self.chapters)
 
+    @property
+    def requests(self) -> int:
+        return sum(c.requests for c in self.chapters)
+
     def render(self) -> str:
         """An aligned text table: one line per chapter, a total line, then recent errors."""
-        total = ChapterStatus("total", self.total, self.done, self.failed, self.seconds, self.usage)
+        total = ChapterStatus(
+            "total", self.total, self.done, self.failed, self.seconds, self.usage, self.requests
+        )
         rows = [_HEADER, *(_cells(str(n), c) for n, c in enumerate(self.chapters, 1))]
         rows.append(_cells("", total))
         widths = [max(len(row[i]) for row in rows) for i in range(len(_HEADER))]
@@ -62,7 +69,9 @@ class StoreStatus:
         return "\n".join(lines)
 
 
-def chapter_status(title: str, positions: Sequence[Sequence[Row]]) -> ChapterStatus:
+def chapter_status(
+    title: str, positions: Sequence[Sequence[Row]], requests: int = 0
+) -> ChapterStatus:
     """Summarize one chapter from the leaf segments (splits expanded) of each plan position."""
     distinct = {row.key: row for leaves in positions for row in leaves}
     audio_bytes = sum(row.size or 0 for leaves in positions for row in leaves if row.state == DONE)
@@ -73,6 +82,7 @@ def chapter_status(title: str, positions: Sequence[Sequence[Row]]) -> ChapterSta
         failed=sum(any(r.state == FAILED for r in leaves) for leaves in positions),
         seconds=audio_bytes // SAMPLE_BYTES / SAMPLE_RATE,
         usage=sum(row.usage for row in distinct.values()),
+        requests=requests,
     )
 
 
@@ -84,7 +94,7 @@ def _line(cells: Sequence[str], widths: Sequence[int]) -> str:
 
 def _cells(number: str, c: ChapterStatus) -> tuple[str, ...]:
     counts = (str(c.total), str(c.done), str(c.failed))
-    return (number, c.title, *counts, _clock(c.seconds), str(c.usage))
+    return (number, c.title, *counts, _clock(c.seconds), str(c.usage), str(c.requests))
 
 
 def _clock(seconds: float) -> str:

@@ -53,7 +53,7 @@ from narrator.store.manifest import (
     params_json,
     sqlite_errors,
 )
-from narrator.store.status import StoreStatus, chapter_status
+from narrator.store.status import SAMPLE_BYTES, StoreStatus, chapter_status
 
 
 def segment_key(text: str, voice: str, params: Mapping[str, Any]) -> str:
@@ -75,11 +75,22 @@ class PlannedSegment:
 
 
 @dataclass(frozen=True)
+class StoredSegment:
+    key: str
+    text: str
+    state: str  # see narrator.store.machine
+    path: Path | None  # the audio file, only when done
+    samples: int  # 24 kHz mono s16 samples stored (0 unless done)
+    usage: int  # what the service billed for the stored audio
+    attempts: int  # requests sent for this segment (record_request), over all runs
+
+
+@dataclass(frozen=True)
 class PlanDiff:
     total: int  # distinct segment keys in the plan
     reused_done: int  # of those, how many already have their audio
     pending: int  # segments still to synthesize (len(Store.pending()))
-
+    new: int  # keys this plan added to the manifest (never seen by an earlier run)
 
 
 class Store:
@@ -164,6 +175,7 @@ class Store:
         voice_of = voice_of or {}
         now = time.time()
         with self._write() as conn:
+            before = self._count_segments(conn)
             conn.execute("DELETE FROM plan")
             conn.execute("DELETE FROM chapters")
             conn.executemany("INSERT INTO chapters VALUES (?, ?)", enumerate(chapters))
@@ -177,7 +189,12 @@ class Store:
                 ((v, params_json(p), k) for k, (v, p) in voice_of.items()),
             )
             self._insert_plan(conn, segments)
-        return self._diff()
+            new = self._count_segments(conn) - before
+        return self._diff(new)
+
+    @staticmethod
+    def _count_segments(conn: sqlite3.Connection) -> int:
+        return int(conn.execute("SELECT COUNT(*) FROM segments").fetchone()[0])
 
     def _insert_plan(self, conn: sqlite3.Connection, segments: Sequence[PlannedSegment]) -> None:
         try:
@@ -190,11 +207,11 @@ class Store:
                 f"workspace {self.workspace}: the plan has two segments at one position ({exc})"
             ) from exc
 
-    def _diff(self) -> PlanDiff:
+    def _diff(self, new: int) -> PlanDiff:
         with self._read() as view:
             keys = dict.fromkeys(p.key for p in view.positions())
             done = sum(all(r.state == DONE for r, _ in view.leaves(k, "")) for k in keys)
-        return PlanDiff(total=len(keys), reused_done=done, pending=len(self.pending()))
+        return PlanDiff(total=len(keys), reused_done=done, pending=len(self.pending()), new=new)
 
     def pending(self) -> list[PlannedSegment]:
         """What is left to synthesize, in plan order, each key once (splits expanded)."""
@@ -213,12 +230,44 @@ class Store:
         with self._read() as view:
             return view.row(key).state
 
+    def segment(self, key: str) -> StoredSegment:
+        """What the manifest holds for one segment.
+
+        Raises:
+            StoreError: no segment has this key.
+        """
+        with self._read() as view:
+            row = view.row(key)
+        done = row.state == DONE
+        return StoredSegment(
+            key=row.key,
+            text=row.text,
+            state=row.state,
+            path=self.pcm_path(key) if done else None,
+            samples=(row.size or 0) // SAMPLE_BYTES if done else 0,
+            usage=row.usage,
+            attempts=row.attempts,
+        )
+
     # -- state changes -------------------------------------------------------------------------
 
     def mark_in_flight(self, key: str) -> None:
         """A request for `key` is about to be sent."""
         with self._write() as conn:
             self._move(conn, key, IN_FLIGHT)
+
+    def claim(self, key: str) -> bool:
+        """Mark `key` in flight if it is pending or failed; False if it is not (taken or done).
+
+        Check and move are one transaction, so two workers that meet the same key (a split part
+        whose text is also planned elsewhere) never both send it.
+        """
+        with self._write() as conn:
+            found = conn.execute("SELECT state FROM segments WHERE key = ?", (key,)).fetchone()
+            if found is not None and found[0] not in TO_SYNTHESIZE:
+                return False
+            self._move(conn, key, IN_FLIGHT)  # raises StoreError for an unknown key
+        return True
 
     def put_audio(self, key: str, pcm: bytes, *, usage: int = 0) -> None:
         """Store the audio of an in-flight segment durably, then mark it done."""
@@ -250,10 +299,11 @@ class Store:
             )
 
     def split(self, key: str, parts: Sequence[str]) -> list[PlannedSegment]:
-        """Record that the in-flight `key` (whose audio was truncated) is made of `parts`.
+        """Record that `key` (in flight or done; its audio was truncated) is made of `parts`.
 
         Returns the parts as segments at the parent's position: boundary "sentence" except the
-        last, which keeps the parent's. Parts already stored keep their state.
+        last, which keeps the parent's. Parts already stored keep their state. A done parent's
+        file is deleted after the commit (a crash before that leaves a stray removed on open).
         """
         if not parts:
             raise StoreError(
@@ -277,6 +327,8 @@ class Store:
                 for k, text, boundary, seconds in zip(keys, parts, boundaries, shares)
             ]
             self._insert_parts(conn, parent, planned)
+        if parent.state == DONE:
+            self.pcm_path(key).unlink(missing_ok=True)
         return planned
 
     @staticmethod
@@ -340,16 +392,21 @@ class Store:
         with self._read() as view:
             titles = dict(self._conn.execute("SELECT chapter, title FROM chapters"))
             by_chapter: dict[int, list[list[Row]]] = {c: [] for c in titles}
+            requests: dict[int, dict[str, int]] = {}
             failed: dict[str, tuple[float, str]] = {}
             for pos in view.positions():
                 leaves = [row for row, _ in view.leaves(pos.key, pos.boundary)]
                 by_chapter.setdefault(pos.chapter, []).append(leaves)
+                # Requests for a split segment were spent too: count every node of the tree.
+                requests.setdefault(pos.chapter, {}).update(view.attempts(pos.key))
                 for row in leaves:
                     if row.state == FAILED and row.key not in failed:
                         where = f"segment {pos.chapter + 1}.{pos.order + 1}"
                         failed[row.key] = (row.updated, f"{where}: {row.error}")
         chapters = tuple(
-            chapter_status(titles.get(c, f"Chapter {c + 1}"), positions)
+            chapter_status(
+                titles.get(c, f"Chapter {c + 1}"), positions, sum(requests.get(c, {}).values())
+            )
             for c, positions in sorted(by_chapter.items())
         )
         errors = tuple(message for _, message in sorted(failed.values(), reverse=True)[:5])
