@@ -1,0 +1,251 @@
+"""The `narrator` command on a corpus of bad input: one-line errors, exit codes, no tracebacks.
+
+Jobs here use the embedded local server with the `test` voice (no `server:` key), so `run`
+goes through a real loopback WebSocket with no setup.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import wave
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from narrator.cli import main
+from narrator.server.textcode import decode
+
+REPO = Path(__file__).resolve().parents[1]
+SECRET = "sk-cli-test-secret-7f3a9"
+
+
+def job(folder: Path, sources: str = "[a.txt]", extra: str = "", title: str = "T") -> Path:
+    path = folder / "job.yaml"
+    path.write_text(
+        f"title: {title!r}\nsources: {sources}\nvoice: {{config_id: test}}\n"
+        f"output: {{formats: [wav], loudness: null, subtitles: []}}\n{extra}",
+        encoding="utf-8",
+    )
+    return path
+
+
+def text_file(folder: Path, name: str, data: bytes | str) -> None:
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    (folder / name).write_bytes(raw)
+
+
+def run_cli(args: list[str], capsys) -> tuple[int, str, str]:
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_one_line_error(code: int, err: str, *needles: str) -> None:
+    assert code != 0
+    assert "Traceback" not in err
+    lines = [line for line in err.splitlines() if line.startswith("narrator: error:")]
+    assert len(lines) == 1, err
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+
+
+def spoken_text(folder: Path) -> str:
+    texts = []
+    for path in sorted((folder / "out" / "job").glob("*.wav")):
+        with wave.open(str(path)) as w:
+            texts += [d.text for d in decode(w.readframes(w.getnframes()))]
+    return " ".join(texts)
+
+
+# Each case: a name, a setup writing files into the folder and returning the CLI args,
+# and the words the one-line error must contain.
+Setup = Callable[[Path], list[str]]
+
+
+def _with_source(name: str, data: bytes | str, sources: str | None = None) -> Setup:
+    def setup(folder: Path) -> list[str]:
+        text_file(folder, name, data)
+        return ["run", str(job(folder, sources or f"[{name}]"))]
+
+    return setup
+
+
+def _job_text(body: str) -> Setup:
+    def setup(folder: Path) -> list[str]:
+        text_file(folder, "a.txt", "Hello there.")
+        path = folder / "job.yaml"
+        path.write_text(body, encoding="utf-8")
+        return ["run", str(path)]
+
+    return setup
+
+
+def _extra(extra: str) -> Setup:
+    def setup(folder: Path) -> list[str]:
+        text_file(folder, "a.txt", "Hello there.")
+        return ["run", str(job(folder, extra=extra))]
+
+    return setup
+
+
+ERROR_CASES: list[tuple[str, Setup, tuple[str, ...]]] = [
+    ("empty file", _with_source("e.txt", b""), ("e.txt", "no text to narrate")),
+    ("only whitespace", _with_source("w.txt", " \n\t\n  \n"), ("w.txt", "no text to narrate")),
+    ("binary", _with_source("b.txt", bytes(range(256)) * 4), ("b.txt", "binary")),
+    ("invalid utf-8", _with_source("u.txt", b"caf\xc3 \x81\x8d\x90 ok"), ("u.txt", "UTF-8")),
+    ("broken epub", _with_source("x.epub", b"PK\x03\x04 not really a zip"), ("x.epub", "broken EPUB")),
+    ("epub that is text", _with_source("t.epub", "just words"), ("t.epub", "EPUB")),
+    ("unknown extension", _with_source("a.pdf", "%PDF-1.4"), ("a.pdf", ".txt, .md")),
+    ("missing source", _with_source("a.txt", "x", sources="[nope.txt]"), ("sources[0]", "file not found")),
+    ("directory as source", lambda f: (f.joinpath("d").mkdir(), ["run", str(job(f, "[d]"))])[1], ("sources[0]", "directory")),
+    ("html with no text", _with_source("h.html", "<html><script>x()</script></html>"), ("h.html", "no text")),
+    ("yaml syntax error", _job_text("title: [\nsources: a.txt\n"), ("job.yaml", "YAML syntax error")),
+    ("top level list", _job_text("- a\n- b\n"), ("job.yaml", "mapping")),
+    ("empty job", _job_text(""), ("job.yaml", "empty")),
+    ("wrong type", _job_text("title: T\nsources: [a.txt]\nsynthesis: {concurrency: many}\n"), ("synthesis.concurrency", "integer")),
+    ("unknown key", _job_text("title: T\nsources: [a.txt]\nvoise: {}\n"), ("voise", "did you mean 'voice'")),
+    ("negative concurrency", _extra("synthesis: {concurrency: -3}\n"), ("synthesis.concurrency", "from 1 to 64")),
+    ("bool as number", _extra("pauses: {scene: true}\n"), ("pauses.scene",)),
+    ("unknown format", _job_text("title: T\nsources: [a.txt]\noutput: {formats: [flac]}\n"), ("output.formats", "flac")),
+    ("bad template field", _job_text("title: T\nsources: [a.txt]\noutput: {name_template: '{chapter}'}\n"), ("name_template", "{chapter}")),
+    ("bad regex", _extra("lexicon: [{find: '[', replace: x, regex: true}]\n"), ("lexicon[0].find", "regular expression")),
+    ("http url", _extra("server: {url: 'http://127.0.0.1:1/'}\n"), ("server.url", "ws://")),
+    ("missing key variable", _extra("server: {url: 'ws://127.0.0.1:9/', api_key_env: NARRATOR_UNSET_VAR_X}\n"), ("NARRATOR_UNSET_VAR_X", "export")),
+    ("output dir is a file", lambda f: (text_file(f, "a.txt", "Hi."), text_file(f, "blocker", "x"), ["run", str(job(f, extra="output: {dir: blocker, formats: [wav]}\n"))])[2], ("output.dir", "not a folder")),
+    ("mp3 bitrate too high at 24 kHz", _job_text("title: T\nsources: [a.txt]\nvoice: {config_id: test}\noutput: {formats: [mp3], mp3_bitrate: 192k}\n"), ("192k", "44100")),
+    ("missing cover", _extra("cover: nope.jpg\n"), ("cover", "file not found")),
+    ("missing job file", lambda f: ["run", str(f / "absent.yaml")], ("absent.yaml", "not found")),
+    ("job is a directory", lambda f: ["plan", str(f)], ("directory",)),
+    ("unknown voice", _job_text("title: T\nsources: [a.txt]\nvoice: {config_id: nobody}\n"), ("nobody", "config_id")),
+    ("say with empty text", lambda f: ["say", "   ", "-o", str(f / "x.wav")], ("text is empty",)),
+    ("say over an existing file", lambda f: (text_file(f, "x.wav", "keep me"), ["say", "Hi.", "-o", str(f / "x.wav")])[1], ("x.wav", "--force")),
+    ("serve without a key", lambda f: ["serve", "--port", "0"], ("--api-key", "NARRATOR_SERVER_KEYS")),
+    ("bad fault spec", lambda f: ["serve", "--api-key", "k", "--faults", "drop=2"], ("--faults",)),
+]
+
+
+@pytest.mark.parametrize("name, setup, needles", ERROR_CASES, ids=[c[0] for c in ERROR_CASES])
+def test_bad_input_gives_one_line_error_and_nonzero_exit(name, setup, needles, tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("NARRATOR_SERVER_KEYS", raising=False)
+    args = setup(tmp_path)
+    code, _, err = run_cli(args, capsys)
+    assert_one_line_error(code, err, *needles)
+    if name == "say over an existing file":
+        assert (tmp_path / "x.wav").read_text() == "keep me"  # nothing overwritten
+
+
+OK_CASES: list[tuple[str, str | bytes, str]] = [
+    ("utf-16 with BOM", "Grüße aus Köln. Alles gut.".encode("utf-16"), "Grüße aus Köln. Alles gut."),
+    ("utf-8 with BOM", b"\xef\xbb\xbfPlain text with a BOM.", "Plain text with a BOM."),
+    ("cp1252 quotes", "He said \u201chi\u201d.".encode("cp1252"), "He said \u201chi\u201d."),
+    ("emoji cjk rtl", "Smile 😀. 你好，世界。 שלום עולם. Done.", "Smile 😀. 你好，世界。 שלום עולם. Done."),
+    ("control characters", "Bell\x07 and\x0b tab\tend.", "Bell and tab end."),
+    ("html without body", "<p>Just a fragment.</p><p>Two.</p>", "Just a fragment. Two."),
+]
+
+
+@pytest.mark.parametrize("name, data, expected", OK_CASES, ids=[c[0] for c in OK_CASES])
+def test_unusual_but_valid_input_is_spoken_exactly(name, data, expected, tmp_path, capsys):
+    suffix = ".html" if "html" in name else ".txt"
+    text_file(tmp_path, f"s{suffix}", data)
+    code, out, err = run_cli(["run", str(job(tmp_path, f"[s{suffix}]")), "-q"], capsys)
+    assert code == 0, err
+    assert "Traceback" not in err
+    assert spoken_text(tmp_path).split() == expected.split()
+
+
+def test_unsafe_title_makes_a_safe_file_name(tmp_path, capsys):
+    text_file(tmp_path, "a.txt", "Hello there.")
+    code, _, err = run_cli(["run", str(job(tmp_path, title="../../etc/evil")), "-q"], capsys)
+    assert code == 0, err
+    written = [p for p in tmp_path.rglob("*.wav")]
+    assert written and all((tmp_path / "out" / "job") in p.parents for p in written)
+    assert not (tmp_path.parent / "etc").exists()
+
+
+def test_huge_inputs_are_planned_without_trouble(tmp_path, capsys):
+    words = " ".join(f"word{i}" for i in range(80_000))  # ~500 KB paragraph, no punctuation
+    text_file(tmp_path, "big.txt", words)
+    text_file(tmp_path, "blob.txt", "x" * 10_000)  # one 10 KB "word"
+    code, out, err = run_cli(["plan", str(job(tmp_path, "[big.txt, blob.txt]"))], capsys)
+    assert code == 0, err
+    assert "2 chapters" in out and "Traceback" not in err
+
+
+def test_plan_status_and_run_report_progress(tmp_path, capsys):
+    text_file(tmp_path, "a.txt", "CHAPTER I\n\nOne. Two.\n\nCHAPTER II\n\nThree.")
+    path = str(job(tmp_path))
+    code, out, _ = run_cli(["status", path], capsys)
+    assert code == 0 and "not started" in out
+    code, out, _ = run_cli(["plan", path], capsys)
+    assert code == 0 and "2 chapters" in out and "CHAPTER II" in out
+    code, out, err = run_cli(["run", path], capsys)
+    assert code == 0 and "2 synthesized" in out and "synthesized 2/2 segments" in err
+    code, out, _ = run_cli(["status", path], capsys)
+    assert code == 0 and "total" in out and " 2 " in out
+
+
+def test_api_key_never_appears_anywhere(tmp_path, capsys, monkeypatch):
+    """A wrong key on a failing path and a right key on a working one: never printed or stored."""
+    text_file(tmp_path, "a.txt", "Secret keeping. " * 3)
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "narrator.cli", "serve", "--port", "0", "--engine", "test",
+         "--api-key", SECRET],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
+    )  # fmt: skip
+    try:
+        url = serve.stdout.readline().split("listening on ")[1].split()[0]
+        path = job(tmp_path, extra=f"server: {{url: '{url}', api_key_env: NARRATOR_KEY}}\n")
+        monkeypatch.setenv("NARRATOR_KEY", SECRET + "-wrong")
+        code, out1, err1 = run_cli(["run", str(path)], capsys)
+        assert code == 3 and "NARRATOR_KEY" in err1
+        monkeypatch.setenv("NARRATOR_KEY", SECRET)
+        code, out2, err2 = run_cli(["run", str(path)], capsys)
+        assert code == 0, err2
+    finally:
+        serve.send_signal(signal.SIGINT)
+        server_out, server_err = serve.communicate(timeout=10)
+    for text in (out1, err1, out2, err2, server_out, server_err):
+        assert SECRET not in text
+    for file in tmp_path.rglob("*"):
+        if file.is_file():
+            assert SECRET.encode() not in file.read_bytes(), file
+
+
+def test_ctrl_c_stops_cleanly_with_exit_130_and_keeps_finished_work(tmp_path):
+    text_file(tmp_path, "a.txt", " ".join(f"Sentence {i} is spoken slowly." for i in range(400)))
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "narrator.cli", "serve", "--port", "0", "--engine", "test",
+         "--api-key", SECRET, "--latency", "0.2"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=_env(),
+    )  # fmt: skip
+    try:
+        url = serve.stdout.readline().split("listening on ")[1].split()[0]
+        path = job(tmp_path, extra=f"server: {{url: '{url}', api_key_env: NARRATOR_KEY}}\nsynthesis: {{concurrency: 2}}\n")
+        run = subprocess.Popen(
+            [sys.executable, "-m", "narrator.cli", "run", str(path)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**_env(), "NARRATOR_KEY": SECRET},
+        )  # fmt: skip
+        time.sleep(2.5)
+        run.send_signal(signal.SIGINT)
+        out, err = run.communicate(timeout=20)
+    finally:
+        serve.send_signal(signal.SIGINT)
+        serve.communicate(timeout=10)
+    assert run.returncode == 130, err
+    assert "Traceback" not in err and "interrupted" in err
+    stored = list((tmp_path / ".narrator" / "job" / "pcm").rglob("*.pcm"))
+    assert stored, "finished segments are kept"
+    assert not list(tmp_path.rglob("*.tmp")) and not list(tmp_path.rglob("*.part"))
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
