@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import signal
 import sqlite3
 import subprocess
@@ -89,12 +90,12 @@ def test_put_audio_writes_the_file_and_leaves_no_temp(store: Store, workspace: P
 def test_resume_keeps_done_segments(workspace: Path) -> None:
     segments = plan_of(TEXTS)
     with Store.open(workspace) as store:
-        store.set_plan(segments, ["One"])
+        assert store.set_plan(segments, ["One"]).new == 4
         for segment in store.pending()[:2]:
             synthesize(store, segment)
     with Store.open(workspace) as store:
         diff = store.set_plan(segments, ["One"])
-        assert (diff.total, diff.reused_done, diff.pending) == (4, 2, 2)
+        assert (diff.total, diff.reused_done, diff.pending, diff.new) == (4, 2, 2, 0)
         assert [s.text for s in store.pending()] == TEXTS[2:]
         assert store.state(segments[0].key) == "done"
 
@@ -106,7 +107,7 @@ def test_editing_the_text_only_reschedules_the_changed_segments(store: Store) ->
     edited = [*TEXTS[:2], "On the night of the gale the keeper found the wick burning.", TEXTS[3]]
     diff = store.set_plan(plan_of(edited), ["One"])
     assert [s.text for s in store.pending()] == [edited[2]]
-    assert (diff.total, diff.reused_done, diff.pending) == (4, 3, 1)
+    assert (diff.total, diff.reused_done, diff.pending, diff.new) == (4, 3, 1, 1)
     # Undoing the edit reuses the audio still stored for the old text.
     assert store.set_plan(plan_of(TEXTS), ["One"]).pending == 0
 
@@ -470,3 +471,127 @@ def test_sigkill_at_any_moment_leaves_a_clean_store(workspace: Path, tmp_path: P
             assert all(store.state(key) == "done" for key in reported)
             assert store.verify_done() == 0
     assert len(reported) >= 6
+
+
+def test_segment_reports_what_the_manifest_holds(store: Store) -> None:
+    segments = plan_of(TEXTS[:2])
+    store.set_plan(segments, ["One"])
+    store.mark_in_flight(segments[0].key)
+    store.record_request(segments[0].key, "TIMEOUT")
+    store.record_request(segments[0].key, "ok")
+    store.put_audio(segments[0].key, b"\1\0" * 480, usage=9)
+    done, pending = store.segment(segments[0].key), store.segment(segments[1].key)
+    assert (done.state, done.path, done.samples, done.usage, done.attempts) == (
+        "done", store.pcm_path(segments[0].key), 480, 9, 2
+    )
+    assert done.text == TEXTS[0] and done.path is not None and done.path.is_file()
+    assert (pending.state, pending.path, pending.samples, pending.attempts) == ("pending", None, 0, 0)
+    with pytest.raises(StoreError, match="segment 00000000"):
+        store.segment("0" * 64)
+
+
+def test_claim_takes_a_segment_once(store: Store) -> None:
+    segments = plan_of(TEXTS[:3])
+    store.set_plan(segments, ["One"])
+    assert store.claim(segments[0].key) is True
+    assert store.claim(segments[0].key) is False  # in flight already
+    store.put_audio(segments[0].key, pcm_for(TEXTS[0]))
+    assert store.claim(segments[0].key) is False  # done
+    store.mark_in_flight(segments[1].key)
+    store.mark_failed(segments[1].key, "no")
+    assert store.claim(segments[1].key) is True  # failed segments are retried
+    with pytest.raises(StoreError, match="unknown segment"):
+        store.claim("f" * 64)
+
+
+def test_claim_from_many_threads_hands_each_key_to_one(store: Store) -> None:
+    segments = plan_of([f"Entry {i} in the tide table." for i in range(40)])
+    store.set_plan(segments, ["Tides"])
+    won: list[str] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        for segment in segments:
+            if store.claim(segment.key):
+                with lock:
+                    won.append(segment.key)
+                store.put_audio(segment.key, pcm_for(segment.text))
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(won) == sorted(s.key for s in segments)
+    assert store.pending() == [] and store.check_integrity() == []
+
+
+def test_a_done_segment_found_truncated_is_split_and_its_file_dropped(store: Store) -> None:
+    segments = plan_of(TEXTS[:2], boundary="scene")
+    store.set_plan(segments, ["One"], voices(segments))
+    for segment in segments:
+        synthesize(store, segment)
+    old_file = store.pcm_path(segments[1].key)
+    parts = store.split(segments[1].key, ["Nobody remembered who had", "first climbed the ladder."])
+    assert not old_file.exists()
+    assert store.segment(segments[1].key).state == "split"
+    assert store.check_integrity() == []
+    with pytest.raises(StoreError, match="not synthesized"):
+        list(store.pieces(0))
+    for part in store.pending():
+        synthesize(store, part)
+    assert [(t, b) for _, t, b in store.pieces(0)] == [
+        (TEXTS[0], "scene"),
+        (parts[0].text, "sentence"),
+        (parts[1].text, "scene"),
+    ]
+
+
+def test_status_counts_requests_of_split_segments_and_parts(store: Store) -> None:
+    segments = plan_of(TEXTS[:1])
+    store.set_plan(segments, ["One"], voices(segments))
+    store.mark_in_flight(segments[0].key)
+    store.record_request(segments[0].key, "ok")
+    parts = store.split(segments[0].key, ["The lamp by the harbour", "had been lit."])
+    for part in parts:
+        store.mark_in_flight(part.key)
+        store.record_request(part.key, "ok")
+        store.put_audio(part.key, pcm_for(part.text))
+    status = store.status()
+    assert (status.requests, status.done, status.total) == (3, 1, 1)
+    header, first, total = status.render().splitlines()
+    assert header.split()[-1] == "requests" and first.split()[-1] == total.split()[-1] == "3"
+
+
+HOLDER = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from narrator.store import Store
+
+    with Store.open(Path(sys.argv[1])):
+        print("holding", flush=True)
+        sys.stdin.readline()
+    """
+)
+
+
+def test_a_second_process_is_refused_while_the_first_holds_the_lock(
+    workspace: Path, tmp_path: Path
+) -> None:
+    script = tmp_path / "holder.py"
+    script.write_text(HOLDER)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    command = [sys.executable, str(script), str(workspace)]
+    pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE}
+    with subprocess.Popen(command, text=True, env=env, **pipes) as holder:
+        assert holder.stdout is not None and holder.stdin is not None
+        assert holder.stdout.readline().strip() == "holding"
+        message = f"workspace {workspace} is in use by another narrator run (pid {holder.pid})"
+        with pytest.raises(StoreError, match=re.escape(message)):
+            Store.open(workspace)
+        holder.stdin.write("done\n")
+        holder.stdin.flush()
+        assert holder.wait(timeout=30) == 0
+    with Store.open(workspace) as store:
+        assert store.check_integrity() == []

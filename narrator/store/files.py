@@ -34,16 +34,25 @@ def stored_files(workspace: Path) -> list[Path]:
 def file_problem(path: Path, size: int | None, digest: str | None) -> str | None:
     """Why the file at `path` is not the recorded audio, or None when it is."""
     try:
-        data = path.read_bytes()
+        found = path.stat().st_size
+        if found != size:  # cheap, and catches the usual damage (a short file) without reading
+            return f"file has {found} bytes, expected {size} ({path})"
+        if sha256_of(path) != digest:
+            return f"file is corrupt (sha256 mismatch) ({path})"
     except FileNotFoundError:
         return f"file missing ({path})"
     except OSError as exc:
         return f"file unreadable ({path}: {exc.strerror})"
-    if len(data) != size:
-        return f"file has {len(data)} bytes, expected {size} ({path})"
-    if hashlib.sha256(data).hexdigest() != digest:
-        return f"file is corrupt (sha256 mismatch) ({path})"
     return None
+
+
+def sha256_of(path: Path) -> str:
+    """The sha256 hex digest of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        while block := file.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def write_atomic(path: Path, data: bytes) -> None:
