@@ -314,11 +314,6 @@ def test_a_second_opener_is_refused_and_read_only_works(store: Store, workspace:
         assert again.pending() == []
 
 
-def test_read_only_needs_a_manifest(tmp_path: Path) -> None:
-    with pytest.raises(StoreError, match="no manifest; run the job first"):
-        Store.read_only(tmp_path / "nothing")
-
-
 def test_fresh_wipes_manifest_and_audio(workspace: Path) -> None:
     segments = plan_of(TEXTS[:2])
     with Store.open(workspace) as store:
@@ -414,6 +409,8 @@ def test_a_plan_with_two_segments_at_one_position_is_refused(store: Store) -> No
 
 
 def test_read_only_after_the_writer_closed_and_a_closed_store(workspace: Path) -> None:
+    with pytest.raises(StoreError, match="no manifest; run the job first"):
+        Store.read_only(workspace)
     segments = plan_of(TEXTS[:1])
     store = Store.open(workspace)
     store.set_plan(segments, ["One"])
@@ -450,14 +447,12 @@ CHILD = textwrap.dedent(
 )
 
 
-def test_sigkill_at_any_moment_leaves_a_clean_store(workspace: Path, tmp_path: Path) -> None:
-    script = tmp_path / "child.py"
-    script.write_text(CHILD)
+def test_sigkill_at_any_moment_leaves_a_clean_store(workspace: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     rng = random.Random(7)
     reported: set[str] = set()
     for _ in range(6):
-        command = [sys.executable, str(script), str(workspace), "60"]
+        command = [sys.executable, "-c", CHILD, str(workspace), "60"]
         with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env) as child:
             assert child.stdout is not None
             for _ in range(rng.randint(1, 6)):
@@ -469,6 +464,7 @@ def test_sigkill_at_any_moment_leaves_a_clean_store(workspace: Path, tmp_path: P
         with Store.open(workspace) as store:
             assert store.check_integrity() == []
             assert all(store.state(key) == "done" for key in reported)
+            assert all(store.pcm_path(k).read_bytes() == k.encode() * 4000 for k in reported)
             assert store.verify_done() == 0
     assert len(reported) >= 6
 
@@ -485,7 +481,7 @@ def test_segment_reports_what_the_manifest_holds(store: Store) -> None:
         "done", store.pcm_path(segments[0].key), 480, 9, 2
     )
     assert done.text == TEXTS[0] and done.path is not None and done.path.is_file()
-    assert (pending.state, pending.path, pending.samples, pending.attempts) == ("pending", None, 0, 0)
+    assert (pending.state, pending.path, pending.samples) == ("pending", None, 0)
     with pytest.raises(StoreError, match="segment 00000000"):
         store.segment("0" * 64)
 
@@ -571,18 +567,14 @@ HOLDER = textwrap.dedent(
 
     with Store.open(Path(sys.argv[1])):
         print("holding", flush=True)
-        sys.stdin.readline()
+        sys.stdin.read()  # until the test closes our stdin
     """
 )
 
 
-def test_a_second_process_is_refused_while_the_first_holds_the_lock(
-    workspace: Path, tmp_path: Path
-) -> None:
-    script = tmp_path / "holder.py"
-    script.write_text(HOLDER)
+def test_a_second_process_is_refused_while_the_first_holds_the_lock(workspace: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    command = [sys.executable, str(script), str(workspace)]
+    command = [sys.executable, "-c", HOLDER, str(workspace)]
     pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE}
     with subprocess.Popen(command, text=True, env=env, **pipes) as holder:
         assert holder.stdout is not None and holder.stdin is not None
@@ -590,8 +582,19 @@ def test_a_second_process_is_refused_while_the_first_holds_the_lock(
         message = f"workspace {workspace} is in use by another narrator run (pid {holder.pid})"
         with pytest.raises(StoreError, match=re.escape(message)):
             Store.open(workspace)
-        holder.stdin.write("done\n")
-        holder.stdin.flush()
+        holder.stdin.close()
         assert holder.wait(timeout=30) == 0
     with Store.open(workspace) as store:
         assert store.check_integrity() == []
+
+
+@pytest.mark.parametrize("name", ["api_key", "API-Key", "authorization", "token"])
+def test_a_credential_in_voice_params_is_refused(store: Store, workspace: Path, name: str) -> None:
+    segments = plan_of(TEXTS[:1])
+    secret = "sk-do-not-store-me"
+    with pytest.raises(StoreError, match=f"include '{name}'.*through the environment"):
+        store.set_plan(segments, ["One"], {segments[0].key: (VOICE, {name: secret})})
+    # Ordinary params that merely contain such a word are fine.
+    store.set_plan(segments, ["One"], {segments[0].key: (VOICE, {"max_new_tokens": 900})})
+    store.close()
+    assert not any(secret.encode() in p.read_bytes() for p in workspace.iterdir() if p.is_file())

@@ -126,7 +126,8 @@ def release_lock(fd: int) -> None:
 def wipe(workspace: Path) -> None:
     """Delete the manifest and all audio (the caller holds the lock)."""
     try:
-        for name in (MANIFEST, f"{MANIFEST}-wal", f"{MANIFEST}-shm"):
+        # The WAL goes first: a stale WAL beside a new, empty manifest would be replayed into it.
+        for name in (f"{MANIFEST}-wal", f"{MANIFEST}-shm", MANIFEST):
             (workspace / name).unlink(missing_ok=True)
         if (workspace / PCM).exists():
             shutil.rmtree(workspace / PCM)

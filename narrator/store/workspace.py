@@ -51,6 +51,7 @@ from narrator.store.manifest import (
     connect,
     new_row,
     params_json,
+    secret_names,
     sqlite_errors,
 )
 from narrator.store.status import SAMPLE_BYTES, StoreStatus, chapter_status
@@ -173,6 +174,7 @@ class Store:
                 same text is spoken. Without it, parts are keyed by parent key + index + text.
         """
         voice_of = voice_of or {}
+        self._refuse_secrets(voice_of)
         now = time.time()
         with self._write() as conn:
             before = self._count_segments(conn)
@@ -191,6 +193,15 @@ class Store:
             self._insert_plan(conn, segments)
             new = self._count_segments(conn) - before
         return self._diff(new)
+
+    def _refuse_secrets(self, voice_of: Mapping[str, tuple[str, Mapping[str, Any]]]) -> None:
+        for voice, params in voice_of.values():
+            if found := secret_names(params):
+                raise StoreError(
+                    f"workspace {self.workspace}: the params of voice {voice!r} include "
+                    f"{found[0]!r}, which the store will not keep; pass the API key through "
+                    "the environment, not the voice params"
+                )
 
     @staticmethod
     def _count_segments(conn: sqlite3.Connection) -> int:
