@@ -1,63 +1,79 @@
-"""Source documents -> chapters of paragraphs: txt, Markdown, HTML, EPUB.
+"""Source documents -> chapters of paragraphs: plain text, Markdown, HTML and EPUB.
 
-Every reader returns `Chapter`s whose paragraphs are whitespace-folded strings; decoration
-lines (`* * *`) stay as paragraphs of their own so the segmenter can make scene breaks of them.
-Every problem a user can cause is a one-line SourceError naming the file and the fix.
+    read_source(path) -> [Chapter(title, paragraphs), ...]
+
+Each reader turns its format into blocks (headings and paragraphs, see blocks.py), which are
+cut into chapters by one shared set of rules. Paragraphs are whitespace-folded strings;
+decoration lines ("* * *") stay as paragraphs of their own so the segmenter can make scene
+breaks of them. Text is never dropped silently: headings that do not start a chapter stay in
+the text. Every problem a user can cause is a one-line SourceError naming the file and the fix.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from narrator.errors import SourceError
-from narrator.sources.model import Chapter, check_readable, prettify
+from narrator.sources.blocks import SPLITS, Chapter, check_split
 
-__all__ = ["Chapter", "read_source", "SPLIT_MODES"]
+__all__ = ["SPLITS", "Chapter", "KINDS", "read_source"]
 
-SPLIT_MODES = ("auto", "headings", "none")
-_KINDS = {
-    ".txt": "txt", ".text": "txt", ".md": "markdown", ".markdown": "markdown",
-    ".html": "html", ".htm": "html", ".xhtml": "html", ".epub": "epub",
+KINDS = {
+    ".txt": "txt", ".text": "txt",
+    ".md": "markdown", ".markdown": "markdown",
+    ".html": "html", ".htm": "html", ".xhtml": "html",
+    ".epub": "epub",
 }  # fmt: skip
+
+Reader = Callable[..., list[Chapter]]
 
 
 def read_source(path: Path, *, split: str = "auto", title: str | None = None) -> list[Chapter]:
-    """Read one source file into chapters.
+    """Read one source file into chapters, choosing the reader by the file's extension.
 
     Args:
-        split: "auto" (chapters from headings when there are any), "headings" (the same, and
-            say so when none are found), "none" (the whole file is one chapter).
-        title: the chapter title when the file is one chapter (default: from the file name).
+        path: a .txt/.text, .md/.markdown, .html/.htm/.xhtml or .epub file.
+        split: "auto" (chapters at headings when there are any, else one chapter), "headings"
+            (the same, but a source without headings is an error), "none" (one chapter).
+        title: the title when the source is one chapter (default: from the file name); with
+            headings, the title of any text before the first heading (default "Opening").
+
+    Returns:
+        The chapters in reading order; each has at least one paragraph.
+
+    Raises:
+        SourceError: unknown extension or split mode, missing/unreadable/binary file, broken
+            EPUB, or no text to narrate.
     """
     path = Path(path)
-    kind = _KINDS.get(path.suffix.lower())
+    kind = KINDS.get(path.suffix.lower())
     if kind is None:
         raise SourceError(
             f"{path}: unknown kind of source {path.suffix or '(no extension)'!r}; "
-            f"use .txt, .md, .html or .epub"
+            "use a .txt, .md, .html or .epub file"
         )
-    if split not in SPLIT_MODES:
-        raise SourceError(f"{path}: unknown split mode {split!r}; use auto, headings or none")
-    check_readable(path)
-    chapters = _reader(kind)(path)
-    chapters = [c for c in chapters if c.paragraphs]
+    check_split(split, path)
+    chapters = [c for c in _reader(kind)(path, split=split, title=title) if c.paragraphs]
     if not chapters:
         raise SourceError(f"{path}: has no text to narrate; add text or remove it from sources")
-    if split == "none" or (len(chapters) == 1 and title):
-        merged = tuple(p for c in chapters for p in c.paragraphs)
-        return [Chapter(title or chapters[0].title or prettify(path), merged)]
-    if split == "headings" and len(chapters) == 1 and chapters[0].title is None:
-        raise SourceError(f"{path}: no chapter headings found; use split: none or add headings")
-    return [c if c.title else Chapter(title or prettify(path), c.paragraphs) for c in chapters]
+    return chapters
 
 
-def _reader(kind: str):
+def _reader(kind: str) -> Reader:
+    # Imported on demand: a text-only job never loads lxml, bs4 or ebooklib.
     if kind == "txt":
-        from narrator.sources.txt import read_txt as reader
-    elif kind == "markdown":
-        from narrator.sources.markdown import read_markdown as reader
-    elif kind == "html":
-        from narrator.sources.html import read_html as reader
-    else:
-        from narrator.sources.epub import read_epub as reader
-    return reader
+        from narrator.sources.txt import read_txt
+
+        return read_txt
+    if kind == "markdown":
+        from narrator.sources.markdown import read_markdown
+
+        return read_markdown
+    if kind == "html":
+        from narrator.sources.html import read_html
+
+        return read_html
+    from narrator.sources.epub import read_epub
+
+    return read_epub

@@ -1,78 +1,161 @@
-"""EPUB: one chapter per spine document, titles from the table of contents."""
+"""EPUB source -> chapters: spine documents in order, titles from the table of contents.
+
+Navigation, cover and table-of-contents pages are skipped, and so are documents without text
+(image-only title pages). Each document goes through the shared HTML extractor. With split
+"auto" a document is one chapter, titled from the TOC, else from its first heading; with
+"headings" a document is also cut at its own headings; with "none" the book is one chapter.
+"""
 
 from __future__ import annotations
 
 import posixpath
+import re
 import warnings
-import zipfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
 
 import ebooklib
+from bs4 import BeautifulSoup
 from ebooklib import epub
-from lxml import etree
 
 from narrator.errors import SourceError
-from narrator.sources.extract import parse_html
-from narrator.sources.model import Chapter
+from narrator.sources.blocks import (
+    Block, Chapter, check_split, cut, merge_empty, pretty_stem, split_level, whole,
+)  # fmt: skip
+from narrator.sources.decode import fold, read_bytes
+from narrator.sources.htmltext import has_epub_type, parse_html, soup_blocks
+
+# File names that are a book's furniture rather than its text.
+_FURNITURE_RE = re.compile(r"^(?:cover|nav|toc|contents|table[-_ ]?of[-_ ]?contents)$", re.I)
+_FURNITURE_TYPES = ("cover", "toc")
 
 
-def read_epub(path: Path) -> list[Chapter]:
-    book = _open(path)
-    titles = _toc_titles(book.toc)
+def read_epub(path: Path, *, split: str = "auto", title: str | None = None) -> list[Chapter]:
+    """Read an EPUB into chapters (see narrator.sources.read_source)."""
+    check_split(split, path)
+    book = open_book(path)
+    documents = list(spine_documents(book, path))
+    if split == "none":
+        return [whole((b for _, blocks in documents for b in blocks), title or pretty_stem(path))]
+    titles = toc_titles(book.toc)
     chapters: list[Chapter] = []
-    for idref, *_ in book.spine:
-        item = book.get_item_with_id(idref)
-        if item is None or not _is_text_document(item):
-            continue
-        blocks = parse_html(item.get_content())
-        if not any(b.level == 0 for b in blocks):
-            continue  # cover and title pages: nothing to read
-        title = titles.get(_normal(item.get_name()))
-        if title is None:
-            title = next((b.text for b in blocks if b.level), None)
-        body = [b.text for b in blocks]
-        if body and title is not None and blocks[0].level and blocks[0].text == title:
-            body = body[1:]
-        chapters.append(Chapter(title or f"Chapter {len(chapters) + 1}", tuple(body)))
-    return chapters
+    for item, blocks in documents:
+        toc_title = titles.get(_normal(item.get_name()))
+        if split == "headings":
+            chapters.extend(_cut_document(blocks, toc_title))
+        else:
+            chapters.append(document_chapter(blocks, toc_title))
+    return merge_empty(chapters)
 
 
-def _open(path: Path) -> epub.EpubBook:
+def open_book(path: Path) -> epub.EpubBook:
+    """Open `path` with ebooklib, turning every failure into a one-line SourceError."""
+    read_bytes(path)  # the same missing/directory/permission messages as the text readers
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # ebooklib warns about its own option defaults
-            return epub.read_epub(str(path), options={"ignore_ncx": False})
-    except (zipfile.BadZipFile, KeyError, etree.LxmlError, epub.EpubException, AttributeError,
-            IndexError, ValueError) as exc:  # fmt: skip
-        raise SourceError(
-            f"{path}: broken EPUB ({type(exc).__name__}: {exc}); re-export it from your e-book tool"
-        ) from exc
+            book = epub.read_epub(str(path), options={"ignore_ncx": True})
+    except Exception as exc:  # ebooklib raises anything from BadZipFile to TypeError on junk
+        raise SourceError(f"{path}: not a readable EPUB ({_reason(exc)}); re-export it from "
+                          "your e-book tool or convert it to HTML") from exc
+    if not book.spine:
+        raise SourceError(f"{path}: broken EPUB, its spine lists no documents; re-export it "
+                          "from your e-book tool")
+    return book
 
 
-def _is_text_document(item: ebooklib.epub.EpubItem) -> bool:
-    if item.get_type() != ebooklib.ITEM_DOCUMENT or isinstance(item, epub.EpubNav):
-        return False
-    return "nav" not in (getattr(item, "properties", None) or [])
+def _reason(exc: Exception) -> str:
+    text = " ".join(str(exc).split())[:120]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def _toc_titles(toc, found: dict[str, str] | None = None) -> dict[str, str]:
-    found = {} if found is None else found
-    for entry in toc:
-        if isinstance(entry, tuple):  # (Section, [children])
-            section, children = entry[0], entry[1]
-            _add(found, section)
-            _toc_titles(children, found)
-        else:
-            _add(found, entry)
+def spine_documents(book: epub.EpubBook, path: Path) -> Iterator[tuple[Any, list[Block]]]:
+    """(item, blocks) for each spine document with text, skipping nav/cover/toc pages."""
+    furniture = _guide_furniture(book)
+    for idref, *_ in book.spine:
+        item = book.get_item_with_id(idref)
+        if item is None or item.get_type() != ebooklib.ITEM_DOCUMENT:
+            continue
+        if _is_nav(item) or _normal(item.get_name()) in furniture:
+            continue
+        soup = parse_html(item.get_content())
+        if _is_furniture_page(item.get_name(), soup):
+            continue
+        blocks = soup_blocks(soup)
+        if blocks:
+            yield item, blocks
+
+
+def _is_nav(item: Any) -> bool:
+    properties = getattr(item, "properties", None) or []
+    return isinstance(item, (epub.EpubNav, epub.EpubCoverHtml)) or "nav" in properties
+
+
+def _guide_furniture(book: epub.EpubBook) -> set[str]:
+    return {
+        _normal(str(ref.get("href") or ""))
+        for ref in getattr(book, "guide", None) or []
+        if str(ref.get("type") or "").lower() in _FURNITURE_TYPES
+    }
+
+
+def _is_furniture_page(name: str, soup: BeautifulSoup) -> bool:
+    if _FURNITURE_RE.match(posixpath.splitext(posixpath.basename(name))[0]):
+        return True
+    return any(has_epub_type(soup, kind) for kind in _FURNITURE_TYPES)
+
+
+def document_chapter(blocks: list[Block], toc_title: str | None) -> Chapter:
+    """One spine document as one chapter; leading headings name it when the TOC does not."""
+    lead = 0
+    while lead < len(blocks) and blocks[lead].is_heading:
+        lead += 1
+    headings = [b.text for b in blocks[:lead]]
+    if toc_title is None:
+        title = ". ".join(headings) if headings else None
+        rest = blocks[lead:]
+    else:
+        title = toc_title
+        # A leading heading that repeats the TOC entry is the title; any other one is text.
+        rest = [b for b in blocks[:lead] if not _same(b.text, toc_title)] + blocks[lead:]
+    return Chapter(title, tuple(b.text for b in rest))
+
+
+def _cut_document(blocks: list[Block], toc_title: str | None) -> list[Chapter]:
+    level = split_level(blocks, 6)
+    if level is None:
+        return [document_chapter(blocks, toc_title)]
+    if blocks[0].is_heading and toc_title and _same(blocks[0].text, toc_title):
+        blocks = [Block(toc_title, blocks[0].level), *blocks[1:]]
+    return cut(blocks, level, toc_title)
+
+
+def _same(heading: str, title: str) -> bool:
+    """True when `heading` is the TOC title or part of it ("Night" in "Chapter 4: Night")."""
+    return re.search(rf"(?<!\w){re.escape(heading)}(?!\w)", title, re.IGNORECASE) is not None
+
+
+def toc_titles(toc: Iterable[Any]) -> dict[str, str]:
+    """Map each document (href without fragment) to its first title in the TOC."""
+    found: dict[str, str] = {}
+    for entry in _flatten(toc):
+        href = getattr(entry, "href", None) or getattr(entry, "file_name", None)
+        name = fold(str(getattr(entry, "title", None) or ""))
+        if href and name:
+            found.setdefault(_normal(href.split("#", 1)[0]), name)
     return found
 
 
-def _add(found: dict[str, str], entry) -> None:
-    href = getattr(entry, "href", None) or getattr(entry, "file_name", None)
-    title = getattr(entry, "title", None)
-    if href and title:
-        found.setdefault(_normal(href.split("#")[0]), " ".join(str(title).split()))
+def _flatten(toc: Iterable[Any]) -> Iterator[Any]:
+    for entry in toc:
+        if isinstance(entry, (tuple, list)):  # (Section, [children])
+            yield entry[0]
+            yield from _flatten(entry[1] if len(entry) > 1 else ())
+        else:
+            yield entry
 
 
 def _normal(href: str) -> str:
-    return posixpath.normpath(href).lstrip("./")
+    return posixpath.normpath(unquote(href)).lstrip("/") if href else ""

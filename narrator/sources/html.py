@@ -1,31 +1,19 @@
-"""HTML: the main text; h1-h3 headings start chapters."""
+"""HTML source -> chapters: headings h1-h3 start chapters (see narrator.sources.blocks)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from narrator.sources.extract import Block, parse_html
-from narrator.sources.model import Chapter, read_text_file
+from narrator.sources.blocks import Chapter, chapters_from_blocks
+from narrator.sources.decode import read_text
+from narrator.sources.htmltext import html_blocks
+
+MAX_CHAPTER_LEVEL = 3  # h4-h6 stay in the text as paragraphs
 
 
-def read_html(path: Path) -> list[Chapter]:
-    return chapters_from_blocks(parse_html(read_text_file(path)))
-
-
-def chapters_from_blocks(blocks: list[Block], max_level: int = 3) -> list[Chapter]:
-    """Split at the top heading level present (down to h`max_level`); lower headings are text."""
-    levels = [b.level for b in blocks if 0 < b.level <= max_level]
-    top = min(levels) if levels else 0
-    chapters: list[Chapter] = []
-    title: str | None = None
-    body: list[str] = []
-    for block in blocks:
-        if top and block.level == top:
-            if body or title is not None:
-                chapters.append(Chapter(title, tuple(body)))
-            title, body = block.text, []
-        else:
-            body.append(block.text)
-    if body or title is not None:
-        chapters.append(Chapter(title, tuple(body)))
-    return chapters
+def read_html(path: Path, *, split: str = "auto", title: str | None = None) -> list[Chapter]:
+    """Read an HTML/XHTML source into chapters (see narrator.sources.read_source)."""
+    blocks = html_blocks(read_text(path))
+    return chapters_from_blocks(
+        blocks, split=split, title=title, path=path, max_level=MAX_CHAPTER_LEVEL
+    )

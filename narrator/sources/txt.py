@@ -1,4 +1,11 @@
-"""Plain text: chapters from heading lines, hard-wrapped lines joined into paragraphs."""
+"""Plain text -> blocks: heading lines ("CHAPTER XII. THE STORM", "Part One") and paragraphs.
+
+A heading is a short line standing alone between blank lines, made of a keyword (Chapter,
+Part, Book, Volume, Section, Act) and a number (digits, Roman numerals or words), optionally
+followed by a title; or a lone Prologue/Epilogue/... line. A heading line directly followed by
+one short title line ("CHAPTER I" / "THE STORM") is one heading. Hard-wrapped lines are joined
+by narrator.paragraphs.split_paragraphs.
+"""
 
 from __future__ import annotations
 
@@ -6,54 +13,64 @@ import re
 from pathlib import Path
 
 from narrator.paragraphs import split_paragraphs
-from narrator.sources.model import Chapter, read_text_file
+from narrator.sources.blocks import Block, Chapter, chapters_from_blocks
+from narrator.sources.decode import fold, read_text
 
-# "CHAPTER I", "Chapter 3", "CHAPTER XII. THE STORM", "Part One", "BOOK II", "Prologue".
-_HEADING = re.compile(
-    r"^(?:(?:chapter|part|book)\s+(?:[ivxlcdm]+|\d+|[a-z]+)\b[.:]?(?:\s+.*)?|prologue|epilogue)$",
-    re.IGNORECASE,
+MAX_HEADING_CHARS = 80
+_BLANK_RE = re.compile(r"\n[ \t]*\n")
+_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    "sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
+    "hundred|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
+    "last|final"
 )
-_MAX_HEADING = 80
+_ROMAN = r"(?=[IVXLCDM])M{0,4}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})"
+# Lower-case numerals stop below d/m so that words like "mix" are not read as numbers.
+_ROMAN_LOWER = r"(?=[ivxlc])c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})"
+_NUMBER = rf"(?:\d+[A-Za-z]?|{_ROMAN}|{_ROMAN_LOWER}|(?i:(?:{_WORDS})(?:[- ](?:{_WORDS}))*))"
+_KEYWORD = r"(?:CHAPTER|Chapter|PART|Part|BOOK|Book|VOLUME|Volume|SECTION|Section|ACT|Act)"
+_LONE = (r"(?:PROLOGUE|Prologue|EPILOGUE|Epilogue|PREFACE|Preface|FOREWORD|Foreword|"
+         r"AFTERWORD|Afterword|INTRODUCTION|Introduction|INTERLUDE|Interlude)")
+# After the number: nothing, a separator and a title, or a capitalised title.
+_REST = r"(?:\.?|\s*[.:—–-]\s*\S.*|\s+[A-Z\"“‘'(].*)"
+_HEADING_RE = re.compile(rf"^(?:{_KEYWORD}\s+{_NUMBER}\b{_REST}|{_LONE}(?:\s*[.:—–-]\s*\S.*)?)$")
+_SENTENCE_END = tuple(".,;:!?")
 
 
 def is_heading(line: str) -> bool:
+    """True for a line that reads as a chapter heading on its own."""
     line = line.strip()
-    return 0 < len(line) <= _MAX_HEADING and bool(_HEADING.match(line))
+    return len(line) <= MAX_HEADING_CHARS and bool(_HEADING_RE.match(line))
 
 
-def read_txt(path: Path) -> list[Chapter]:
-    """Chapters from heading lines that stand alone between blank lines; else one chapter."""
-    text = read_text_file(path).replace("\r\n", "\n").replace("\r", "\n")
-    blocks = re.split(r"\n[ \t]*\n", text)
-    chapters: list[Chapter] = []
-    title: str | None = None
-    body: list[str] = []
-    for block in blocks:
-        lines = [line for line in block.split("\n") if line.strip()]
-        if _heading_block(lines):
-            _close(chapters, title, body)
-            title, body = _title(" ".join(lines)), []
+def _subtitle(line: str) -> bool:
+    # "THE STORM" under "CHAPTER I": short, starts like a title, does not end like a sentence.
+    return (len(line) <= MAX_HEADING_CHARS and not line[0].islower()
+            and not line.endswith(_SENTENCE_END))
+
+
+def _heading_of(block: str) -> str | None:
+    lines = [line.strip() for line in block.split("\n") if line.strip()]
+    if len(lines) == 1 and is_heading(lines[0]):
+        return fold(lines[0])
+    if len(lines) == 2 and is_heading(lines[0]) and _subtitle(lines[1]):
+        joiner = " " if lines[0].endswith((".", ":", "—", "-")) else ". "
+        return fold(lines[0] + joiner + lines[1])
+    return None
+
+
+def text_blocks(text: str) -> list[Block]:
+    """Split plain text into heading blocks (level 1) and paragraph blocks."""
+    blocks: list[Block] = []
+    for raw in _BLANK_RE.split(text.replace("\r\n", "\n")):
+        heading = _heading_of(raw)
+        if heading:
+            blocks.append(Block(heading, 1))
         else:
-            body.append(block)
-    _close(chapters, title, body)
-    return chapters
+            blocks.extend(Block(p) for p in split_paragraphs(raw))
+    return blocks
 
 
-def _heading_block(lines: list[str]) -> bool:
-    # "CHAPTER IV" alone, or with its name on the next line ("CHAPTER IV" / "THE STORM").
-    return (
-        0 < len(lines) <= 2
-        and is_heading(lines[0])
-        and all(len(line.strip()) <= _MAX_HEADING for line in lines)
-        and (len(lines) == 1 or not lines[1].rstrip().endswith((".", ",", ";")) or lines[1].isupper())
-    )
-
-
-def _close(chapters: list[Chapter], title: str | None, body: list[str]) -> None:
-    paragraphs = tuple(split_paragraphs("\n\n".join(body)))
-    if paragraphs or title is not None:
-        chapters.append(Chapter(title, paragraphs))
-
-
-def _title(line: str) -> str:
-    return " ".join(line.split())
+def read_txt(path: Path, *, split: str = "auto", title: str | None = None) -> list[Chapter]:
+    """Read a plain-text source into chapters (see narrator.sources.read_source)."""
+    return chapters_from_blocks(text_blocks(read_text(path)), split=split, title=title, path=path)

@@ -1,0 +1,154 @@
+"""The readers' common currency: a flat list of blocks (headings and paragraphs) -> chapters.
+
+Every reader turns its format into `Block`s; this module alone decides where chapters start,
+so the rules are the same for txt, md, html and epub:
+
+- Chapters start at headings of the *split level*: the top heading level present, except that
+  a top level used exactly once, before any other heading, is a document title, and the next
+  level down is used instead (`# Book` then `## One`, `## Two` gives chapters One and Two).
+- Headings below the split level are not dropped: they stay in the text as paragraphs.
+- A heading with no text before the next one ("PART ONE" then "CHAPTER I") gives its title to
+  the next chapter ("PART ONE — CHAPTER I"). Three or more in a row are a table of contents:
+  they stay as paragraphs of the chapter before them.
+- Text before the first heading is its own chapter, titled `title` or "Opening".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from narrator.errors import SourceError
+
+SPLITS = ("auto", "headings", "none")
+OPENING = "Opening"
+TITLE_JOIN = " — "
+_CONTENTS_RUN = 3  # this many empty headings in a row read as a table of contents
+_STEM_PREFIX_RE = re.compile(r"^\d+[\s._-]+(?=\D)")
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """One chapter: an optional title and its whitespace-folded paragraphs, in order.
+
+    Decoration lines such as "* * *" stay as paragraphs of their own; the segmenter turns
+    them into scene breaks (see narrator/paragraphs.py).
+    """
+
+    title: str | None
+    paragraphs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Block:
+    """A heading (level 1-6) or a paragraph (level 0) of already-folded text."""
+
+    text: str
+    level: int = 0
+
+    @property
+    def is_heading(self) -> bool:
+        return self.level > 0
+
+
+def check_split(split: str, path: Path) -> None:
+    """Raise a SourceError for an unknown split mode."""
+    if split not in SPLITS:
+        raise SourceError(f"{path}: unknown split mode {split!r}; use one of {', '.join(SPLITS)}")
+
+
+def pretty_stem(path: Path) -> str:
+    """A readable title from a file name: '01-the_river.txt' -> 'The River'."""
+    stem = _STEM_PREFIX_RE.sub("", path.stem)
+    words = re.sub(r"[_\-.]+", " ", stem).split()
+    if not words:
+        return path.stem
+    text = " ".join(words)
+    return text[0].upper() + text[1:] if not text.islower() else text.title()
+
+
+def whole(blocks: Iterable[Block], title: str) -> Chapter:
+    """Everything as one chapter; headings are kept as paragraphs."""
+    return Chapter(title, tuple(b.text for b in blocks if b.text))
+
+
+def split_level(blocks: Sequence[Block], max_level: int) -> int | None:
+    """The heading level chapters start at, or None when there are no headings up to max_level."""
+    levels = [b.level for b in blocks if 0 < b.level <= max_level]
+    if not levels:
+        return None
+    present = sorted(set(levels))
+    chosen = 0
+    # A lone top heading that comes first is the document's title, not a chapter of it.
+    while (chosen + 1 < len(present) and levels.count(present[chosen]) == 1
+           and levels[0] == present[chosen]):
+        levels = levels[1:]
+        chosen += 1
+    return present[chosen]
+
+
+def cut(blocks: Iterable[Block], level: int, opening: str | None) -> list[Chapter]:
+    """Start a chapter at each heading of `level` or above; deeper headings become paragraphs."""
+    chapters: list[Chapter] = []
+    title: str | None = opening
+    paragraphs: list[str] = []
+    started = False
+    for block in blocks:
+        if 0 < block.level <= level:
+            if started or paragraphs:
+                chapters.append(Chapter(title, tuple(paragraphs)))
+            title, paragraphs, started = block.text, [], True
+        elif block.text:
+            paragraphs.append(block.text)
+    if started or paragraphs:
+        chapters.append(Chapter(title, tuple(paragraphs)))
+    return chapters
+
+
+def merge_empty(chapters: Iterable[Chapter]) -> list[Chapter]:
+    """Fold chapters that have a title but no text into their neighbours (see module doc)."""
+    out: list[Chapter] = []
+    pending: list[str] = []
+    for chapter in chapters:
+        if not chapter.paragraphs:
+            if chapter.title:
+                pending.append(chapter.title)
+            continue
+        if len(pending) >= _CONTENTS_RUN:
+            _keep_as_text(out, pending)
+        elif pending:
+            titles = [*pending, chapter.title] if chapter.title else pending
+            chapter = Chapter(TITLE_JOIN.join(titles), chapter.paragraphs)
+        pending = []
+        out.append(chapter)
+    if pending:
+        _keep_as_text(out, pending)
+    return out
+
+
+def _keep_as_text(out: list[Chapter], titles: list[str]) -> None:
+    if out:
+        last = out[-1]
+        out[-1] = Chapter(last.title, last.paragraphs + tuple(titles))
+    else:
+        out.append(Chapter(titles[0] if len(titles) == 1 else None, tuple(titles)))
+    titles.clear()
+
+
+def chapters_from_blocks(
+    blocks: Sequence[Block], *, split: str, title: str | None, path: Path, max_level: int = 6,
+) -> list[Chapter]:
+    """Turn a reader's blocks into chapters following `split` (see read_source)."""
+    check_split(split, path)
+    own_title = title or pretty_stem(path)
+    if split == "none":
+        return [whole(blocks, own_title)]
+    level = split_level(blocks, max_level)
+    if level is None:
+        if split == "headings":
+            raise SourceError(f"{path}: no chapter headings found; use split: auto or "
+                              "split: none for this source")
+        return [whole(blocks, own_title)]
+    return merge_empty(cut(blocks, level, title or OPENING))
