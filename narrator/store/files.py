@@ -8,6 +8,7 @@ import hashlib
 import os
 import shutil
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from narrator.errors import StoreError
@@ -80,6 +81,18 @@ def fsync_dir(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+@contextlib.contextmanager
+def os_errors(workspace: Path, doing: str) -> Iterator[None]:
+    """Translate OSError from file work in the workspace into StoreError naming it."""
+    try:
+        yield
+    except OSError as exc:
+        raise StoreError(
+            f"workspace {workspace}: cannot {doing} ({exc.strerror or exc}: {exc.filename}); "
+            "check its permissions and free space"
+        ) from exc
 
 
 def make_dirs(workspace: Path) -> None:

@@ -443,10 +443,12 @@ class Store:
             if problem:
                 problems.append(f"segment {key[:12]} (done): {problem}")
         done_keys = {key for key, _, _ in done}
-        for path in files.stored_files(self.workspace):
+        with files.os_errors(self.workspace, "list its audio files"):
+            stored = files.stored_files(self.workspace)
+        for path in stored:
             if path.name.endswith(files.TEMP_SUFFIX):
                 problems.append(f"temp file left behind: {path}")
-            elif path.stem not in done_keys:
+            elif path.stem not in done_keys or path != self.pcm_path(path.stem):
                 problems.append(f"orphan file (no done segment): {path}")
         return problems
 
@@ -459,9 +461,11 @@ class Store:
         with self._read():
             done = self._done_rows()
         bad = [k for k, size, digest in done if files.file_problem(self.pcm_path(k), size, digest)]
-        for key in bad:
-            with contextlib.suppress(FileNotFoundError):
-                self.pcm_path(key).unlink()
+        # File first, then row: were the row reset first, a crash in between would leave a bad
+        # file beside a pending row, which the next open would adopt as good audio.
+        with files.os_errors(self.workspace, "remove a damaged audio file"):
+            for key in bad:
+                self.pcm_path(key).unlink(missing_ok=True)
         with self._write() as conn:
             for key in bad:
                 self._move(conn, key, PENDING, size=None, sha256=None)
@@ -469,21 +473,24 @@ class Store:
 
     def _recover(self) -> None:
         """After a crash: drop temp files, adopt or drop stray audio, un-stick in-flight rows."""
-        for path in files.stored_files(self.workspace):
-            if path.name.endswith(files.TEMP_SUFFIX):
-                path.unlink(missing_ok=True)
-                continue
-            with self._read() as view:
-                state = view.state_or_none(path.stem)
-            if state in (IN_FLIGHT, PENDING):
-                self._adopt(path, state)
-            elif state != DONE:
-                path.unlink(missing_ok=True)
+        with files.os_errors(self.workspace, "clean up after the last run"):
+            for path in files.stored_files(self.workspace):
+                self._recover_file(path)
         with self._write() as conn:
             query = "SELECT key FROM segments WHERE state = ?"
             stale = conn.execute(query, (IN_FLIGHT,)).fetchall()
             for (key,) in stale:
                 self._move(conn, key, PENDING)
+
+    def _recover_file(self, path: Path) -> None:
+        state = None
+        if path == self.pcm_path(path.stem):  # not a temp file, nor a stranger in our tree
+            with self._read() as view:
+                state = view.state_or_none(path.stem)
+        if state in (IN_FLIGHT, PENDING):
+            self._adopt(path, state)
+        elif state != DONE:
+            path.unlink(missing_ok=True)
 
     def _adopt(self, path: Path, state: str) -> None:
         # The file got its final name only after it was complete and fsync'd: it is whole.
