@@ -292,6 +292,8 @@ class Store:
                 f"workspace {self.workspace}: cannot write {path.name} ({exc.strerror or exc}); "
                 "free disk space or choose another workspace"
             ) from exc
+        # Only now, with the file durable, may the row say done. A crash before this commit
+        # leaves a complete file beside an in-flight row: the next open adopts it.
         digest = hashlib.sha256(pcm).hexdigest()
         with self._write() as conn:
             self._move(conn, key, DONE, size=len(pcm), sha256=digest, usage=usage, error=None)
