@@ -73,15 +73,25 @@ class JobStopped(SynthesisError):
 
 
 class AdaptiveLimit:
-    """A concurrency limit that halves on RATE_LIMITED and grows by 1/limit per success."""
+    """A concurrency limit under AIMD.
 
-    def __init__(self, maximum: int, *, cooldown: float = 0.5, clock: Callable[[], float] = time.monotonic):
+    RATE_LIMITED multiplies the limit by DECREASE (at most once per cool-down, since answers to
+    requests sent before the cut keep arriving); successes grow it by GROWTH slots per second
+    of elapsed time, starting a cool-down after the last cut. Time-based growth keeps the probe
+    for spare capacity gentle however short the requests are.
+    """
+
+    DECREASE = 0.7
+    GROWTH = 0.5  # slots per second
+
+    def __init__(self, maximum: int, *, cooldown: float = 1.0, clock: Callable[[], float] = time.monotonic):
         self.maximum = maximum
         self.limit = float(maximum)
         self.in_use = 0
         self._cooldown = cooldown
         self._clock = clock
         self._last_decrease = -math.inf
+        self._last_growth = clock()
         self._condition = anyio.Condition()
 
     async def acquire(self) -> None:
@@ -97,12 +107,15 @@ class AdaptiveLimit:
                 self._condition.notify_all()
 
     def on_success(self) -> None:
-        self.limit = min(float(self.maximum), self.limit + 1.0 / self.limit)
+        now = self._clock()
+        elapsed, self._last_growth = now - self._last_growth, now
+        if now - self._last_decrease >= self._cooldown:
+            self.limit = min(float(self.maximum), self.limit + self.GROWTH * elapsed)
 
     def on_rate_limited(self) -> None:
         now = self._clock()
         if now - self._last_decrease >= self._cooldown:
-            self.limit = max(1.0, self.limit / 2)
+            self.limit = max(1.0, self.limit * self.DECREASE)
             self._last_decrease = now
 
 
@@ -152,10 +165,14 @@ class Pool:
             request_timeout=self.settings.request_timeout,
             connect_timeout=self.settings.connect_timeout,
         ) as session:
-            async for segment in receive:
-                await self._segment(session, segment, depth=0)
+            async with anyio.create_task_group() as writes:
+                writer = _Writer(writes)
+                async for segment in receive:
+                    await self._segment(session, writer, segment, depth=0)
 
-    async def _segment(self, session: Session, segment: PlannedSegment, depth: int) -> None:
+    async def _segment(
+        self, session: Session, writer: _Writer, segment: PlannedSegment, depth: int
+    ) -> None:
         self.store.mark_in_flight(segment.key)
         try:
             result = await self._attempts(session, segment)
@@ -166,24 +183,27 @@ class Pool:
             return
         self._unreachable_streak = 0
         if result.truncated and depth < MAX_SPLIT_DEPTH and self._splittable(segment.text):
-            await self._resplit(session, segment, depth)
+            await self._resplit(session, writer, segment, depth)
             return
-        await anyio.to_thread.run_sync(
-            lambda: self.store.put_audio(segment.key, result.pcm, usage=result.usage)
-        )
+        await writer.submit(lambda: self._store_result(segment, result))
+
+    def _store_result(self, segment: PlannedSegment, result: SynthesisResult) -> None:
+        self.store.put_audio(segment.key, result.pcm, usage=result.usage)
         self.report.done += 1
         self.report.audio_seconds += result.seconds
         self.report.usage += result.usage
         self.progress(segment, result.seconds)
 
-    async def _resplit(self, session: Session, segment: PlannedSegment, depth: int) -> None:
+    async def _resplit(
+        self, session: Session, writer: _Writer, segment: PlannedSegment, depth: int
+    ) -> None:
         parts = split_text(segment.text, self.segmenter, parts=2)
         planned = self.store.split(segment.key, parts)
         self.report.splits += 1
         for part in planned:
             # Parts may be done already (a resumed run), or be the same text another worker holds.
             if self.store.state(part.key) in (PENDING, FAILED):
-                await self._segment(session, part, depth + 1)
+                await self._segment(session, writer, part, depth + 1)
 
     @staticmethod
     def _splittable(text: str) -> bool:
@@ -246,6 +266,28 @@ class Pool:
                 )
         else:
             self._unreachable_streak = 0
+
+
+class _Writer:
+    """A worker's durable store write runs while its next request is already on the wire.
+
+    At most one write per worker is in flight, so finished audio waiting for the disk stays
+    bounded; a failing write (disk full) fails the task group and so the job.
+    """
+
+    def __init__(self, group: anyio.abc.TaskGroup) -> None:
+        self._group = group
+        self._slot = anyio.Semaphore(1)
+
+    async def submit(self, write: Callable[[], None]) -> None:
+        await self._slot.acquire()
+        self._group.start_soon(self._run, write)
+
+    async def _run(self, write: Callable[[], None]) -> None:
+        try:
+            await anyio.to_thread.run_sync(write)
+        finally:
+            self._slot.release()
 
 
 def _outcome(exc: SynthesisError) -> str:
