@@ -1,17 +1,18 @@
 """The job YAML: schema, defaults and validation messages.
 
 Every problem is one line, `<file>: <field>: <problem>; <fix>`, raised as JobFileError. Unknown
-keys are errors with a "did you mean". Paths are relative to the job file. The API key itself
-is never read here: only the name of the environment variable that holds it.
+keys are errors with a "did you mean". Paths are relative to the job file's folder and stored
+absolute. The API key itself is never read here: only the name of the variable that holds it.
 """
 
 from __future__ import annotations
 
+import copy
 import difflib
 import json
 import re
 import string
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ from typing import Any
 import yaml
 
 from narrator.errors import JobFileError
+from narrator.lexicon import LexiconRule, apply_lexicon
+from narrator.protocol import DEFAULT_MAX_NEW_TOKENS
 
 HOSTED_URL = "wss://models.ojin.ai/realtime"
 DEFAULT_KEY_ENV = "OJIN_API_KEY"
@@ -26,27 +29,73 @@ FORMATS = ("wav", "mp3", "m4b")
 SUBTITLES = ("srt", "vtt")
 SPLITS = ("auto", "headings", "none")
 TEMPLATE_FIELDS = ("index", "title", "book", "author")
+# The rates both encoders (libmp3lame, aac) accept; WAV takes any rate in the range.
+ENCODER_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
+# Params that have their own key: a second spelling in params would silently win on the wire.
+_RESERVED_PARAMS = {"language": "voice.language"}
 _ENV_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_BITRATE_RE = re.compile(r"^\d{2,3}k$")
+_BITRATE_RE = re.compile(r"^(\d+)(k?)$")
+_SAMPLE_FIELDS = {"index": 1, "title": "Title", "book": "Book", "author": "Author"}
+
+
+class Params(Mapping[str, Any]):
+    """Read-only InteractionInput params; equal and hashed by their canonical JSON.
+
+    Hashable so that a VoiceSpec can key a dict (the pipeline groups segments by voice).
+    """
+
+    __slots__ = ("_data", "_json")
+
+    def __init__(self, data: Mapping[str, Any] | None = None) -> None:
+        self._json = json.dumps(
+            dict(data or {}), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        )
+        self._data: dict[str, Any] = json.loads(self._json)
+
+    def __getitem__(self, key: str) -> Any:
+        # A copy, so nested values cannot be changed behind the frozen spec's back.
+        return copy.deepcopy(self._data[key])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __hash__(self) -> int:
+        return hash(self._json)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Params):
+            return self._json == other._json
+        return isinstance(other, Mapping) and self._data == dict(other)
+
+    def __repr__(self) -> str:
+        return f"Params({self._json})"
 
 
 @dataclass(frozen=True)
 class VoiceSpec:
     config_id: str = "joe"
     language: str = "English"
-    params_json: str = "{}"  # extra InteractionInput params, canonical JSON (keeps the spec hashable)
+    params: Mapping[str, Any] = field(default_factory=Params)  # extra InteractionInput params
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.params, Params):
+            object.__setattr__(self, "params", Params(self.params))
 
     @property
-    def params(self) -> dict[str, Any]:
-        return json.loads(self.params_json)
+    def max_new_tokens(self) -> int:
+        """The per-request audio cap in tokens (12 per second of audio)."""
+        return int(self.params.get("max_new_tokens", DEFAULT_MAX_NEW_TOKENS))
 
 
 @dataclass(frozen=True)
 class SourceSpec:
     path: Path
     title: str | None = None
-    split: str = "auto"
-    voice: VoiceSpec | None = None
+    split: str = "auto"  # auto | headings | none
+    voice: VoiceSpec | None = None  # None: the job's voice
 
 
 @dataclass(frozen=True)
@@ -72,21 +121,6 @@ class PausesSpec:
     chapter: float = 2.0
     lead_in: float = 0.5
     tail: float = 1.0
-
-
-@dataclass(frozen=True)
-class LexiconRule:
-    find: str
-    replace: str
-    regex: bool = False
-    whole_word: bool = True
-    case_sensitive: bool = True
-
-    def pattern(self) -> re.Pattern[str]:
-        body = self.find if self.regex else re.escape(self.find)
-        if self.whole_word:
-            body = rf"(?<!\w){body}(?!\w)"
-        return re.compile(body, 0 if self.case_sensitive else re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -118,17 +152,8 @@ class Job:
     workspace: Path
     author: str | None = None
     cover: Path | None = None
-    server: ServerSpec | None = None
-    lexicon: tuple[LexiconRule, ...] = field(default_factory=tuple)
-
-
-def apply_lexicon(rules: Sequence[LexiconRule], text: str) -> str:
-    """Apply the substitutions in order; each sees the result of the ones before it."""
-    for rule in rules:
-        # Regex rules may use group references (\1); literal rules insert the text as written.
-        replace = rule.replace if rule.regex else (lambda _match, r=rule.replace: r)
-        text = rule.pattern().sub(replace, text)
-    return text
+    server: ServerSpec | None = None  # None: the embedded local server
+    lexicon: tuple[LexiconRule, ...] = ()
 
 
 # --- loading -----------------------------------------------------------------------------
@@ -142,28 +167,27 @@ class _Reader:
         self.base = path.resolve().parent
 
     def fail(self, where: str, problem: str) -> JobFileError:
-        return JobFileError(f"{self.path}: {where}: {problem}" if where else f"{self.path}: {problem}")
+        message = f"{self.path}: {where}: {problem}" if where else f"{self.path}: {problem}"
+        return JobFileError(" ".join(message.split()))  # one line, whatever a value held
 
     def mapping(self, value: Any, where: str, allowed: Sequence[str]) -> dict[str, Any]:
         if value is None:
             return {}
         if not isinstance(value, dict):
-            raise self.fail(where, f"must be a mapping of {', '.join(allowed)}, got {_kind(value)}")
+            raise self.fail(where or "top level", f"must be a mapping of {', '.join(allowed)}, got {_kind(value)}")
         for key in value:
             if not isinstance(key, str) or key not in allowed:
-                close = difflib.get_close_matches(str(key), allowed, n=1)
-                hint = f"did you mean '{close[0]}'?" if close else f"allowed: {', '.join(allowed)}"
-                raise self.fail(_join(where, str(key)), f"unknown key; {hint}")
+                raise self.fail(_join(where, str(key)), f"unknown key; {_suggest(str(key), allowed)}")
         return value
 
     def text(self, value: Any, where: str, *, default: str | None = None, empty: bool = False) -> Any:
         if value is None:
             return default
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            raise self.fail(where, f"must be text, got {_kind(value)}")
+            raise self.fail(where, f"must be text, got {_kind(value)}; quote it if it is meant as text")
         value = str(value)
         if not empty and not value.strip():
-            raise self.fail(where, "must not be empty")
+            raise self.fail(where, "must not be empty; write a value or remove the key")
         return value
 
     def number(self, value: Any, where: str, default: Any, low: float, high: float, integer: bool = False) -> Any:
@@ -182,53 +206,62 @@ class _Reader:
             raise self.fail(where, f"must be true or false, got {value!r}")
         return value
 
+    def choice(self, value: Any, where: str, default: str, allowed: Sequence[str]) -> str:
+        text = self.text(value, where, default=default)
+        if text.lower() not in allowed:
+            raise self.fail(where, f"unknown value {text!r}; {_suggest(text.lower(), allowed, 'use')}")
+        return text.lower()
+
     def choices(self, value: Any, where: str, default: tuple[str, ...], allowed: Sequence[str], empty: bool) -> tuple[str, ...]:
         if value is None:
             return default
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, list):
             raise self.fail(where, f"must be a list of {', '.join(allowed)}, got {_kind(value)}")
-        for item in items:
-            if not isinstance(item, str) or item.lower() not in allowed:
-                raise self.fail(where, f"unknown value {item!r}; use {', '.join(allowed)}")
         if not items and not empty:
             raise self.fail(where, f"must name at least one of {', '.join(allowed)}")
-        return tuple(dict.fromkeys(i.lower() for i in items))
+        picked = [self.choice(item, f"{where}[{i}]", "", allowed) for i, item in enumerate(items)]
+        return tuple(dict.fromkeys(picked))
 
-    def file(self, value: Any, where: str, *, must_exist: bool = True) -> Path:
-        raw = self.text(value, where)
-        path = Path(raw).expanduser()
-        path = path if path.is_absolute() else self.base / path
-        if must_exist and not path.exists():
-            raise self.fail(where, f"file not found: {path}; fix the path (relative to the job file)")
-        if must_exist and path.is_dir():
+    def resolve(self, value: Any, where: str) -> Path:
+        path = Path(self.text(value, where)).expanduser()
+        return path if path.is_absolute() else self.base / path
+
+    def file(self, value: Any, where: str) -> Path:
+        path = self.resolve(value, where)
+        if not path.exists():
+            raise self.fail(where, f"file not found: {path}; fix the path (it is relative to the job file)")
+        if path.is_dir():
             raise self.fail(where, f"{path} is a directory; name a file")
         return path
 
     def folder(self, value: Any, where: str, default: Path) -> Path:
         if value is None:
             return default
-        path = Path(self.text(value, where)).expanduser()
-        path = path if path.is_absolute() else self.base / path
+        path = self.resolve(value, where)
         if path.exists() and not path.is_dir():
             raise self.fail(where, f"{path} exists and is not a folder; choose another path")
         return path
 
 
 def load_job(path: Path) -> Job:
-    """Read and validate a job file. Raises JobFileError with a one-line message."""
+    """Read and validate a job file.
+
+    Every key but `sources` has a default. Paths in the file are relative to its folder.
+
+    Raises:
+        JobFileError: one line, `<file>: <field>: <problem>; <fix>`.
+    """
     path = Path(path)
     reader = _Reader(path)
-    data = _read_yaml(reader)
-    top = reader.mapping(data, "", _TOP_KEYS)
-    title = reader.text(top.get("title"), "title", default=path.stem.replace("_", " ").title())
+    top = reader.mapping(_read_yaml(reader), "", _TOP_KEYS)
     voice = _voice(reader, top.get("voice"), "voice", VoiceSpec())
     stem = path.stem
     return Job(
         path=path,
-        title=title,
+        title=reader.text(top.get("title"), "title", default=stem.replace("_", " ").title()),
         author=reader.text(top.get("author"), "author"),
-        cover=reader.file(top["cover"], "cover") if top.get("cover") is not None else None,
+        cover=_cover(reader, top.get("cover")),
         sources=_sources(reader, top.get("sources"), voice),
         voice=voice,
         server=_server(reader, top),
@@ -246,23 +279,39 @@ _TOP_KEYS = (
 )  # fmt: skip
 
 
-def _read_yaml(reader: _Reader) -> Any:
-    path = reader.path
-    if not path.exists():
-        raise JobFileError(f"{path}: job file not found; check the path")
-    if path.is_dir():
-        raise JobFileError(f"{path}: is a directory; name the job's .yaml file")
+class _DuplicateKey(Exception):
+    def __init__(self, key: object, line: int) -> None:
+        super().__init__(key, line)
+        self.key, self.line = key, line
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that refuses a key written twice in one mapping (YAML keeps the last silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[object] = set()
+        for key_node, _ in node.value:
+            # Merge keys (<<) may repeat what they merge: only literal keys are checked.
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node)
+            if key in seen:
+                raise _DuplicateKey(key, key_node.start_mark.line + 1)
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+def _read_yaml(reader: _Reader) -> dict[str, Any]:
+    raw = _read_text(reader.path)
     try:
-        raw = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise JobFileError(f"{path}: cannot read the job file ({exc}); save it as UTF-8 text") from exc
-    try:
-        data = yaml.safe_load(raw)
+        data = yaml.load(raw, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except _DuplicateKey as exc:
+        raise reader.fail(f"line {exc.line}", f"key {exc.key!r} appears twice; keep only one") from exc
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f"line {mark.line + 1}" if mark is not None else "YAML"
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise reader.fail(line, f"YAML syntax error ({problem}); fix the indentation or quoting there") from exc
+        raise reader.fail(where, f"YAML syntax error: {problem}; fix the indentation/quoting there") from exc
     if data is None:
         raise reader.fail("", "the job file is empty; it needs at least 'title' and 'sources'")
     if not isinstance(data, dict):
@@ -270,28 +319,62 @@ def _read_yaml(reader: _Reader) -> Any:
     return data
 
 
+def _read_text(path: Path) -> str:
+    if not path.exists():
+        raise JobFileError(f"{path}: job file not found; check the path")
+    if path.is_dir():
+        raise JobFileError(f"{path}: is a directory; name the job's .yaml file")
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise JobFileError(f"{path}: not UTF-8 text ({exc.reason}); save the job file as UTF-8") from exc
+    except OSError as exc:
+        raise JobFileError(f"{path}: cannot read the job file ({exc.strerror}); check its permissions") from exc
+
+
+def _cover(reader: _Reader, raw: Any) -> Path | None:
+    if raw is None:
+        return None
+    path = reader.file(raw, "cover")
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8)
+    except OSError as exc:
+        raise reader.fail("cover", f"cannot read {path} ({exc.strerror}); check its permissions") from exc
+    if not (head.startswith(b"\xff\xd8\xff") or head == b"\x89PNG\r\n\x1a\n"):
+        raise reader.fail("cover", f"{path} is not a JPEG or PNG image; convert it or remove 'cover'")
+    return path
+
+
 def _voice(reader: _Reader, raw: Any, where: str, base: VoiceSpec) -> VoiceSpec:
     if isinstance(raw, str):
         raw = {"config_id": raw}
     data = reader.mapping(raw, where, ("config_id", "language", "params"))
     params = dict(base.params)
-    extra = data.get("params")
-    if extra is not None:
-        if not isinstance(extra, dict) or not all(isinstance(k, str) for k in extra):
-            raise reader.fail(f"{where}.params", f"must be a mapping of parameter names, got {_kind(extra)}")
-        params.update(extra)
-    tokens = params.get("max_new_tokens")
-    if tokens is not None and (isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 1):
-        raise reader.fail(f"{where}.params.max_new_tokens", f"must be a positive integer, got {tokens!r}")
+    params.update(_params(reader, data.get("params"), f"{where}.params"))
     try:
-        params_json = json.dumps(params, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        frozen = Params(params)
     except (TypeError, ValueError) as exc:
-        raise reader.fail(f"{where}.params", f"values must be plain YAML data ({exc})") from exc
+        raise reader.fail(f"{where}.params", f"values must be plain YAML data ({exc}); use text, numbers, lists, mappings") from exc
     return VoiceSpec(
         config_id=reader.text(data.get("config_id"), f"{where}.config_id", default=base.config_id),
         language=reader.text(data.get("language"), f"{where}.language", default=base.language),
-        params_json=params_json,
+        params=frozen,
     )
+
+
+def _params(reader: _Reader, raw: Any, where: str) -> dict[str, Any]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not all(isinstance(k, str) for k in raw):
+        raise reader.fail(where, f"must be a mapping of parameter names to values, got {_kind(raw)}")
+    for name, key in _RESERVED_PARAMS.items():
+        if name in raw:
+            raise reader.fail(f"{where}.{name}", f"has its own key; set {key} instead")
+    tokens = raw.get("max_new_tokens")
+    if "max_new_tokens" in raw and (isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 1):
+        raise reader.fail(f"{where}.max_new_tokens", f"must be a positive integer (default {DEFAULT_MAX_NEW_TOKENS}), got {tokens!r}")
+    return raw
 
 
 def _sources(reader: _Reader, raw: Any, voice: VoiceSpec) -> tuple[SourceSpec, ...]:
@@ -305,18 +388,15 @@ def _sources(reader: _Reader, raw: Any, voice: VoiceSpec) -> tuple[SourceSpec, .
 
 def _source(reader: _Reader, raw: Any, where: str, voice: VoiceSpec) -> SourceSpec:
     if not isinstance(raw, dict):
-        return SourceSpec(path=reader.file(raw, where))
+        return SourceSpec(path=reader.file(raw, f"{where}.path"))
     data = reader.mapping(raw, where, ("path", "title", "split", "voice"))
-    if "path" not in data:
+    if data.get("path") is None:
         raise reader.fail(f"{where}.path", "missing; give the source file's path")
-    split = reader.text(data.get("split"), f"{where}.split", default="auto")
-    if split not in SPLITS:
-        raise reader.fail(f"{where}.split", f"unknown mode {split!r}; use {', '.join(SPLITS)}")
     override = data.get("voice")
     return SourceSpec(
         path=reader.file(data["path"], f"{where}.path"),
         title=reader.text(data.get("title"), f"{where}.title"),
-        split=split,
+        split=reader.choice(data.get("split"), f"{where}.split", "auto", SPLITS),
         voice=_voice(reader, override, f"{where}.voice", voice) if override is not None else None,
     )
 
@@ -325,12 +405,15 @@ def _server(reader: _Reader, top: dict[str, Any]) -> ServerSpec | None:
     if "server" not in top:
         return None
     data = reader.mapping(top["server"], "server", ("url", "api_key_env"))
-    url = reader.text(data.get("url"), "server.url", default=HOSTED_URL)
-    if not url.startswith(("ws://", "wss://")):
-        raise reader.fail("server.url", f"{url!r} is not a WebSocket URL; it must start with ws:// or wss://")
+    url = reader.text(data.get("url"), "server.url", default=HOSTED_URL).strip()
+    if not re.match(r"^wss?://[^/\s]+", url):
+        raise reader.fail("server.url", f"{url!r} is not a WebSocket URL; it must start with ws:// or wss:// and a host")
     env = reader.text(data.get("api_key_env"), "server.api_key_env", default=DEFAULT_KEY_ENV)
     if not _ENV_RE.match(env):
-        raise reader.fail("server.api_key_env", f"{env!r} is not an environment variable name; use e.g. OJIN_API_KEY")
+        raise reader.fail(
+            "server.api_key_env",
+            f"{env!r} is not an environment variable name; name the variable (e.g. OJIN_API_KEY), not the key",
+        )
     return ServerSpec(url, env)
 
 
@@ -361,14 +444,14 @@ def _lexicon(reader: _Reader, raw: Any) -> tuple[LexiconRule, ...]:
     if isinstance(raw, dict):
         raw = [{"find": k, "replace": v} for k, v in raw.items()]
     if not isinstance(raw, list):
-        raise reader.fail("lexicon", f"must be a list of {{find, replace}} rules, got {_kind(raw)}")
+        raise reader.fail("lexicon", f"must be a list of {{find, replace}} rules or a mapping find: replace, got {_kind(raw)}")
     return tuple(_rule(reader, item, f"lexicon[{i}]") for i, item in enumerate(raw))
 
 
 def _rule(reader: _Reader, raw: Any, where: str) -> LexiconRule:
     d = reader.mapping(raw, where, tuple(LexiconRule.__dataclass_fields__))
     if d.get("find") is None or d.get("replace") is None:
-        raise reader.fail(where, "needs both 'find' and 'replace'")
+        raise reader.fail(where, "needs both 'find' and 'replace' (replace: '' deletes)")
     rule = LexiconRule(
         find=reader.text(d["find"], f"{where}.find"),
         replace=reader.text(d["replace"], f"{where}.replace", empty=True),
@@ -380,6 +463,10 @@ def _rule(reader: _Reader, raw: Any, where: str) -> LexiconRule:
         rule.pattern()
     except re.error as exc:
         raise reader.fail(f"{where}.find", f"invalid regular expression ({exc}); fix it or set regex: false") from exc
+    try:
+        rule.check()
+    except (re.error, IndexError) as exc:
+        raise reader.fail(f"{where}.replace", f"invalid replacement ({exc}); refer only to groups in 'find'") from exc
     return rule
 
 
@@ -405,7 +492,28 @@ def _output(reader: _Reader, raw: Any, default_dir: Path) -> OutputSpec:
     )  # fmt: skip
     if not spec.per_chapter and not spec.whole_book:
         raise reader.fail("output", "per_chapter and whole_book are both false; set one of them to true")
+    _check_encoding(reader, spec)
     return spec
+
+
+def _check_encoding(reader: _Reader, spec: OutputSpec) -> None:
+    """Catch what the encoders would refuse now, not after hours of synthesis."""
+    encoded = [f for f in spec.formats if f != "wav"]
+    if encoded and spec.sample_rate not in ENCODER_RATES:
+        nearest = min(ENCODER_RATES, key=lambda r: abs(r - spec.sample_rate))
+        raise reader.fail(
+            "output.sample_rate",
+            f"{spec.sample_rate} Hz cannot be encoded as {'/'.join(encoded)}; use one of "
+            f"{', '.join(map(str, ENCODER_RATES))} (nearest: {nearest})",
+        )
+    # MPEG-2 (16-24 kHz) tops out at 160 kbps, MPEG-2.5 (<= 12 kHz) at 64.
+    ceiling = 320 if spec.sample_rate >= 32000 else 160 if spec.sample_rate >= 16000 else 64
+    if "mp3" in spec.formats and _kbps(spec.mp3_bitrate) > ceiling:
+        raise reader.fail(
+            "output.mp3_bitrate",
+            f"MP3 at {spec.sample_rate} Hz tops out at {ceiling}k, got {spec.mp3_bitrate}; "
+            "lower it or set output.sample_rate: 44100",
+        )
 
 
 def _template(reader: _Reader, raw: Any, where: str, default: str) -> str:
@@ -413,20 +521,35 @@ def _template(reader: _Reader, raw: Any, where: str, default: str) -> str:
     try:
         fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
     except ValueError as exc:
-        raise reader.fail(where, f"bad template ({exc}); use fields like {{title}}") from exc
+        raise reader.fail(where, f"bad template ({exc}); write fields like {{title}} and double literal braces") from exc
     for name in fields:
-        if name.split(".")[0].split("[")[0] not in TEMPLATE_FIELDS:
+        if name not in TEMPLATE_FIELDS:
             raise reader.fail(where, f"unknown field {{{name}}}; use {', '.join(TEMPLATE_FIELDS)}")
-    if "/" in template or "\\" in template or ".." in template:
-        raise reader.fail(where, "must not contain path separators or '..'; name a file, not a path")
+    try:
+        sample = template.format_map(_SAMPLE_FIELDS)
+    except (ValueError, TypeError, KeyError, IndexError) as exc:
+        raise reader.fail(where, f"bad format in {template!r} ({exc}); e.g. {{index:02d}} for numbers, {{title}} for text") from exc
+    if re.search(r"[/\\]|\.\.|[\x00-\x1f]", template) or sample.startswith("."):
+        raise reader.fail(where, f"{template!r} is unsafe as a file name; no path separators, '..' or a leading dot")
     return template
 
 
 def _bitrate(reader: _Reader, raw: Any, where: str, default: str) -> str:
-    value = reader.text(raw, where, default=default)
-    if not _BITRATE_RE.match(value):
-        raise reader.fail(where, f"{value!r} is not a bitrate; write it like 64k")
+    value = reader.text(raw, where, default=default).strip()
+    match = _BITRATE_RE.match(value)
+    if not match or not 8 <= _kbps(value) <= 320:
+        raise reader.fail(where, f"{value!r} is not a bitrate from 8k to 320k; write it like 64k")
     return value
+
+
+def _kbps(bitrate: str) -> int:
+    number, k = _BITRATE_RE.match(bitrate).groups()  # type: ignore[union-attr]
+    return int(number) if k else int(number) // 1000
+
+
+def _suggest(word: str, allowed: Sequence[str], lead: str = "allowed:") -> str:
+    close = difflib.get_close_matches(word, allowed, n=1)
+    return f"did you mean '{close[0]}'?" if close else f"{lead} {', '.join(allowed)}"
 
 
 def _join(where: str, key: str) -> str:
@@ -434,12 +557,11 @@ def _join(where: str, key: str) -> str:
 
 
 def _kind(value: Any) -> str:
-    return {dict: "a mapping", list: "a list", str: "text", bool: "true/false", type(None): "nothing"}.get(
-        type(value), type(value).__name__
-    )
+    kinds = {dict: "a mapping", list: "a list", str: "text", bool: "true/false", type(None): "nothing"}
+    return kinds.get(type(value), type(value).__name__)
 
 
 __all__: list[str] = [
-    "Job", "SourceSpec", "VoiceSpec", "ServerSpec", "SynthesisSpec", "PausesSpec", "LexiconRule",
-    "OutputSpec", "load_job", "apply_lexicon",
+    "Job", "SourceSpec", "VoiceSpec", "Params", "ServerSpec", "SynthesisSpec", "PausesSpec",
+    "LexiconRule", "OutputSpec", "load_job", "apply_lexicon",
 ]  # fmt: skip
