@@ -156,7 +156,7 @@ class Pool:
                     for segment in segments:
                         await send.send(segment)
         except* JobStopped as group:
-            raise group.exceptions[0] from None
+            raise _first_leaf(group) from None
         return self.report
 
     async def _worker(self, receive: anyio.abc.ObjectReceiveStream[PlannedSegment]) -> None:
@@ -288,6 +288,12 @@ class _Writer:
             await anyio.to_thread.run_sync(write)
         finally:
             self._slot.release()
+
+
+def _first_leaf(group: BaseExceptionGroup) -> BaseException:
+    """The first error in a (possibly nested) exception group: workers nest a writes group."""
+    first = group.exceptions[0]
+    return _first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
 
 
 def _outcome(exc: SynthesisError) -> str:
