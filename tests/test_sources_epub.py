@@ -1,0 +1,168 @@
+"""narrator.sources.epub: spine order, TOC titles, furniture skipped, broken files refused."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+from ebooklib import epub
+
+from narrator.errors import SourceError
+from narrator.sources import Chapter, read_source
+from narrator.sources.epub import toc_titles
+
+
+def page(file_name: str, body: str, title: str = "") -> epub.EpubHtml:
+    item = epub.EpubHtml(title=title, file_name=file_name, lang="en")
+    item.content = f"<html><body>{body}</body></html>"
+    return item
+
+
+def build(path: Path, spine: list[epub.EpubHtml], toc: list | None = None,
+          extra: list[epub.EpubHtml] | None = None) -> Path:
+    """Write a real EPUB with ebooklib: `spine` in reading order, nav page first."""
+    book = epub.EpubBook()
+    book.set_identifier("test-book")
+    book.set_title("Test Book")
+    book.set_language("en")
+    for item in [*spine, *(extra or [])]:
+        book.add_item(item)
+    book.toc = toc if toc is not None else [epub.Link(i.file_name, i.title, i.id) for i in spine]
+    book.add_item(epub.EpubNcx())
+    book.add_item(epub.EpubNav())
+    book.spine = ["nav", *spine]
+    epub.write_epub(str(path), book)
+    return path
+
+
+def test_chapters_follow_the_spine_not_the_file_names(tmp_path: Path) -> None:
+    b = page("b.xhtml", "<p>First in reading order.</p>", "Dawn")
+    a = page("a.xhtml", "<p>Second in reading order.</p>", "Dusk")
+    chapters = read_source(build(tmp_path / "book.epub", [b, a]))
+    assert chapters == [Chapter("Dawn", ("First in reading order.",)),
+                        Chapter("Dusk", ("Second in reading order.",))]
+
+
+def test_nav_page_is_skipped(tmp_path: Path) -> None:
+    one = page("one.xhtml", "<p>Only text.</p>", "One")
+    chapters = read_source(build(tmp_path / "book.epub", [one]))
+    assert [p for c in chapters for p in c.paragraphs] == ["Only text."]
+
+
+def test_title_from_toc_and_repeated_heading_is_not_text(tmp_path: Path) -> None:
+    one = page("one.xhtml", "<h1>Night</h1><p>Dark.</p>", "ignored")
+    toc = [epub.Link("one.xhtml#start", "Chapter 4: Night", "c4")]
+    chapters = read_source(build(tmp_path / "book.epub", [one], toc=toc))
+    assert chapters == [Chapter("Chapter 4: Night", ("Dark.",))]
+
+
+def test_title_falls_back_to_the_first_heading(tmp_path: Path) -> None:
+    one = page("one.xhtml", "<h2>Untitled in TOC</h2><p>Words.</p>")
+    chapters = read_source(build(tmp_path / "book.epub", [one], toc=[]))
+    assert chapters == [Chapter("Untitled in TOC", ("Words.",))]
+
+
+def test_nested_toc_sections_give_titles(tmp_path: Path) -> None:
+    one = page("text/one.xhtml", "<p>A.</p>")
+    two = page("text/two.xhtml", "<p>B.</p>")
+    toc = [(epub.Section("Part One"), [epub.Link("text/one.xhtml", "Opening Move", "o"),
+                                       epub.Link("text/two.xhtml", "Second Move", "s")])]
+    chapters = read_source(build(tmp_path / "book.epub", [one, two], toc=toc))
+    assert [c.title for c in chapters] == ["Opening Move", "Second Move"]
+
+
+def test_cover_toc_and_empty_pages_are_skipped(tmp_path: Path) -> None:
+    cover = page("cover.xhtml", "<p>The Test Book</p>", "Cover")
+    contents = page("contents.xhtml", "<p><a href='one.xhtml'>One</a></p>", "Contents")
+    image = page("plate.xhtml", '<div><img src="plate.png" alt="a plate"/></div>', "Plate")
+    one = page("one.xhtml", "<p>Story.</p>", "One")
+    chapters = read_source(build(tmp_path / "book.epub", [cover, contents, image, one]))
+    assert chapters == [Chapter("One", ("Story.",))]
+
+
+def test_epub_type_toc_page_is_skipped(tmp_path: Path) -> None:
+    listing = page("list.xhtml", '<section epub:type="toc"><p>One ... 1</p></section>', "List")
+    one = page("one.xhtml", "<p>Story.</p>", "One")
+    chapters = read_source(build(tmp_path / "book.epub", [listing, one]))
+    assert [c.title for c in chapters] == ["One"]
+
+
+def test_heading_only_divider_page_titles_the_next_chapter(tmp_path: Path) -> None:
+    divider = page("part1.xhtml", "<h1>Part One</h1>", "Part One")
+    one = page("one.xhtml", "<h2>The Gate</h2><p>Story.</p>", "The Gate")
+    chapters = read_source(build(tmp_path / "book.epub", [divider, one]))
+    assert chapters == [Chapter("Part One — The Gate", ("Story.",))]
+
+
+def test_document_with_several_headings_stays_one_chapter_in_auto(tmp_path: Path) -> None:
+    body = "<h1>Letters</h1><h2>Monday</h2><p>A.</p><h2>Tuesday</h2><p>B.</p>"
+    doc = page("letters.xhtml", body, "Letters")
+    path = build(tmp_path / "book.epub", [doc])
+    assert read_source(path) == [Chapter("Letters", ("Monday", "A.", "Tuesday", "B."))]
+    assert [c.title for c in read_source(path, split="headings")] == [
+        "Letters — Monday", "Tuesday"]
+
+
+def test_split_none_is_one_chapter_with_every_word(tmp_path: Path) -> None:
+    one = page("one.xhtml", "<h1>One</h1><p>A.</p>", "One")
+    two = page("two.xhtml", "<h1>Two</h1><p>B.</p>", "Two")
+    chapters = read_source(build(tmp_path / "my_book.epub", [one, two]), split="none")
+    assert chapters == [Chapter("My Book", ("One", "A.", "Two", "B."))]
+
+
+def test_toc_titles_map_documents_without_fragments() -> None:
+    toc = [epub.Link("a.xhtml#x", "  First   title ", "a"), epub.Link("a.xhtml#y", "Later", "b"),
+           (epub.Section("S", href="b%20c.xhtml"), [])]
+    assert toc_titles(toc) == {"a.xhtml": "First title", "b c.xhtml": "S"}
+
+
+def test_not_a_zip_is_a_broken_epub(tmp_path: Path) -> None:
+    path = tmp_path / "fake.epub"
+    path.write_text("this is not a zip archive")
+    with pytest.raises(SourceError, match="not a readable EPUB") as info:
+        read_source(path)
+    assert str(path) in str(info.value) and "\n" not in str(info.value)
+
+
+def test_zip_without_epub_container_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "empty.epub"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/epub+zip")
+    with pytest.raises(SourceError, match="not a readable EPUB") as info:
+        read_source(path)
+    assert str(path) in str(info.value)
+
+
+CONTAINER = """<?xml version="1.0"?>
+<container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container">
+<rootfiles><rootfile full-path="content.opf" media-type="application/oebps-package+xml"/>
+</rootfiles></container>"""
+OPF_NO_SPINE = """<?xml version="1.0"?>
+<package xmlns="http://www.idpf.org/2007/opf" version="3.0" unique-identifier="id">
+<metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:identifier id="id">x</dc:identifier>
+<dc:title>T</dc:title><dc:language>en</dc:language></metadata>
+<manifest><item id="c" href="c.xhtml" media-type="application/xhtml+xml"/></manifest>
+%s
+</package>"""
+
+
+@pytest.mark.parametrize("spine", ["", "<spine></spine>"], ids=["no-spine", "empty-spine"])
+def test_epub_without_spine_is_refused(tmp_path: Path, spine: str) -> None:
+    path = tmp_path / "nospine.epub"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/epub+zip")
+        archive.writestr("META-INF/container.xml", CONTAINER)
+        archive.writestr("content.opf", OPF_NO_SPINE % spine)
+        archive.writestr("c.xhtml", "<html><body><p>Text.</p></body></html>")
+    with pytest.raises(SourceError, match="EPUB") as info:
+        read_source(path)
+    assert str(path) in str(info.value)
+
+
+def test_epub_with_only_images_has_no_text(tmp_path: Path) -> None:
+    plate = page("plate.xhtml", '<img src="p.png" alt="x"/>', "Plate")
+    path = build(tmp_path / "pictures.epub", [plate])
+    with pytest.raises(SourceError, match="has no text to narrate") as info:
+        read_source(path)
+    assert str(path) in str(info.value)

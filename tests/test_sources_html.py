@@ -1,0 +1,126 @@
+"""narrator.sources.html and the shared extractor: main text, furniture skipped, headings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from narrator.errors import SourceError
+from narrator.sources import Chapter, read_source
+from narrator.sources.htmltext import html_blocks
+
+
+def write(tmp_path: Path, text: str, name: str = "page.html") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def texts(markup: str) -> list[str]:
+    return [b.text for b in html_blocks(markup)]
+
+
+PAGE = """<!DOCTYPE html>
+<html><head><title>Site title</title><style>p { color: red }</style>
+<script>var spoken = false;</script></head>
+<body>
+<header><p>Site banner</p></header>
+<nav><ul><li><a href="/">Home</a></li></ul></nav>
+<main>
+  <h1>The River</h1>
+  <p>Under the <em>bridge</em> the river
+     ran slow.</p>
+  <hr>
+  <p>Later&nbsp;that day &amp; night.</p>
+  <h2>Downstream</h2>
+  <ul><li>One arch</li><li>Two arches</li></ul>
+  <blockquote>A voice from the water.</blockquote>
+</main>
+<aside>Related links</aside>
+<footer>Copyright notice</footer>
+</body></html>
+"""
+
+
+def test_main_text_only_without_furniture() -> None:
+    assert texts(PAGE) == [
+        "The River", "Under the bridge the river ran slow.", "* * *", "Later that day & night.",
+        "Downstream", "One arch", "Two arches", "A voice from the water.",
+    ]
+
+
+def test_headings_have_levels() -> None:
+    levels = [(b.text, b.level) for b in html_blocks(PAGE) if b.is_heading]
+    assert levels == [("The River", 1), ("Downstream", 2)]
+
+
+def test_chapters_from_a_page(tmp_path: Path) -> None:
+    chapters = read_source(write(tmp_path, PAGE))
+    assert [c.title for c in chapters] == ["The River", "Downstream"]
+    assert chapters[0].paragraphs[-1] == "Later that day & night."
+
+
+def test_fragment_without_body(tmp_path: Path) -> None:
+    chapters = read_source(write(tmp_path, "<h2>Note</h2><p>Short <b>fragment</b>.</p>", "n.htm"))
+    assert chapters == [Chapter("Note", ("Short fragment.",))]
+
+
+def test_article_is_preferred_over_body() -> None:
+    markup = "<body><div>menu text</div><article><p>Story.</p></article></body>"
+    assert texts(markup) == ["Story."]
+
+
+def test_header_inside_an_article_is_kept() -> None:
+    markup = "<body><header>Banner</header><article><header><h1>Title</h1></header><p>A.</p></article></body>"
+    assert [(b.text, b.level) for b in html_blocks(markup)] == [("Title", 1), ("A.", 0)]
+
+
+def test_div_text_and_nested_blocks_are_separate_paragraphs() -> None:
+    markup = "<div>Loose text<p>Inner paragraph.</p>tail words<div>Deeper.</div></div>"
+    assert texts(markup) == ["Loose text", "Inner paragraph.", "tail words", "Deeper."]
+
+
+def test_br_separates_words() -> None:
+    assert texts("<p>line one<br>line two</p>") == ["line one line two"]
+
+
+def test_code_pre_skipped_but_verse_pre_kept() -> None:
+    markup = "<pre><code>x = 1</code></pre><pre>Roses are red,\nviolets too.\n\nSecond verse.</pre>"
+    assert texts(markup) == ["Roses are red, violets too.", "Second verse."]
+
+
+def test_comments_images_and_hidden_elements_are_not_text() -> None:
+    markup = '<p>Seen<!-- unseen --> <img src="a.png" alt="picture"> here.</p><p hidden>no</p>'
+    assert texts(markup) == ["Seen here."]
+
+
+def test_decoration_paragraph_stays_its_own_paragraph() -> None:
+    assert texts('<p>One.</p><p class="centre">* * *</p><p>Two.</p>') == ["One.", "* * *", "Two."]
+
+
+def test_xhtml_with_xml_declaration_and_self_closing_title(tmp_path: Path) -> None:
+    markup = ('<?xml version="1.0" encoding="utf-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml">'
+              "<head><title/></head><body><h1>Night</h1><p>Dark.</p></body></html>")
+    chapters = read_source(write(tmp_path, markup, "night.xhtml"))
+    assert chapters == [Chapter("Night", ("Dark.",))]
+
+
+def test_h4_and_deeper_do_not_start_chapters(tmp_path: Path) -> None:
+    markup = "<h2>One</h2><p>A.</p><h4>Note</h4><p>B.</p><h2>Two</h2><p>C.</p>"
+    chapters = read_source(write(tmp_path, markup))
+    assert chapters == [Chapter("One", ("A.", "Note", "B.")), Chapter("Two", ("C.",))]
+
+
+def test_cp1252_page(tmp_path: Path) -> None:
+    path = tmp_path / "old.html"
+    path.write_bytes("<p>Caf\u00e9 \u201cquoted\u201d</p>".encode("cp1252"))
+    assert read_source(path)[0].paragraphs == ("Café “quoted”",)
+
+
+@pytest.mark.parametrize("markup", ["<script>only()</script>", "<nav>menu</nav>", "   "])
+def test_page_without_main_text_has_no_text_to_narrate(tmp_path: Path, markup: str) -> None:
+    path = write(tmp_path, f"<html><body>{markup}</body></html>")
+    with pytest.raises(SourceError, match="has no text to narrate") as info:
+        read_source(path)
+    assert str(path) in str(info.value)

@@ -1,0 +1,80 @@
+"""narrator.sources.markdown: markup removed, code skipped, lists and breaks, heading levels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from narrator.sources import Chapter, read_source
+from narrator.sources.markdown import markdown_blocks
+
+
+def write(tmp_path: Path, text: str, name: str = "doc.md") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def paragraphs(text: str) -> list[str]:
+    return [b.text for b in markdown_blocks(text) if not b.is_heading]
+
+
+def test_inline_markup_is_removed_and_link_text_kept() -> None:
+    text = "Some *soft* and **loud** words, a [link to here](https://x.invalid) and `ls -l`.\n"
+    assert paragraphs(text) == ["Some soft and loud words, a link to here and ls -l."]
+
+
+def test_images_are_dropped() -> None:
+    assert paragraphs("Before ![a map of the town](map.png) after.\n") == ["Before after."]
+
+
+def test_fenced_and_indented_code_is_skipped() -> None:
+    text = "Intro.\n\n```python\nprint('not spoken')\n```\n\n    indented = 'not spoken'\n\nOutro.\n"
+    assert paragraphs(text) == ["Intro.", "Outro."]
+
+
+def test_list_items_become_paragraphs() -> None:
+    text = "Shopping:\n\n- bread\n- string\n  and twine\n1. first\n2. second\n"
+    assert paragraphs(text) == ["Shopping:", "bread", "string and twine", "first", "second"]
+
+
+def test_thematic_breaks_become_scene_breaks() -> None:
+    assert paragraphs("One.\n\n---\n\nTwo.\n\n***\n\nThree.\n") == [
+        "One.", "* * *", "Two.", "* * *", "Three."]
+
+
+def test_hard_wrapped_paragraph_is_joined() -> None:
+    assert paragraphs("A line\nwrapped\nthree times.\n") == ["A line wrapped three times."]
+
+
+def test_blockquote_table_and_raw_html_keep_their_text() -> None:
+    text = ("> A quoted line.\n\n| Name | Age |\n|---|---|\n| Ines | 30 |\n\n"
+            "<div class=\"note\">Raw <b>html</b> note.</div>\n")
+    assert paragraphs(text) == ["A quoted line.", "Name; Age", "Ines; 30", "Raw html note."]
+
+
+def test_front_matter_is_metadata_not_text() -> None:
+    text = "---\ntitle: The Market\nauthor: someone\n---\n\nThe text.\n"
+    assert [b.text for b in markdown_blocks(text)] == ["The text."]
+
+
+def test_chapters_at_the_top_level_present(tmp_path: Path) -> None:
+    text = "## One\n\nA.\n\n### Detail\n\nB.\n\n## Two\n\nC.\n"
+    chapters = read_source(write(tmp_path, text))
+    assert chapters == [Chapter("One", ("A.", "Detail", "B.")), Chapter("Two", ("C.",))]
+
+
+def test_single_title_heading_then_sections(tmp_path: Path) -> None:
+    text = "# The Book\n\n## First\n\nA.\n\n## Second\n\nB.\n"
+    chapters = read_source(write(tmp_path, text))
+    assert [c.title for c in chapters] == ["The Book — First", "Second"]
+
+
+def test_setext_headings_count(tmp_path: Path) -> None:
+    text = "Arrival\n=======\n\nA.\n\nDeparture\n=========\n\nB.\n"
+    chapters = read_source(write(tmp_path, text, "trip.markdown"))
+    assert [c.title for c in chapters] == ["Arrival", "Departure"]
+
+
+def test_no_headings_is_one_chapter(tmp_path: Path) -> None:
+    chapters = read_source(write(tmp_path, "Just text.\n", "loose_notes.md"))
+    assert chapters == [Chapter("Loose Notes", ("Just text.",))]
