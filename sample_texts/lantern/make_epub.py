@@ -13,7 +13,12 @@ PARAGRAPHS = [
     "forty-second post with a lantern of green glass.",
     "She did not light it. She sat on the third step of the keeper's house, which creaked its "
     "opinion, and watched the green lantern light itself.",
+    "The glass warmed from green to gold. Down on the water the reflections of forty-two "
+    "lamps shivered and settled, and for a moment the river looked like a second bridge, "
+    "hung upside down beneath the first.",
     "Below, in the fourth arch, something turned with a sound like a key.",
+    "Ines counted once more, quietly this time, and wrote the new number on the back of "
+    "the note before she went to bed.",
 ]
 
 

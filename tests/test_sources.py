@@ -1,0 +1,139 @@
+"""narrator.sources.read_source: choosing the reader, the shared errors, and the sample texts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from narrator.errors import SourceError, UserError
+from narrator.sources import Chapter, read_source
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = REPO / "sample_texts"
+KINDS = ["txt", "md", "html", "epub"]
+
+
+def assert_one_line_naming(exc: SourceError, path: Path) -> None:
+    message = str(exc)
+    assert str(path) in message
+    assert "\n" not in message
+    assert isinstance(exc, UserError)  # exit code 2, no traceback from the CLI
+
+
+@pytest.mark.parametrize("suffix", ["pdf", "docx", ""])
+def test_unknown_extension(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / (f"book.{suffix}" if suffix else "README")
+    path.write_text("words")
+    with pytest.raises(SourceError, match="unknown kind of source") as info:
+        read_source(path)
+    assert_one_line_naming(info.value, path)
+    assert ".txt, .md, .html or .epub" in str(info.value)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_missing_file(tmp_path: Path, kind: str) -> None:
+    path = tmp_path / f"absent.{kind}"
+    with pytest.raises(SourceError, match="no such file") as info:
+        read_source(path)
+    assert_one_line_naming(info.value, path)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_directory(tmp_path: Path, kind: str) -> None:
+    path = tmp_path / f"chapters.{kind}"
+    path.mkdir()
+    with pytest.raises(SourceError, match="is a directory") as info:
+        read_source(path)
+    assert_one_line_naming(info.value, path)
+
+
+@pytest.mark.parametrize("kind", ["txt", "md", "html"])
+@pytest.mark.parametrize("content", ["", "   \n\n\t  \n", "\ufeff\n"], ids=["empty", "blank", "bom"])
+def test_empty_or_whitespace_source(tmp_path: Path, kind: str, content: str) -> None:
+    path = tmp_path / f"empty.{kind}"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(SourceError, match="has no text to narrate") as info:
+        read_source(path)
+    assert_one_line_naming(info.value, path)
+
+
+def test_markdown_with_only_code_has_no_text(tmp_path: Path) -> None:
+    path = tmp_path / "code.md"
+    path.write_text("```\nprint('hi')\n```\n")
+    with pytest.raises(SourceError, match="has no text to narrate"):
+        read_source(path)
+
+
+@pytest.mark.parametrize("kind", ["txt", "md", "html"])
+def test_binary_file(tmp_path: Path, kind: str) -> None:
+    path = tmp_path / f"photo.{kind}"
+    path.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(SourceError, match="binary") as info:
+        read_source(path)
+    assert_one_line_naming(info.value, path)
+
+
+def test_unknown_split_mode(tmp_path: Path) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text("Text.")
+    with pytest.raises(SourceError, match="unknown split mode") as info:
+        read_source(path, split="pages")
+    assert_one_line_naming(info.value, path)
+
+
+def test_split_headings_without_headings(tmp_path: Path) -> None:
+    path = tmp_path / "a.md"
+    path.write_text("No headings here.\n")
+    with pytest.raises(SourceError, match="no chapter headings") as info:
+        read_source(path, split="headings")
+    assert_one_line_naming(info.value, path)
+
+
+def test_extension_is_case_insensitive_and_str_paths_work(tmp_path: Path) -> None:
+    path = tmp_path / "LOUD.TXT"
+    path.write_text("Quiet words.\n")
+    assert read_source(str(path)) == [Chapter("LOUD", ("Quiet words.",))]  # type: ignore[arg-type]
+
+
+def test_title_names_a_single_chapter_source(tmp_path: Path) -> None:
+    path = tmp_path / "x.html"
+    path.write_text("<p>Hello.</p>")
+    assert read_source(path, title="Greeting") == [Chapter("Greeting", ("Hello.",))]
+
+
+def test_every_chapter_has_text(tmp_path: Path) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text("CHAPTER I\n\nA.\n\nCHAPTER II\n\nB.\n\nCHAPTER III\n")
+    chapters = read_source(path)
+    assert all(c.paragraphs for c in chapters)
+    assert chapters[-1].paragraphs == ("B.", "CHAPTER III")
+
+
+def test_quickstart_sample_is_one_short_chapter() -> None:
+    chapters = read_source(SAMPLES / "quickstart.txt")
+    assert len(chapters) == 1
+    assert 350 <= sum(len(p) for p in chapters[0].paragraphs) <= 500
+
+
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [("01-arrival.txt", "CHAPTER I. ARRIVAL"), ("02-market.md", "The Market"),
+     ("03-river.html", "The River"), ("04-night.epub", "Night")],
+)
+def test_lantern_sample_chapters(name: str, title: str) -> None:
+    chapters = read_source(SAMPLES / "lantern" / name)
+    assert [c.title for c in chapters] == [title]
+    spoken = " ".join(chapters[0].paragraphs)
+    assert 600 <= len(spoken) <= 1500
+    assert "http" not in spoken and "*" not in spoken.replace("* * *", "")
+
+
+def test_lantern_samples_show_each_feature() -> None:
+    arrival = read_source(SAMPLES / "lantern" / "01-arrival.txt")[0]
+    assert "* * *" in arrival.paragraphs  # a scene break
+    assert all("\n" not in p for p in arrival.paragraphs)  # hard wraps joined
+    market = " ".join(read_source(SAMPLES / "lantern" / "02-market.md")[0].paragraphs)
+    assert "lamps = 41" not in market and "theory" in market  # code skipped, link text kept
+    river = read_source(SAMPLES / "lantern" / "03-river.html")[0].paragraphs
+    assert not any("Previous" in p or "Sample text" in p for p in river)  # nav, footer skipped
