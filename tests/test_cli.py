@@ -24,11 +24,17 @@ REPO = Path(__file__).resolve().parents[1]
 SECRET = "sk-cli-test-secret-7f3a9"
 
 
-def job(folder: Path, sources: str = "[a.txt]", extra: str = "", title: str = "T") -> Path:
+def job(
+    folder: Path,
+    sources: str = "[a.txt]",
+    extra: str = "",
+    title: str = "T",
+    output: str = "{formats: [wav], loudness: null, subtitles: []}",
+) -> Path:
     path = folder / "job.yaml"
     path.write_text(
         f"title: {title!r}\nsources: {sources}\nvoice: {{config_id: test}}\n"
-        f"output: {{formats: [wav], loudness: null, subtitles: []}}\n{extra}",
+        f"output: {output}\n{extra}",
         encoding="utf-8",
     )
     return path
@@ -98,7 +104,7 @@ ERROR_CASES: list[tuple[str, Setup, tuple[str, ...]]] = [
     ("only whitespace", _with_source("w.txt", " \n\t\n  \n"), ("w.txt", "no text to narrate")),
     ("binary", _with_source("b.txt", bytes(range(256)) * 4), ("b.txt", "binary")),
     ("invalid utf-8", _with_source("u.txt", b"caf\xc3 \x81\x8d\x90 ok"), ("u.txt", "UTF-8")),
-    ("broken epub", _with_source("x.epub", b"PK\x03\x04 not really a zip"), ("x.epub", "broken EPUB")),
+    ("broken epub", _with_source("x.epub", b"PK\x03\x04 not really a zip"), ("x.epub", "EPUB", "re-export")),
     ("epub that is text", _with_source("t.epub", "just words"), ("t.epub", "EPUB")),
     ("unknown extension", _with_source("a.pdf", "%PDF-1.4"), ("a.pdf", ".txt, .md")),
     ("missing source", _with_source("a.txt", "x", sources="[nope.txt]"), ("sources[0]", "file not found")),
@@ -116,7 +122,7 @@ ERROR_CASES: list[tuple[str, Setup, tuple[str, ...]]] = [
     ("bad regex", _extra("lexicon: [{find: '[', replace: x, regex: true}]\n"), ("lexicon[0].find", "regular expression")),
     ("http url", _extra("server: {url: 'http://127.0.0.1:1/'}\n"), ("server.url", "ws://")),
     ("missing key variable", _extra("server: {url: 'ws://127.0.0.1:9/', api_key_env: NARRATOR_UNSET_VAR_X}\n"), ("NARRATOR_UNSET_VAR_X", "export")),
-    ("output dir is a file", lambda f: (text_file(f, "a.txt", "Hi."), text_file(f, "blocker", "x"), ["run", str(job(f, extra="output: {dir: blocker, formats: [wav]}\n"))])[2], ("output.dir", "not a folder")),
+    ("output dir is a file", lambda f: (text_file(f, "a.txt", "Hi."), text_file(f, "blocker", "x"), ["run", str(job(f, output="{dir: blocker, formats: [wav]}"))])[2], ("output.dir", "not a folder")),
     ("mp3 bitrate too high at 24 kHz", _job_text("title: T\nsources: [a.txt]\nvoice: {config_id: test}\noutput: {formats: [mp3], mp3_bitrate: 192k}\n"), ("192k", "44100")),
     ("missing cover", _extra("cover: nope.jpg\n"), ("cover", "file not found")),
     ("missing job file", lambda f: ["run", str(f / "absent.yaml")], ("absent.yaml", "not found")),
