@@ -1,0 +1,207 @@
+"""Fault suite: jobs against the local server with seeded faults give the clean run's bytes.
+
+Every run here goes through the real local server (test voice) on a loopback port. A faulty run
+must complete and write the same output files, byte for byte, as a run with no faults: a retry
+may never change, drop, duplicate or reorder audio. A server that is not there at all must end
+`narrator run` quickly with one clear line and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from pathlib import Path
+
+import anyio
+import pytest
+
+from narrator import pipeline
+from narrator.jobfile import Job, load_job
+from narrator.pipeline import RunOptions, RunSummary, run_job
+from narrator.scheduler import PoolSettings
+from narrator.server import FaultPlan, RunningServer, ServerConfig, running_server
+
+REPO = Path(__file__).resolve().parents[1]
+KEY_ENV = "NARRATOR_FAULTS_KEY"
+
+# Original words for generated prose (deterministic per seed, so every run reads the same book).
+_SUBJECTS = ("The harbour master", "A tired cartographer", "Old Wenna", "The night clerk",
+             "Her brother", "The lamplighter", "A boy with a kite", "The ferry pilot")  # fmt: skip
+_VERBS = ("counted", "mended", "forgot", "painted", "carried", "argued about", "buried", "sold")
+_OBJECTS = ("the broken compass", "seven blue lanterns", "a map of the marsh", "the last apple",
+            "a crate of rope", "the silver kettle", "every door on the quay", "a letter")  # fmt: skip
+_TAILS = ("before the tide turned", "while the gulls watched", "without saying a word",
+          "as the bells rang noon", "under a sky the colour of slate", "and then laughed")  # fmt: skip
+
+
+def prose(seed: int, chapters: int, paragraphs: int, sentences: int) -> str:
+    """A text file body: `chapters` headed chapters of generated, numbered sentences."""
+    rng = random.Random(seed)
+    out: list[str] = []
+    number = 0
+    for c in range(chapters):
+        out.append(f"CHAPTER {c + 1}. THE {rng.choice(('QUAY', 'MARSH', 'TOWER', 'MARKET'))}\n")
+        for _ in range(paragraphs):
+            said = []
+            for _ in range(sentences):
+                number += 1
+                said.append(
+                    f"{rng.choice(_SUBJECTS)} {rng.choice(_VERBS)} {rng.choice(_OBJECTS)} "
+                    f"{rng.choice(_TAILS)}, said line {number}."
+                )
+            out.append(" ".join(said) + "\n")
+    return "\n".join(out)
+
+
+def write_job(folder: Path, url: str, *, text: str, synthesis: str = "", formats: str = "[wav, mp3]") -> Path:
+    """A job reading one generated .txt through the server at `url`; outputs in folder/out."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "book.txt").write_text(text, encoding="utf-8")
+    job = folder / "book.yaml"
+    job.write_text(
+        f"""title: Faults
+author: Test Author
+sources: [book.txt]
+voice: {{config_id: test}}
+server: {{url: "{url}", api_key_env: {KEY_ENV}}}
+synthesis: {{concurrency: 4, max_segment_seconds: 6, {synthesis}}}
+output: {{formats: {formats}, loudness: null, subtitles: [], qc: false}}
+""",
+        encoding="utf-8",
+    )
+    return job
+
+
+def output_bytes(files: list[Path]) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in files}
+
+
+@asynccontextmanager
+async def server(monkeypatch: pytest.MonkeyPatch, **config: object) -> AsyncIterator[RunningServer]:
+    key = secrets.token_urlsafe(16)
+    monkeypatch.setenv(KEY_ENV, key)
+    async with running_server(ServerConfig(api_keys=(key,), engines=("test",), **config)) as srv:  # type: ignore[arg-type]
+        yield srv
+
+
+@pytest.fixture(autouse=True)
+def short_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cap retry waits at 1 s (the default 20 s cap makes an unlucky streak cost minutes).
+
+    Faults here are drawn independently per request, so waiting longer does not make the next
+    attempt likelier to succeed; only the number of attempts matters for what is tested.
+    """
+    settings = pipeline._pool_settings
+
+    def short(job: Job) -> PoolSettings:
+        return replace(settings(job), backoff_initial=0.05, backoff_max=1.0)
+
+    monkeypatch.setattr(pipeline, "_pool_settings", short)
+
+
+BOOK = prose(seed=5, chapters=2, paragraphs=4, sentences=4)
+SYNTHESIS = "max_attempts: 25"
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """The outputs of a run with no faults (run once for the module)."""
+    folder = tmp_path_factory.mktemp("clean")
+
+    async def run() -> RunSummary:
+        with pytest.MonkeyPatch.context() as mp:
+            async with server(mp) as srv:
+                job = write_job(folder, srv.url, text=BOOK, synthesis=SYNTHESIS)
+                return await run_job(load_job(job), RunOptions(quiet=True))
+
+    summary = anyio.run(run)
+    assert summary.complete and summary.synthesized >= 20
+    return output_bytes(summary.files)
+
+
+PLANS = {
+    "rate-limit-unavailable-drop-malformed-spike": FaultPlan(
+        seed=1, rate_limited=0.3, backend_unavailable=0.1, drop=0.05, malformed=0.02,
+        spike=0.1, spike_seconds=0.2,
+    ),
+    "same-mix-other-seed": FaultPlan(
+        seed=2, rate_limited=0.3, backend_unavailable=0.1, drop=0.05, malformed=0.02,
+        spike=0.1, spike_seconds=0.2,
+    ),
+    "plain-text-timeout-internal-error": FaultPlan(
+        seed=3, plain_text=0.1, timeout=0.1, internal_error=0.1, drop=0.05, spike=0.05,
+        spike_seconds=0.2,
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("name", sorted(PLANS))
+async def test_faulty_run_writes_the_clean_runs_bytes(name, clean, tmp_path, monkeypatch):
+    plan = PLANS[name]
+    async with server(monkeypatch, faults=plan) as srv:
+        job = write_job(tmp_path, srv.url, text=BOOK, synthesis=SYNTHESIS)
+        summary = await run_job(load_job(job), RunOptions(quiet=True))
+        injected = [r for r in srv.stats.interactions if r.injected]
+        ok_texts = srv.stats.texts("ok")
+    assert summary.complete, summary.errors
+    assert len(injected) >= 5, "the plan injected too few faults to test anything"
+    assert len(ok_texts) == len(set(ok_texts)) == summary.synthesized  # each segment kept once
+    assert sorted(clean) == sorted(p.name for p in summary.files)
+    faulty = output_bytes(summary.files)
+    for name_ in clean:
+        assert faulty[name_] == clean[name_], f"{name_} differs from the clean run"
+
+
+@pytest.mark.anyio
+async def test_every_fault_kind_was_seen_and_retried(tmp_path, monkeypatch):
+    # Scripted, so each kind is certainly hit once, in a run small enough to read the log.
+    script = ("RATE_LIMITED", "BACKEND_UNAVAILABLE", "TIMEOUT", "INTERNAL_ERROR", "drop",
+              "malformed", "plain_text", "slow:0.3")  # fmt: skip
+    text = prose(seed=9, chapters=1, paragraphs=2, sentences=2)
+    async with server(monkeypatch) as srv:
+        reference = await run_job(
+            load_job(write_job(tmp_path / "a", srv.url, text=text, formats="[wav]")), RunOptions(quiet=True)
+        )
+    async with server(monkeypatch, faults=FaultPlan(script=script)) as srv:
+        job = write_job(tmp_path / "b", srv.url, text=text, formats="[wav]", synthesis=SYNTHESIS)
+        summary = await run_job(load_job(job), RunOptions(quiet=True))
+        outcomes = [r.outcome for r in srv.stats.interactions]
+    assert summary.complete
+    assert outcomes[: len(script) - 1] == [s for s in script if not s.startswith("slow")]
+    assert outcomes.count("ok") == summary.synthesized == reference.synthesized
+    assert output_bytes(summary.files) == output_bytes(reference.files)
+
+
+def closed_port() -> int:
+    """A loopback port nobody listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_server_gone_ends_with_one_clear_line_in_bounded_time(tmp_path):
+    url = f"ws://127.0.0.1:{closed_port()}"
+    job = write_job(tmp_path, url, text=BOOK, synthesis="max_attempts: 3, connect_timeout: 2")
+    env = {**os.environ, KEY_ENV: "any-key", "PYTHONPATH": str(REPO)}
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "narrator.cli", "run", "-q", str(job)],
+        capture_output=True, text=True, env=env, timeout=60, cwd=tmp_path,
+    )  # fmt: skip
+    elapsed = time.monotonic() - started
+    assert done.returncode != 0
+    assert elapsed < 20, f"gave up only after {elapsed:.1f} s"
+    errors = [line for line in done.stderr.splitlines() if line.startswith("narrator: error:")]
+    assert len(errors) == 1, done.stderr
+    assert url in errors[0] or "127.0.0.1" in errors[0], errors[0]
+    assert "Traceback" not in done.stderr
+    assert not list((tmp_path / "out").glob("**/*.*")), "no output may be written"
