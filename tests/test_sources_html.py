@@ -124,3 +124,10 @@ def test_page_without_main_text_has_no_text_to_narrate(tmp_path: Path, markup: s
     with pytest.raises(SourceError, match="has no text to narrate") as info:
         read_source(path)
     assert str(path) in str(info.value)
+
+
+def test_very_deep_nesting_does_not_exhaust_the_stack() -> None:
+    depth = 5000  # far past Python's recursion limit
+    inline = "<span>deep " * 3 + "text" + "</span>" * 3
+    markup = "<div>" * depth + f"<p>{inline}</p>" + "</div>" * depth
+    assert texts(markup) == ["deep deep deep text"]

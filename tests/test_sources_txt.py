@@ -83,6 +83,12 @@ def test_heading_with_a_title_line_under_it(tmp_path: Path) -> None:
                                            "CHAPTER II. In Which Nothing Happens"]
 
 
+def test_wrapped_heading_title_continues_on_the_next_line() -> None:
+    blocks = text_blocks("Section 4. Information about Donations to the\nLiterary Archive\n\nText.\n")
+    assert blocks[0].text == "Section 4. Information about Donations to the Literary Archive"
+    assert blocks[0].level == 1
+
+
 def test_heading_followed_by_a_sentence_is_not_a_title_pair() -> None:
     blocks = text_blocks("Part One\nof the tale was told before.\n")
     assert [b.level for b in blocks] == [0]

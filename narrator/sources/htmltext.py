@@ -10,8 +10,9 @@ other <pre> text is kept.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
 
-from bs4 import BeautifulSoup, CData, NavigableString, Tag
+from bs4 import BeautifulSoup, CData, NavigableString, PageElement, Tag
 from bs4 import MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
 
 from narrator.paragraphs import split_paragraphs
@@ -80,7 +81,11 @@ def has_epub_type(soup: BeautifulSoup, value: str) -> bool:
 
 
 class _Walker:
-    """Depth-first walk collecting inline text until a block boundary flushes it."""
+    """Depth-first walk collecting inline text until a block boundary flushes it.
+
+    The walk keeps its own stack: documents nested thousands of elements deep (lxml accepts
+    them) would otherwise exhaust Python's recursion limit.
+    """
 
     def __init__(self) -> None:
         self.blocks: list[Block] = []
@@ -92,17 +97,29 @@ class _Walker:
         if text:
             self.blocks.append(Block(text))
 
-    def walk(self, node: Tag) -> None:
-        for child in node.children:
-            if isinstance(child, Tag):
-                self._tag(child)
+    def walk(self, root: Tag) -> None:
+        stack: list[tuple[Iterator[PageElement], bool]] = [(iter(root.children), False)]
+        while stack:
+            children, is_block = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                if is_block:
+                    self.flush()
+            elif isinstance(child, Tag):
+                descend = self._tag(child)
+                if descend is not None:
+                    if descend:
+                        self.flush()
+                    stack.append((iter(child.children), descend))
             elif type(child) in (NavigableString, CData):  # not comments, doctypes, PIs
                 self._inline.append(str(child))
 
-    def _tag(self, tag: Tag) -> None:
+    def _tag(self, tag: Tag) -> bool | None:
+        """Handle `tag`; return None when done, else whether to descend into it as a block."""
         name = (tag.name or "").lower().rpartition(":")[2]
         if name in SKIP or tag.has_attr("hidden") or self._banner(tag, name):
-            return
+            return None
         if name in HEADINGS:
             self.flush()
             text = fold(tag.get_text(" "))
@@ -115,12 +132,9 @@ class _Walker:
             self._inline.append("\n")
         elif name == "pre":
             self._pre(tag)
-        elif name in BLOCK:
-            self.flush()
-            self.walk(tag)
-            self.flush()
         else:
-            self.walk(tag)
+            return name in BLOCK
+        return None
 
     def _pre(self, tag: Tag) -> None:
         self.flush()

@@ -34,6 +34,7 @@ _LONE = (r"(?:PROLOGUE|Prologue|EPILOGUE|Epilogue|PREFACE|Preface|FOREWORD|Forew
 # After the number: nothing, a separator and a title, or a capitalised title.
 _REST = r"(?:\.?|\s*[.:—–-]\s*\S.*|\s+[A-Z\"“‘'(].*)"
 _HEADING_RE = re.compile(rf"^(?:{_KEYWORD}\s+{_NUMBER}\b{_REST}|{_LONE}(?:\s*[.:—–-]\s*\S.*)?)$")
+_BARE_RE = re.compile(rf"^(?:{_KEYWORD}\s+{_NUMBER}|{_LONE})$")
 _SENTENCE_END = tuple(".,;:!?")
 
 
@@ -54,8 +55,10 @@ def _heading_of(block: str) -> str | None:
     if len(lines) == 1 and is_heading(lines[0]):
         return fold(lines[0])
     if len(lines) == 2 and is_heading(lines[0]) and _subtitle(lines[1]):
-        joiner = " " if lines[0].endswith((".", ":", "—", "-")) else ". "
-        return fold(lines[0] + joiner + lines[1])
+        # "CHAPTER I" / "THE STORM" is number then title; a line that already has a title
+        # after its number was wrapped, and the second line simply continues it.
+        bare = _BARE_RE.match(lines[0]) and not lines[0].endswith((".", ":", "—", "-"))
+        return fold(lines[0] + (". " if bare else " ") + lines[1])
     return None
 
 
