@@ -9,6 +9,7 @@ import json
 import socket
 import struct
 import time
+import tracemalloc
 from typing import Any
 
 import anyio
@@ -324,7 +325,8 @@ async def _drain(stream: Any) -> None:
 
 _json = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.text(max_size=8), inner, max_size=4),
     max_leaves=10,
 )
 _messages = st.builds(
@@ -369,3 +371,28 @@ async def _fuzz_session(frames: list[str | bytes]) -> None:
 def test_fuzzed_frames_never_break_the_session(frames):
     anyio.run(_fuzz_session, frames, backend="asyncio")
 
+
+
+@pytest.mark.anyio
+async def test_hours_of_requested_audio_are_streamed_not_built_in_memory():
+    # 9,600 chars at 0.5 chars/s is 5.3 hours (920 MB of PCM), and max_new_tokens lets it all
+    # through: the server may only hold a few chunks of it while the client reads slowly.
+    text = "Memory is finite, hours are not. " * 290
+    params = {"max_new_tokens": 10**9, "chars_per_second": 0.5}
+    tracemalloc.start()
+    try:
+        async with server() as running:
+            async with session(running) as client:
+                await client.request(text, params)
+                assert isinstance(await client.ws.recv(), bytes)
+                await client.cancel()
+                with anyio.fail_after(3):
+                    while isinstance(frame := await client.ws.recv(), bytes):
+                        pass
+                assert check_answer(frame).code == ErrorCode.CANCELLED
+            peak = tracemalloc.get_traced_memory()[1]
+            await settled(running)
+    finally:
+        tracemalloc.stop()
+    assert peak < 32 * 1024 * 1024
+    assert running.stats.outcomes == {"cancelled": 1, "ok": 1}

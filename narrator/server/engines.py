@@ -49,13 +49,17 @@ class TestEngine:
     name = "test"
 
     def __init__(self, piece_seconds: float = 0.5):
-        self._piece_bytes = max(2, int(piece_seconds * SAMPLE_RATE) * 2)
+        self._piece_samples = max(1, int(piece_seconds * SAMPLE_RATE))
 
     async def stream(self, request: SynthesisRequest) -> AsyncIterator[bytes]:
         rate = request.params.get("chars_per_second", textcode.CHARS_PER_SECOND)
-        pcm = code_pcm(request.text, request.max_samples, rate)
-        for start in range(0, len(pcm), self._piece_bytes):
-            yield pcm[start : start + self._piece_bytes]
+        total = textcode.samples_for(request.text, rate)
+        if request.max_samples is not None:
+            total = min(total, request.max_samples)
+        # Piece by piece: hours of audio (a slow rate, a huge max_new_tokens) are never held
+        # whole, and a client that reads slowly keeps the server at one piece ahead.
+        for start in range(0, total, self._piece_samples):
+            yield code_window(request.text, start, min(total, start + self._piece_samples), rate)
 
 
 def code_pcm(
@@ -69,17 +73,29 @@ def code_pcm(
     total = textcode.samples_for(text, chars_per_second)
     if max_samples is None or total <= max_samples:
         return textcode.encode(text, chars_per_second)
+    return code_window(text, 0, max_samples, chars_per_second)
+
+
+def code_window(
+    text: str, start: int, stop: int, chars_per_second: float = textcode.CHARS_PER_SECOND
+) -> bytes:
+    """Samples start..stop of textcode.encode(text, chars_per_second), built on their own."""
+    total = textcode.samples_for(text, chars_per_second)
     raw = text.encode("utf-8")
-    pcm = np.zeros(max_samples, dtype="<i2")
-    body = total - 2 * textcode.EDGE - 2
-    step = body // len(raw) if raw else 0
-    first = textcode.EDGE + 1
-    if max_samples > textcode.EDGE:
-        pcm[textcode.EDGE] = textcode.START
-    if raw and step and max_samples > first:
-        count = min(len(raw), (max_samples - first - 1) // step + 1)
-        data = np.frombuffer(raw[:count], dtype=np.uint8).astype(np.int16)
-        pcm[first : first + step * count : step] = data + textcode._BYTE_BASE  # the code's layout
+    pcm = np.zeros(max(0, min(stop, total) - start), dtype="<i2")
+    step = (total - 2 * textcode.EDGE - 2) // len(raw) if raw else 0
+    first = textcode.EDGE + 1  # the code's layout: START, then one data sample every `step`
+    markers = ((textcode.EDGE, textcode.START), (total - textcode.EDGE - 1, textcode.END))
+    for index, value in markers:
+        if start <= index < start + len(pcm):
+            pcm[index - start] = value
+    if raw and step:
+        lo = max(0, -(-(start - first) // step))  # first byte whose sample is at or after start
+        hi = min(len(raw), max(0, (start + len(pcm) - first - 1) // step + 1))
+        if lo < hi:
+            data = np.frombuffer(raw[lo:hi], dtype=np.uint8).astype(np.int16)
+            offset = first + lo * step - start
+            pcm[offset : offset + step * (hi - lo) : step] = data + textcode._BYTE_BASE
     return pcm.tobytes()
 
 
