@@ -2,29 +2,32 @@
 
 Sentences (narrator/sentences.py) are packed greedily up to the budget, never across a
 paragraph. A sentence over the budget is cut at clause punctuation, then between words; a
-single token longer than the budget is cut between characters (logged). A paragraph that fits
-the budget whole is one segment without asking pysbd, which keeps a book near-linear in time.
+single token longer than the budget is cut inside (with a warning). At every level a piece
+that had to be cut starts a new segment, so a segment ends mid-sentence only when its
+sentence is longer than the budget. A paragraph that fits the budget whole is one segment
+without asking pysbd, which keeps a book near-linear in time.
 Decoration paragraphs (`* * *`) say nothing: they mark the segment before them as a scene break.
 
 Every segment's text is a span of its paragraph, so joining the segments gives back every
-character of the source (modulo whitespace between segments).
+character of the source (modulo whitespace between segments). Paragraphs are segmented
+independently: editing one changes only its own segments. Everything runs in the caller's
+thread; run it off the event loop.
 """
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import logging
-import os
+import math
 import re
-import subprocess
-import sys
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from narrator.boundary import Boundary
+from narrator.errors import JobFileError
 from narrator.paragraphs import is_decoration
-from narrator.sentences import Span, resolve_language, sentence_spans
+from narrator.sentences import Span, inside_word, resolve_language, sentence_spans
 
 __all__ = [
     "Segment",
@@ -38,37 +41,53 @@ __all__ = [
 log = logging.getLogger("narrator.segmenter")
 
 # Characters per second of speech by pysbd language code; others use DEFAULT_RATE.
-_RATES = {"en": 15.0, "de": 14.0, "fr": 14.5, "es": 15.0, "it": 14.5, "nl": 14.0, "zh": 5.0, "ja": 7.0}
+_RATES = {
+    "en": 15.0, "de": 14.0, "fr": 14.5, "es": 15.0, "it": 14.5, "nl": 14.0, "da": 14.0,
+    "pl": 13.5, "ru": 13.5, "bg": 13.5, "sk": 13.5, "el": 13.5, "zh": 5.0, "ja": 7.0,
+}  # fmt: skip
 DEFAULT_RATE = 14.0
-# Above this many characters needing pysbd, a chapter is segmented on every core.
-PARALLEL_CHARS = 200_000
 _SPACES = re.compile(r"\s+")
-_CLAUSE_CUT = re.compile(r"[;:,]\s+|\s+[—–-]{1,2}\s+|[—–]")
+_CLAUSE_CUT = re.compile(r"[;:,…]\s+|\s+[-–—]{1,2}\s+|[—–]|[，、；：]")
+_CJK = r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]"
+_CJK_GAP = re.compile(f"(?<={_CJK})(?={_CJK})")
 
 
 @dataclass(frozen=True)
 class SegmenterSettings:
-    language: str = "en"
-    max_seconds: float = 20.0
-    ceiling_seconds: float = 30.0
-    chars_per_second: float | None = None
+    language: str = "en"  # job language name or code: "English", "en", "German", "Auto"...
+    max_seconds: float = 20.0  # budget per segment; clamped to the ceiling
+    ceiling_seconds: float = 30.0  # = max_new_tokens / 12
+    chars_per_second: float | None = None  # None -> per-language default (English 15)
+
+    def __post_init__(self) -> None:
+        for name in ("max_seconds", "ceiling_seconds", "chars_per_second"):
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, (int, float)) and value > 0 and math.isfinite(value)):
+                raise JobFileError(f"segmenter {name} must be a positive number of seconds or characters, got {value!r}")
 
     @property
     def code(self) -> str:
+        """The pysbd language code."""
         return resolve_language(self.language)[0]
 
     @property
     def rate(self) -> float:
+        """Predicted characters spoken per second."""
         return self.chars_per_second or _RATES.get(self.code, DEFAULT_RATE)
 
     @property
+    def budget_seconds(self) -> float:
+        return min(self.max_seconds, self.ceiling_seconds)
+
+    @property
     def budget_chars(self) -> int:
-        return max(1, int(min(self.max_seconds, self.ceiling_seconds) * self.rate))
+        """The most characters one segment may hold."""
+        return max(1, int(self.budget_seconds * self.rate))
 
 
 @dataclass(frozen=True)
 class Segment:
-    text: str
+    text: str  # paragraph[start:end], no outer whitespace
     paragraph: int  # index of the paragraph in the chapter
     start: int  # [start, end) inside that paragraph
     end: int
@@ -77,121 +96,68 @@ class Segment:
 
 
 def predict_seconds(text: str, settings: SegmenterSettings) -> float:
-    """Predicted speaking time of `text`."""
-    return len(text.strip()) / settings.rate
+    """Predicted speaking time of `text`: characters (whitespace runs count one) / rate."""
+    return len(" ".join(text.split())) / settings.rate
 
 
 def segment_chapter(
     paragraphs: Sequence[str], settings: SegmenterSettings = SegmenterSettings()
 ) -> list[Segment]:
-    """Cut a chapter's paragraphs into ordered segments under the budget."""
-    spans = _all_spans(paragraphs, settings)
+    """Cut a chapter's paragraphs into ordered segments under the budget.
+
+    The last segment has Boundary.CHAPTER; one followed by a decoration paragraph has
+    Boundary.SCENE; decoration paragraphs themselves yield nothing.
+    """
+    budget, code = settings.budget_chars, settings.code
     segments: list[Segment] = []
     for index, paragraph in enumerate(paragraphs):
         if is_decoration(paragraph):
-            if segments and segments[-1].boundary is Boundary.PARAGRAPH:
-                segments[-1] = _with(segments[-1], Boundary.SCENE)
+            if segments:
+                segments[-1] = dataclasses.replace(segments[-1], boundary=Boundary.SCENE)
             continue
-        found = spans[index]
-        for number, (start, end) in enumerate(found):
-            last = number == len(found) - 1
+        spans = paragraph_spans(paragraph, budget, code)
+        for number, (start, end) in enumerate(spans):
             text = paragraph[start:end]
-            boundary = Boundary.PARAGRAPH if last else Boundary.SENTENCE
-            segments.append(
-                Segment(text, index, start, end, predict_seconds(text, settings), boundary)
-            )
+            boundary = Boundary.PARAGRAPH if number == len(spans) - 1 else Boundary.SENTENCE
+            segments.append(Segment(text, index, start, end, predict_seconds(text, settings), boundary))
     if segments:
-        segments[-1] = _with(segments[-1], Boundary.CHAPTER)
+        segments[-1] = dataclasses.replace(segments[-1], boundary=Boundary.CHAPTER)
     return segments
 
 
-def _with(segment: Segment, boundary: Boundary) -> Segment:
-    return Segment(segment.text, segment.paragraph, segment.start, segment.end, segment.seconds, boundary)
-
-
-def _all_spans(paragraphs: Sequence[str], settings: SegmenterSettings) -> list[list[Span]]:
-    budget, code = settings.budget_chars, settings.code
-    heavy = sum(len(p) for p in paragraphs if len(p) > budget)
-    jobs = [(p, budget, code) for p in paragraphs]
-    workers = min(os.cpu_count() or 1, 4)
-    if heavy >= PARALLEL_CHARS and workers >= 2:
-        spans = _spans_in_subprocesses(jobs, workers)
-        if spans is not None:
-            return spans
-    return [_paragraph_spans(job) for job in jobs]
-
-
-def _spans_in_subprocesses(jobs: list[tuple[str, int, str]], workers: int) -> list[list[Span]] | None:
-    """pysbd is pure Python: spread a big chapter over `python -m narrator.segmenter` workers.
-
-    Plain subprocesses, not a multiprocessing pool: they never fork a threaded program nor
-    re-import the caller's main module. Results equal the serial path; None on any failure.
-    """
-    size = -(-len(jobs) // workers)
-    batches = [jobs[i : i + size] for i in range(0, len(jobs), size)]
-    with ThreadPoolExecutor(len(batches)) as pool:
-        results = list(pool.map(_run_worker, batches))
-    if any(r is None for r in results):
-        log.info("parallel segmentation failed; segmenting in this process")
-        return None
-    return [[(a, b) for a, b in spans] for batch in results for spans in batch]  # type: ignore[union-attr]
-
-
-def _run_worker(batch: list[tuple[str, int, str]]) -> list[list[list[int]]] | None:
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "narrator.segmenter"],
-            input=json.dumps(batch).encode(),
-            capture_output=True,
-            check=True,
-            timeout=600,
-        )
-        return json.loads(done.stdout)
-    except (OSError, subprocess.SubprocessError, ValueError):
-        return None
-
-
-def _paragraph_spans(job: tuple[str, int, str]) -> list[Span]:
-    paragraph, budget, code = job
+def paragraph_spans(paragraph: str, budget: int, code: str = "en") -> list[Span]:
+    """Spans of one paragraph's segments, each at most `budget` characters unless unsplittable."""
     whole = _trim(paragraph, 0, len(paragraph))
-    if whole is None or is_decoration(paragraph):
+    if whole is None:
         return []
     if whole[1] - whole[0] <= budget:
         return [whole]
-    pieces: list[Span] = []
-    for start, end in sentence_spans(paragraph, code):
-        if end - start <= budget:
-            pieces.append((start, end))
-        else:
-            pieces.extend(_split_long(paragraph, start, end, budget))
-    return _pack(pieces, budget)
+    return _pack(paragraph, sentence_spans(paragraph, code), budget, level=0)
 
 
-def _pack(pieces: list[Span], budget: int) -> list[Span]:
-    """Merge neighbouring pieces greedily while the merged span fits the budget."""
-    packed: list[Span] = []
+def _pack(text: str, pieces: list[Span], budget: int, level: int) -> list[Span]:
+    """Merge neighbouring pieces greedily while they fit; split the ones that never fit.
+
+    The parts of a split piece are never merged with what came before it, so a segment that
+    is not the end of a piece lies wholly inside that piece.
+    """
+    groups: list[Span] = []
     for start, end in pieces:
-        if packed and end - packed[-1][0] <= budget:
-            packed[-1] = (packed[-1][0], end)
+        if end - start > budget:
+            groups.extend(_split_long(text, start, end, budget, level))
+        elif groups and end - groups[-1][0] <= budget:
+            groups[-1] = (groups[-1][0], end)
         else:
-            packed.append((start, end))
-    return packed
+            groups.append((start, end))
+    return groups
 
 
-def _split_long(text: str, start: int, end: int, budget: int) -> list[Span]:
-    """A sentence over the budget: clauses, then words, then characters (logged)."""
-    pieces: list[Span] = []
-    for a, b in _cut(text, start, end, _clause_cuts(text, start, end)):
-        if b - a <= budget:
-            pieces.append((a, b))
-            continue
-        for c, d in _cut(text, a, b, _word_cuts(text, a, b)):
-            if d - c <= budget:
-                pieces.append((c, d))
-            else:
-                log.warning("a %d-character token is longer than one request; cut inside it", d - c)
-                pieces.extend((i, min(i + budget, d)) for i in range(c, d, budget))
-    return _pack(pieces, budget)
+def _split_long(text: str, start: int, end: int, budget: int, level: int) -> list[Span]:
+    """A piece over the budget: cut at clauses (level 0), words (1), then inside the token."""
+    if level >= len(_CUTTERS):
+        return _split_token(text, start, end, budget)
+    pieces = _cut(text, start, end, _CUTTERS[level](text, start, end))
+    return _pack(text, pieces, budget, level + 1)
 
 
 def _clause_cuts(text: str, start: int, end: int) -> list[int]:
@@ -199,7 +165,38 @@ def _clause_cuts(text: str, start: int, end: int) -> list[int]:
 
 
 def _word_cuts(text: str, start: int, end: int) -> list[int]:
-    return [m.end() for m in _SPACES.finditer(text, start, end) if m.end() < end]
+    cuts = [m.end() for m in _SPACES.finditer(text, start, end) if m.end() < end]
+    cuts += [m.start() for m in _CJK_GAP.finditer(text, start + 1, end)]  # no spaces in CJK
+    return sorted(set(cuts))
+
+
+_CUTTERS: tuple[Callable[[str, int, int], list[int]], ...] = (_clause_cuts, _word_cuts)
+
+
+def _split_token(text: str, start: int, end: int, budget: int) -> list[Span]:
+    """One token longer than a request can speak (a URL, garbage): cut it anyway."""
+    log.warning(
+        "a %d-character token is longer than one request (%d characters); cut inside it: %.40s...",
+        end - start, budget, text[start:end],
+    )  # fmt: skip
+    spans: list[Span] = []
+    while end - start > budget:
+        cut = _token_cut(text, start, start + budget)
+        spans.append((start, cut))
+        start = cut
+    spans.append((start, end))
+    return spans
+
+
+def _token_cut(text: str, start: int, limit: int) -> int:
+    """Last place in (start, limit] after punctuation (`/`, `.`, `-`), else not before an accent."""
+    for at in range(limit, start + max(1, (limit - start) // 2), -1):
+        if not text[at - 1].isalnum() and not inside_word(text, at):
+            return at
+    for at in range(limit, start, -1):
+        if not unicodedata.category(text[at]).startswith("M"):
+            return at
+    return limit
 
 
 def _cut(text: str, start: int, end: int, cuts: list[int]) -> list[Span]:
@@ -222,39 +219,31 @@ def _trim(text: str, start: int, end: int) -> Span | None:
 def split_text(text: str, settings: SegmenterSettings, parts: int = 2) -> list[str]:
     """Split one segment's text into about `parts` equal parts at the best boundaries.
 
-    Used when audio came back cut at the cap. Sentence ends are preferred when one lies near
-    the middle, then clause punctuation, then any space. Returns [text] for a single word.
+    Used when audio came back cut at the cap. A sentence end near each target is preferred,
+    then clause punctuation, then any word boundary. The parts joined with single spaces
+    equal `text` modulo whitespace; there are >= 2 parts whenever `text` has >= 2 words.
     """
-    words = [m.start() for m in re.finditer(r"(?<=\s)\S", text)]
-    if not words or parts < 2:
-        return [text.strip()]
-    sentence_ends = [b for _, b in sentence_spans(text, settings.code)[:-1]]
-    levels = [sentence_ends, _clause_cuts(text, 0, len(text)), words]
+    stripped = text.strip()
+    starts = [a for a, _ in sentence_spans(stripped, settings.code)[1:]]
+    levels = [starts, _clause_cuts(stripped, 0, len(stripped)), _word_cuts(stripped, 0, len(stripped))]
     cuts: list[int] = []
-    for k in range(1, parts):
-        target = len(text) * k / parts
-        cuts.append(_nearest(levels, target, len(text), cuts))
-    pieces = [text[a:b].strip() for a, b in zip([0, *cuts], [*cuts, len(text)])]
-    return [p for p in pieces if p]
+    for k in range(1, max(parts, 1)):
+        cut = _nearest(levels, len(stripped) * k / parts, len(stripped), cuts, parts)
+        if cut is None:
+            break
+        cuts.append(cut)
+    pieces = [stripped[a:b].strip() for a, b in zip([0, *cuts], [*cuts, len(stripped)])]
+    return [p for p in pieces if p] or [stripped]
 
 
-def _nearest(levels: list[list[int]], target: float, length: int, taken: list[int]) -> int:
+def _nearest(levels: list[list[int]], target: float, length: int, taken: list[int], parts: int) -> int | None:
     floor = taken[-1] if taken else 0
+    tolerance = 0.35 * length / parts
     for level, candidates in enumerate(levels):
         usable = [c for c in candidates if floor < c < length]
         if not usable:
             continue
-        best = min(usable, key=lambda c: abs(c - target))
-        if level == len(levels) - 1 or abs(best - target) <= 0.25 * length:
+        best = min(usable, key=lambda c: (abs(c - target), c))
+        if level == len(levels) - 1 or abs(best - target) <= tolerance:
             return best
-    return length  # nothing left to cut: the last part stays whole
-
-
-def _worker_main() -> None:
-    """`python -m narrator.segmenter`: JSON [[paragraph, budget, code], ...] in, spans out."""
-    jobs = json.load(sys.stdin)
-    json.dump([_paragraph_spans((p, b, c)) for p, b, c in jobs], sys.stdout)
-
-
-if __name__ == "__main__":
-    _worker_main()
+    return None

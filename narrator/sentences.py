@@ -2,15 +2,20 @@
 
 pysbd is quadratic on long strings and may alter or drop text, so it is given windows of at
 most WINDOW characters cut at safe places, and every sentence it returns is found again in
-the original text. Where that fails (text altered, skipped or reordered), a simple regex
-splitter takes over for that window. Spans always index the original paragraph.
+the original text. Text it altered or skipped is split by a simple regex splitter instead.
+Spans always index the original paragraph, and never cut between two letters or digits.
+
+We call `Segmenter.processor(text).process()` rather than `Segmenter.segment(text)`:
+`segment()` re-finds every sentence with a freshly compiled regex scanned from offset 0,
+which is where its quadratic time and over half of its per-paragraph cost go. We do that
+finding ourselves, linearly, in `_locate`.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import threading
+import unicodedata
 
 import pysbd
 
@@ -24,21 +29,28 @@ _NAMES = {
     "amharic": "am", "arabic": "ar", "bulgarian": "bg", "danish": "da", "german": "de",
     "greek": "el", "english": "en", "spanish": "es", "persian": "fa", "farsi": "fa",
     "french": "fr", "hindi": "hi", "armenian": "hy", "italian": "it", "japanese": "ja",
-    "kazakh": "kk", "marathi": "mr", "burmese": "my", "dutch": "nl", "polish": "pl",
-    "russian": "ru", "slovak": "sk", "urdu": "ur", "chinese": "zh",
+    "kazakh": "kk", "marathi": "mr", "burmese": "my", "myanmar": "my", "dutch": "nl",
+    "polish": "pl", "russian": "ru", "slovak": "sk", "urdu": "ur", "chinese": "zh",
+    "mandarin": "zh",
 }  # fmt: skip
-_SIMPLE_END = re.compile(r"[.!?…。！？]+[\"'”’)\]]*(?=\s)")
-_SAFE_CUT = re.compile(r"[.!?]\s+(?=[A-Z\"“‘(])")
-_local = threading.local()
+_SIMPLE_END = re.compile(r"[.!?…。！？]+[\"'”’)\]]*(?=\s)|[。！？]+[”’」』）]*")
+_SAFE_CUT = re.compile(r"[.!?]\s+(?=[A-Z\"“‘(])|[。！？]+[”’」』）]*")
+# pysbd always splits at a line break (PITFALLS); same-length replacement keeps offsets valid.
+_LINE_BREAKS = str.maketrans(dict.fromkeys("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029", " "))
+# How far past the expected place a sentence may be found before it counts as altered.
+_SLACK = 64
 
 Span = tuple[int, int]
 
 
 def resolve_language(language: str) -> tuple[str, str | None]:
-    """The pysbd language code for a job language name or code, and a note when it falls back."""
+    """The pysbd language code for a job language name or code, and a note when it falls back.
+
+    "English", "en", "en-GB" -> ("en", None); "Auto" or a language pysbd lacks -> ("en", note).
+    """
     name = (language or "").strip()
     lowered = name.lower()
-    code = _NAMES.get(lowered, lowered.split("-")[0].split("_")[0])
+    code = _NAMES.get(lowered, re.split(r"[-_]", lowered)[0])
     if code in PYSBD_LANGUAGES:
         return code, None
     if lowered in ("", "auto"):
@@ -46,22 +58,15 @@ def resolve_language(language: str) -> tuple[str, str | None]:
     return "en", f"no sentence rules for language {name!r}; English rules are used"
 
 
-def _segmenter(code: str) -> pysbd.Segmenter:
-    # pysbd keeps the current text on the Segmenter: one per thread and language.
-    cache = getattr(_local, "segmenters", None)
-    if cache is None:
-        cache = _local.segmenters = {}
-    if code not in cache:
-        cache[code] = pysbd.Segmenter(language=code, clean=False, char_span=False)
-    return cache[code]
-
-
 def sentence_spans(paragraph: str, code: str = "en") -> list[Span]:
     """Spans of the sentences of `paragraph`, in order, covering all its non-space text."""
+    # A Segmenter per call: it keeps state on itself and is not thread-safe (PITFALLS),
+    # and making one costs a dictionary lookup.
+    segmenter = pysbd.Segmenter(language=code, clean=False, char_span=False)
     spans: list[Span] = []
     for start, end in windows(paragraph):
-        spans.extend(_window_spans(paragraph, start, end, code))
-    return spans
+        spans.extend(_window_spans(segmenter, paragraph, start, end))
+    return join_glued(paragraph, spans)
 
 
 def windows(text: str, size: int = WINDOW) -> list[Span]:
@@ -69,8 +74,7 @@ def windows(text: str, size: int = WINDOW) -> list[Span]:
     result: list[Span] = []
     start = 0
     while len(text) - start > size:
-        limit = start + size
-        cut = _last_safe_cut(text, start + size // 2, limit)
+        cut = _last_safe_cut(text, start + size // 2, start + size)
         result.append((start, cut))
         start = cut
     result.append((start, len(text)))
@@ -84,39 +88,47 @@ def _last_safe_cut(text: str, low: int, high: int) -> int:
     if last is not None:
         return last
     space = text.rfind(" ", low, high)
+    # No space in half a window: cut anyway; join_glued mends a cut inside a word.
     return space + 1 if space > low else high
 
 
-def _window_spans(text: str, start: int, end: int, code: str) -> list[Span]:
+def _window_spans(segmenter: pysbd.Segmenter, text: str, start: int, end: int) -> list[Span]:
     chunk = text[start:end]
     if not chunk.strip():
         return []
     try:
-        found = _locate(chunk, _segmenter(code).segment(chunk))
-    except Exception as exc:  # pysbd raises assorted errors on odd input: fall back
-        log.info("pysbd failed on a window (%s); using the simple splitter", exc)
-        found = None
-    if found is None:
-        found = simple_spans(chunk)
-    return [(start + a, start + b) for a, b in found]
+        sentences = segmenter.processor(chunk.translate(_LINE_BREAKS)).process()
+    except Exception as exc:  # pysbd raises assorted errors on odd input: split simply
+        log.debug("pysbd failed on a window (%r); using the simple splitter", exc)
+        sentences = []
+    return [(start + a, start + b) for a, b in _locate(chunk, sentences)]
 
 
-def _locate(chunk: str, sentences: list[str]) -> list[Span] | None:
-    """Find each sentence in `chunk` in order; None if any text would be lost or altered."""
+def _locate(chunk: str, sentences: list[str]) -> list[Span]:
+    """Find pysbd's sentences in `chunk` in order; text between them goes to simple_spans."""
     spans: list[Span] = []
     offset = 0
+    pending = 0  # characters of sentences not found since `offset`
     for sentence in sentences:
         body = sentence.strip()
         if not body:
             continue
-        at = chunk.find(body, offset)
-        if at < 0 or chunk[offset:at].strip():
-            return None
+        at = chunk.find(body, offset, offset + pending + len(body) + _SLACK)
+        if at < 0:  # altered by pysbd: its text stays in the gap
+            pending += len(body)
+            continue
+        spans.extend(_gap(chunk, offset, at))
         spans.append((at, at + len(body)))
-        offset = at + len(body)
-    if chunk[offset:].strip():
-        return None
+        offset, pending = at + len(body), 0
+    spans.extend(_gap(chunk, offset, len(chunk)))
     return spans
+
+
+def _gap(chunk: str, start: int, end: int) -> list[Span]:
+    if not chunk[start:end].strip():
+        return []
+    log.debug("pysbd skipped or altered %d characters; split simply", end - start)
+    return [(start + a, start + b) for a, b in simple_spans(chunk[start:end])]
 
 
 def simple_spans(text: str) -> list[Span]:
@@ -128,6 +140,36 @@ def simple_spans(text: str) -> list[Span]:
         start = match.end()
     spans.extend(_trimmed(text, start, len(text)))
     return spans
+
+
+def join_glued(text: str, spans: list[Span]) -> list[Span]:
+    """Merge neighbouring spans whose junction falls between two letters or digits."""
+    joined: list[Span] = []
+    for start, end in spans:
+        if joined and joined[-1][1] == start and inside_word(text, start):
+            joined[-1] = (joined[-1][0], end)
+        else:
+            joined.append((start, end))
+    return joined
+
+
+def inside_word(text: str, at: int) -> bool:
+    """True when a cut at `at` would separate two letters/digits of one word.
+
+    Scripts written without spaces (Chinese, Japanese) may be cut between any two characters.
+    """
+    if at <= 0 or at >= len(text):
+        return False
+    before, after = text[at - 1], text[at]
+    if unicodedata.category(after).startswith("M"):  # never part a letter from its accent
+        return True
+    return before.isalnum() and after.isalnum() and not (is_cjk(before) and is_cjk(after))
+
+
+def is_cjk(char: str) -> bool:
+    """Kana or a Han ideograph: characters of scripts that put no spaces between words."""
+    point = ord(char)
+    return 0x3040 <= point <= 0x30FF or 0x3400 <= point <= 0x9FFF or 0xF900 <= point <= 0xFAFF
 
 
 def _trimmed(text: str, start: int, end: int) -> list[Span]:
