@@ -166,3 +166,30 @@ def test_epub_with_only_images_has_no_text(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match="has no text to narrate") as info:
         read_source(path)
     assert str(path) in str(info.value)
+
+
+ENCRYPTION = """<?xml version="1.0"?>
+<encryption xmlns="urn:oasis:names:tc:opendocument:xmlns:container"
+  xmlns:enc="http://www.w3.org/2001/04/xmlenc#"><enc:EncryptedData>
+  <enc:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#aes128-cbc"/>
+  <enc:CipherData><enc:CipherReference URI="EPUB/%s"/></enc:CipherData>
+</enc:EncryptedData></encryption>"""
+
+
+def add_encryption(path: Path, target: str) -> None:
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("META-INF/encryption.xml", ENCRYPTION % target)
+
+
+def test_drm_encrypted_text_is_refused(tmp_path: Path) -> None:
+    path = build(tmp_path / "locked.epub", [page("one.xhtml", "<p>Story.</p>", "One")])
+    add_encryption(path, "one.xhtml")
+    with pytest.raises(SourceError, match="encrypted") as info:
+        read_source(path)
+    assert str(path) in str(info.value)
+
+
+def test_obfuscated_fonts_alone_are_fine(tmp_path: Path) -> None:
+    path = build(tmp_path / "fonts.epub", [page("one.xhtml", "<p>Story.</p>", "One")])
+    add_encryption(path, "fonts/serif.otf")
+    assert read_source(path) == [Chapter("One", ("Story.",))]

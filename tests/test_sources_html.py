@@ -131,3 +131,11 @@ def test_very_deep_nesting_does_not_exhaust_the_stack() -> None:
     inline = "<span>deep " * 3 + "text" + "</span>" * 3
     markup = "<div>" * depth + f"<p>{inline}</p>" + "</div>" * depth
     assert texts(markup) == ["deep deep deep text"]
+
+
+def test_page_title_names_a_page_without_headings(tmp_path: Path) -> None:
+    page = "<html><head><title> A  Letter </title></head><body><p>Dear reader.</p></body></html>"
+    assert read_source(write(tmp_path, page, "x.html")) == [Chapter("A Letter", ("Dear reader.",))]
+    assert read_source(write(tmp_path, page, "x.html"), title="Mine")[0].title == "Mine"
+    bare = read_source(write(tmp_path, "<p>Dear reader.</p>", "the_letter.html"))
+    assert bare[0].title == "The Letter"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import posixpath
 import re
 import warnings
+import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,8 @@ from narrator.sources.htmltext import has_epub_type, parse_html, soup_blocks
 # File names that are a book's furniture rather than its text.
 _FURNITURE_RE = re.compile(r"^(?:cover|nav|toc|contents|table[-_ ]?of[-_ ]?contents)$", re.I)
 _FURNITURE_TYPES = ("cover", "toc")
+_CIPHER_URI_RE = re.compile(r"""CipherReference[^>]*?URI\s*=\s*["']([^"']+)""")
+_TEXT_SUFFIXES = (".xhtml", ".html", ".htm", ".xml")
 
 
 def read_epub(path: Path, *, split: str = "auto", title: str | None = None) -> list[Chapter]:
@@ -53,6 +56,9 @@ def read_epub(path: Path, *, split: str = "auto", title: str | None = None) -> l
 def open_book(path: Path) -> epub.EpubBook:
     """Open `path` with ebooklib, turning every failure into a one-line SourceError."""
     read_bytes(path)  # the same missing/directory/permission messages as the text readers
+    if _encrypted_documents(path):
+        raise SourceError(f"{path}: the EPUB's text is encrypted (DRM); narrate a DRM-free "
+                          "copy or an export of it")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # ebooklib warns about its own option defaults
@@ -64,6 +70,17 @@ def open_book(path: Path) -> epub.EpubBook:
         raise SourceError(f"{path}: broken EPUB, its spine lists no documents; re-export it "
                           "from your e-book tool")
     return book
+
+
+def _encrypted_documents(path: Path) -> bool:
+    """True when META-INF/encryption.xml covers text documents (fonts alone are common)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            listing = archive.read("META-INF/encryption.xml").decode("utf-8", "replace")
+    except (KeyError, zipfile.BadZipFile, OSError, RuntimeError):
+        return False  # no encryption file; a broken archive is reported by ebooklib next
+    uris = _CIPHER_URI_RE.findall(listing)
+    return any(unquote(uri).lower().endswith(_TEXT_SUFFIXES) for uri in uris)
 
 
 def _reason(exc: Exception) -> str:
