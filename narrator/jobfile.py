@@ -174,7 +174,7 @@ class _Reader:
         if value is None:
             return {}
         if not isinstance(value, dict):
-            raise self.fail(where or "top level", f"must be a mapping of {', '.join(allowed)}, got {_kind(value)}")
+            raise self.fail(where, f"must be a mapping of {', '.join(allowed)}, got {_kind(value)}; write 'key: value' lines under it")
         for key in value:
             if not isinstance(key, str) or key not in allowed:
                 raise self.fail(_join(where, str(key)), f"unknown key; {_suggest(str(key), allowed)}")
@@ -217,7 +217,7 @@ class _Reader:
             return default
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, list):
-            raise self.fail(where, f"must be a list of {', '.join(allowed)}, got {_kind(value)}")
+            raise self.fail(where, f"must be a list, got {_kind(value)}; write e.g. [{', '.join(allowed)}]")
         if not items and not empty:
             raise self.fail(where, f"must name at least one of {', '.join(allowed)}")
         picked = [self.choice(item, f"{where}[{i}]", "", allowed) for i, item in enumerate(items)]
@@ -225,7 +225,8 @@ class _Reader:
 
     def resolve(self, value: Any, where: str) -> Path:
         path = Path(self.text(value, where)).expanduser()
-        return path if path.is_absolute() else self.base / path
+        # resolve() drops the "../" of job-relative paths so messages show the real location.
+        return (path if path.is_absolute() else self.base / path).resolve()
 
     def file(self, value: Any, where: str) -> Path:
         path = self.resolve(value, where)
@@ -382,7 +383,7 @@ def _sources(reader: _Reader, raw: Any, voice: VoiceSpec) -> tuple[SourceSpec, .
         raise reader.fail("sources", "no sources; list the files to narrate (txt, md, html, epub)")
     items = [raw] if isinstance(raw, (str, dict)) else raw
     if not isinstance(items, list):
-        raise reader.fail("sources", f"must be a list of file paths, got {_kind(raw)}")
+        raise reader.fail("sources", f"must be a list of file paths, got {_kind(raw)}; write e.g. [chapter1.txt, book.epub]")
     return tuple(_source(reader, item, f"sources[{i}]", voice) for i, item in enumerate(items))
 
 
