@@ -49,7 +49,9 @@ def test_directory(tmp_path: Path, kind: str) -> None:
 
 
 @pytest.mark.parametrize("kind", ["txt", "md", "html"])
-@pytest.mark.parametrize("content", ["", "   \n\n\t  \n", "\ufeff\n"], ids=["empty", "blank", "bom"])
+@pytest.mark.parametrize(
+    "content", ["", "   \n\n\t  \n", "\ufeff\n"], ids=["empty", "blank", "bom"]
+)
 def test_empty_or_whitespace_source(tmp_path: Path, kind: str, content: str) -> None:
     path = tmp_path / f"empty.{kind}"
     path.write_text(content, encoding="utf-8")

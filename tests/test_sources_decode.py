@@ -102,7 +102,9 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert isinstance(info.value.__cause__, PermissionError)
 
 
-def test_other_os_errors_become_source_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_other_os_errors_become_source_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "flaky.txt"
     path.write_text("text")
 

@@ -72,7 +72,8 @@ def test_article_is_preferred_over_body() -> None:
 
 
 def test_header_inside_an_article_is_kept() -> None:
-    markup = "<body><header>Banner</header><article><header><h1>Title</h1></header><p>A.</p></article></body>"
+    markup = ("<body><header>Banner</header>"
+              "<article><header><h1>Title</h1></header><p>A.</p></article></body>")
     assert [(b.text, b.level) for b in html_blocks(markup)] == [("Title", 1), ("A.", 0)]
 
 

@@ -28,7 +28,8 @@ def test_images_are_dropped() -> None:
 
 
 def test_fenced_and_indented_code_is_skipped() -> None:
-    text = "Intro.\n\n```python\nprint('not spoken')\n```\n\n    indented = 'not spoken'\n\nOutro.\n"
+    text = ("Intro.\n\n```python\nprint('not spoken')\n```\n\n"
+            "    indented = 'not spoken'\n\nOutro.\n")
     assert paragraphs(text) == ["Intro.", "Outro."]
 
 

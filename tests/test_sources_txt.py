@@ -84,7 +84,8 @@ def test_heading_with_a_title_line_under_it(tmp_path: Path) -> None:
 
 
 def test_wrapped_heading_title_continues_on_the_next_line() -> None:
-    blocks = text_blocks("Section 4. Information about Donations to the\nLiterary Archive\n\nText.\n")
+    text = "Section 4. Information about Donations to the\nLiterary Archive\n\nText.\n"
+    blocks = text_blocks(text)
     assert blocks[0].text == "Section 4. Information about Donations to the Literary Archive"
     assert blocks[0].level == 1
 

@@ -40,7 +40,8 @@ def read_bytes(path: Path) -> bytes:
     except PermissionError as exc:
         raise SourceError(f"{path}: permission denied; make the file readable (chmod +r)") from exc
     except OSError as exc:
-        raise SourceError(f"{path}: cannot be read ({exc.strerror or exc}); check the file") from exc
+        reason = exc.strerror or exc
+        raise SourceError(f"{path}: cannot be read ({reason}); check the file") from exc
 
 
 def read_text(path: Path) -> str:

@@ -33,7 +33,9 @@ _LONE = (r"(?:PROLOGUE|Prologue|EPILOGUE|Epilogue|PREFACE|Preface|FOREWORD|Forew
          r"AFTERWORD|Afterword|INTRODUCTION|Introduction|INTERLUDE|Interlude)")
 # After the number: nothing, a separator and a title, or a capitalised title.
 _REST = r"(?:\.?|\s*[.:—–-]\s*\S.*|\s+[A-Z\"“‘'(].*)"
-_HEADING_RE = re.compile(rf"^(?:{_KEYWORD}\s+{_NUMBER}\b{_REST}|{_LONE}(?:\s*[.:—–-]\s*\S.*)?)$")
+_HEADING_RE = re.compile(
+    rf"^(?:{_KEYWORD}\s+{_NUMBER}\b{_REST}|{_LONE}(?:\s*[.:—–-]\s*\S.*)?)$"
+)
 _BARE_RE = re.compile(rf"^(?:{_KEYWORD}\s+{_NUMBER}|{_LONE})$")
 _SENTENCE_END = tuple(".,;:!?")
 
