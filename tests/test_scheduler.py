@@ -1,0 +1,146 @@
+"""The synthesis pool against the real local server: retries, AIMD, fatal stops, re-splits."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import anyio
+import pytest
+
+from narrator.client import Endpoint
+from narrator.errors import StoreError
+from narrator.scheduler import AdaptiveLimit, JobStopped, Pool, PoolSettings
+from narrator.segmenter import SegmenterSettings
+from narrator.server import FaultPlan, ServerConfig, running_server
+from narrator.server.textcode import decode
+from narrator.store import PlannedSegment, Store, segment_key
+
+FAST = PoolSettings(concurrency=4, max_attempts=6, backoff_initial=0.01, backoff_max=0.05)
+
+
+def plan(store: Store, texts: list[str], voice: str = "test") -> list[PlannedSegment]:
+    segments = [
+        PlannedSegment(segment_key(t, voice, {}), 0, i, t, "sentence", len(t) / 15)
+        for i, t in enumerate(texts)
+    ]
+    store.set_plan(segments, ["chapter"], {s.key: (voice, {}) for s in segments})
+    return store.pending()
+
+
+async def run(tmp_path: Path, texts: list[str], settings: PoolSettings = FAST, voice="test", **server):
+    key = secrets.token_urlsafe(12)
+    async with running_server(ServerConfig(api_keys=(key,), engines=("test",), **server)) as srv:
+        with Store.open(tmp_path / "ws") as store:
+            pool = Pool(store, Endpoint(srv.url, voice, key), {}, settings, SegmenterSettings())
+            try:
+                report = await pool.run(plan(store, texts, voice))
+            finally:
+                spoken = [decode(p.read_bytes()) for p, _, _ in _pieces(store)]
+        return report, srv.stats, spoken, pool
+
+
+def _pieces(store: Store):
+    try:
+        return list(store.pieces(0))
+    except StoreError:  # the job stopped before every segment was done
+        return []
+
+
+def test_limit_cuts_on_rate_limited_once_per_cooldown_and_grows_with_time():
+    now = [0.0]
+    limit = AdaptiveLimit(8, cooldown=1.0, clock=lambda: now[0])
+    limit.on_rate_limited()
+    assert limit.limit == pytest.approx(8 * AdaptiveLimit.DECREASE)
+    limit.on_rate_limited()  # answers to requests sent before the cut: no second cut
+    assert limit.limit == pytest.approx(8 * AdaptiveLimit.DECREASE)
+    now[0] = 0.5
+    limit.on_success()  # still cooling down: no growth
+    assert limit.limit == pytest.approx(5.6)
+    for step in range(1, 5):
+        now[0] = 0.5 + step
+        limit.on_success()
+    assert limit.limit == pytest.approx(5.6 + 4 * AdaptiveLimit.GROWTH)  # 4 s of growth
+    now[0] = 100.0
+    limit.on_success()
+    assert limit.limit == 8.0  # never above the configured concurrency
+
+
+@pytest.mark.anyio
+async def test_limit_holds_callers_at_the_current_limit():
+    limit = AdaptiveLimit(3)
+    limit.limit = 2.0
+    await limit.acquire()
+    await limit.acquire()
+    with anyio.move_on_after(0.1) as scope:
+        await limit.acquire()
+    assert scope.cancelled_caught and limit.in_use == 2
+    await limit.release()
+    with anyio.fail_after(1):
+        await limit.acquire()
+
+
+@pytest.mark.anyio
+async def test_every_retryable_fault_is_retried_until_done(tmp_path):
+    texts = [f"Segment {i} speaks." for i in range(12)]
+    script = ("RATE_LIMITED", "BACKEND_UNAVAILABLE", "TIMEOUT", "INTERNAL_ERROR", "drop",
+              "malformed", "plain_text")  # fmt: skip
+    report, stats, spoken, _ = await run(tmp_path, texts, faults=FaultPlan(script=script))
+    assert report.done == 12 and report.failed == 0
+    assert report.retries >= len(script) and report.rate_limited == 1
+    assert [d[0].text for d in spoken] == texts and all(d[0].complete for d in spoken)
+
+
+@pytest.mark.anyio
+async def test_rate_limited_lowers_the_concurrency(tmp_path):
+    texts = [f"Segment {i}." for i in range(25)]  # the bucket holds 10: the rest must wait
+    settings = PoolSettings(concurrency=8, backoff_initial=0.05, backoff_max=0.2, max_attempts=40)
+    report, _, _, pool = await run(tmp_path, texts, settings, rate=10.0, latency=0.02, capacity=64)
+    assert report.done == 25 and report.rate_limited > 0
+    assert pool.limit.limit < 8
+
+
+@pytest.mark.anyio
+async def test_unknown_voice_stops_the_job_within_one_request_per_worker(tmp_path):
+    texts = [f"Segment {i}." for i in range(40)]
+    with pytest.raises(JobStopped) as stopped:
+        await run(tmp_path, texts, voice="nobody")
+    assert "MODEL_NOT_FOUND" in str(stopped.value)
+
+
+@pytest.mark.anyio
+async def test_fatal_error_mid_job_stops_all_workers_promptly(tmp_path):
+    texts = [f"Segment {i}." for i in range(200)]
+    key = secrets.token_urlsafe(12)
+    async with running_server(ServerConfig(api_keys=(key,), engines=("test",), latency=0.02)) as srv:
+        with Store.open(tmp_path / "ws") as store:
+            pool = Pool(store, Endpoint(srv.url, "test", "wrong-" + key), {}, FAST, SegmenterSettings())
+            with pytest.raises(JobStopped):
+                await pool.run(plan(store, texts))
+        assert srv.stats.requests == 0 and srv.stats.auth_failures <= FAST.concurrency
+
+
+@pytest.mark.anyio
+async def test_server_gone_stops_after_bounded_attempts(tmp_path):
+    settings = PoolSettings(concurrency=2, max_attempts=2, backoff_initial=0.01, backoff_max=0.02)
+    with Store.open(tmp_path / "ws") as store:
+        pool = Pool(store, Endpoint("ws://127.0.0.1:9/", "test", "k"), {}, settings, SegmenterSettings())
+        with anyio.fail_after(20), pytest.raises(JobStopped, match="cannot reach"):
+            await pool.run(plan(store, [f"Segment {i}." for i in range(50)]))
+        assert pool.report.requests <= settings.max_attempts * (settings.unreachable_after + 2)
+
+
+@pytest.mark.anyio
+async def test_truncated_audio_is_split_until_complete(tmp_path):
+    text = " ".join(f"Clause {i} runs on," for i in range(60)) + " and ends."
+    key = secrets.token_urlsafe(12)
+    async with running_server(ServerConfig(api_keys=(key,), engines=("test",))) as srv:
+        with Store.open(tmp_path / "ws") as store:
+            pool = Pool(store, Endpoint(srv.url, "test", key), {"max_new_tokens": 120}, FAST,
+                        SegmenterSettings())  # fmt: skip
+            report = await pool.run(plan(store, [text]))
+            pieces = list(store.pieces(0))
+    assert report.splits >= 1 and report.failed == 0
+    decoded = [d for path, _, _ in pieces for d in decode(path.read_bytes())]
+    assert all(d.complete for d in decoded)
+    assert " ".join(d.text for d in decoded).split() == text.split()
