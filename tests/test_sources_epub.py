@@ -193,3 +193,22 @@ def test_obfuscated_fonts_alone_are_fine(tmp_path: Path) -> None:
     path = build(tmp_path / "fonts.epub", [page("one.xhtml", "<p>Story.</p>", "One")])
     add_encryption(path, "fonts/serif.otf")
     assert read_source(path) == [Chapter("One", ("Story.",))]
+
+
+def test_epub2_with_only_an_ncx_table_of_contents(tmp_path: Path) -> None:
+    book = epub.EpubBook()
+    book.set_identifier("ncx-only")
+    book.set_title("Old Style")
+    book.set_language("en")
+    one = page("text/one.xhtml", "<h1>1</h1><p>First.</p>")
+    two = page("text/two.xhtml", "<p>Second.</p>")
+    for item in (one, two):
+        book.add_item(item)
+    book.toc = [epub.Link("text/one.xhtml", "The First", "a"),
+                epub.Link("text/two.xhtml", "The Second", "b")]
+    book.add_item(epub.EpubNcx())
+    book.spine = [one, two]
+    path = tmp_path / "old.epub"
+    epub.write_epub(str(path), book)
+    chapters = read_source(path)
+    assert chapters == [Chapter("The First", ("1", "First.")), Chapter("The Second", ("Second.",))]

@@ -39,7 +39,7 @@ def read_epub(path: Path, *, split: str = "auto", title: str | None = None) -> l
     """Read an EPUB into chapters (see narrator.sources.read_source)."""
     check_split(split, path)
     book = open_book(path)
-    documents = list(spine_documents(book, path))
+    documents = list(spine_documents(book))
     if split == "none":
         return [whole((b for _, blocks in documents for b in blocks), title or pretty_stem(path))]
     titles = toc_titles(book.toc)
@@ -88,7 +88,7 @@ def _reason(exc: Exception) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def spine_documents(book: epub.EpubBook, path: Path) -> Iterator[tuple[Any, list[Block]]]:
+def spine_documents(book: epub.EpubBook) -> Iterator[tuple[Any, list[Block]]]:
     """(item, blocks) for each spine document with text, skipping nav/cover/toc pages."""
     furniture = _guide_furniture(book)
     for idref, *_ in book.spine:
