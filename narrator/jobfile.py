@@ -224,6 +224,8 @@ class _Reader:
         return tuple(dict.fromkeys(picked))
 
     def resolve(self, value: Any, where: str) -> Path:
+        if value is None:
+            raise self.fail(where, "no path given; write the file's path (relative to the job file)")
         path = Path(self.text(value, where)).expanduser()
         # resolve() drops the "../" of job-relative paths so messages show the real location.
         return (path if path.is_absolute() else self.base / path).resolve()

@@ -256,6 +256,8 @@ ERRORS = [
     ("title: T\nsources: [{path: nope.md}]", "sources[0].path", "relative to the job file"),
     ("title: T\nsources: [{title: x}]", "sources[0].path", "give the source"),
     ("title: T\nsources: [[a.txt]]", "sources[0].path", "must be text"),
+    ("title: T\nsources: [a.txt, null]", "sources[1].path", "no path given"),
+    (OK + "cover: ''", "cover", "must not be empty"),
     ("title: T\nsources: [{path: a.txt, split: chapters}]", "sources[0].split", "use auto, headings, none"),
     ("title: T\nsources: [{path: a.txt, split: heading}]", "sources[0].split", "did you mean 'headings'?"),
     ("title: T\nsources: [{path: a.txt, voice: [x]}]", "sources[0].voice", "must be a mapping"),
