@@ -1,0 +1,248 @@
+"""Crash suite: `narrator run` killed with SIGKILL mid-synthesis and mid-assembly, then re-run.
+
+The server runs in this process on its own thread and event loop, so its interaction log can be
+read while `narrator run` subprocesses come and go. After every kill the store is opened
+read-only and the texts of its done segments are noted: none of them may be requested again.
+The final run's files must equal an uninterrupted run's byte for byte, leave no temp file
+behind, and leave a store that passes its integrity check.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from anyio.from_thread import start_blocking_portal
+
+from narrator.errors import StoreError
+from narrator.jobfile import load_job
+from narrator.planner import build_plan
+from narrator.server import RunningServer, ServerConfig, running_server
+from narrator.store import Store
+
+REPO = Path(__file__).resolve().parents[1]
+KEY_ENV = "NARRATOR_CRASH_KEY"
+TEMP_SUFFIXES = (".part", ".tmp")
+
+_PEOPLE = ("the miller", "a courier", "the old surveyor", "Tamsin", "the choir master", "a stranger")
+_DEEDS = ("walked the long road to", "drew a careful plan of", "sang quietly beside",
+          "paid three coins for", "kept a lantern lit in", "wrote a short letter about")  # fmt: skip
+_PLACES = ("the salt flats", "the chapel on the hill", "a flooded orchard", "the north gate",
+           "the glassworks", "a quiet ferry landing", "the winter market")  # fmt: skip
+
+
+def book_text(seed: int, chapters: int, paragraphs: int, sentences: int) -> str:
+    """Generated prose, numbered so no two sentences (or segments) are the same text."""
+    rng = random.Random(seed)
+    out, number = [], 0
+    for c in range(chapters):
+        out.append(f"CHAPTER {c + 1}. PART {c + 1}\n")
+        for _ in range(paragraphs):
+            said = []
+            for _ in range(sentences):
+                number += 1
+                said.append(f"In hour {number} {rng.choice(_PEOPLE)} {rng.choice(_DEEDS)} {rng.choice(_PLACES)}.")
+            out.append(" ".join(said) + "\n")
+    return "\n".join(out)
+
+
+# 30 segments, ~6.5 min of audio, so assembly (wav + mp3) takes ~2 s,
+# and at 0.3 s of server latency with 4 workers synthesis takes ~2-3 s.
+BOOK = book_text(seed=3, chapters=3, paragraphs=5, sentences=6)
+LATENCY = 0.3
+
+
+def write_job(folder: Path, url: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "book.txt").write_text(BOOK, encoding="utf-8")
+    job = folder / "book.yaml"
+    job.write_text(
+        f"""title: Crash
+author: Test Author
+sources: [book.txt]
+voice: {{config_id: test}}
+server: {{url: "{url}", api_key_env: {KEY_ENV}}}
+synthesis: {{concurrency: 4, max_attempts: 8}}
+output: {{formats: [wav, mp3], loudness: null, subtitles: [], qc: false}}
+""",
+        encoding="utf-8",
+    )
+    return job
+
+
+@contextmanager
+def threaded_server(key: str) -> Iterator[RunningServer]:
+    """The local server on its own thread and event loop (its stats readable from here)."""
+    config = ServerConfig(api_keys=(key,), engines=("test",), latency=LATENCY, capacity=8)
+    with start_blocking_portal() as portal, portal.wrap_async_context_manager(running_server(config)) as srv:
+        yield srv
+
+
+@dataclass
+class Runs:
+    """`narrator run` subprocesses of one job, and what the store held after each kill."""
+
+    job: Path
+    server: RunningServer
+    key: str
+    kills: int = 0
+    # (index into the server's interaction log, texts stored at that moment)
+    checkpoints: list[tuple[int, set[str]]] = field(default_factory=list)
+
+    @property
+    def workspace(self) -> Path:
+        return self.job.parent / ".narrator" / self.job.stem
+
+    @property
+    def out(self) -> Path:
+        return self.job.parent / "out" / self.job.stem
+
+    def start(self) -> subprocess.Popen[bytes]:
+        env = {**os.environ, KEY_ENV: self.key, "PYTHONPATH": str(REPO)}
+        log = open(self.job.parent / "run.log", "ab")  # noqa: SIM115 - closed with the process
+        try:
+            return subprocess.Popen(
+                [sys.executable, "-m", "narrator.cli", "run", "-q", str(self.job)],
+                stdout=log, stderr=log, env=env, cwd=self.job.parent,
+            )  # fmt: skip
+        finally:
+            log.close()
+
+    def kill_when(self, ready: Callable[[], bool], extra: float, deadline: float = 20.0) -> bool:
+        """Start a run, SIGKILL it `extra` s after `ready()`; False if it finished first."""
+        proc = self.start()
+        give_up = time.monotonic() + deadline
+        while not ready():
+            if proc.poll() is not None:
+                return False
+            assert time.monotonic() < give_up, "the run never reached the moment to kill it"
+            time.sleep(0.005)
+        time.sleep(extra)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        self.kills += 1
+        self.checkpoint()
+        return True
+
+    def checkpoint(self) -> None:
+        self.checkpoints.append((len(self.server.stats.interactions), stored_texts(self.job)))
+
+    def finish(self) -> None:
+        proc = self.start()
+        assert proc.wait(timeout=60) == 0, (self.job.parent / "run.log").read_text()
+
+    def requested_again(self) -> list[str]:
+        """Texts the server was asked for (and answered) after the store already held them."""
+        log = list(self.server.stats.interactions)
+        again = []
+        for mark, stored in self.checkpoints:
+            again += [r.text for r in log[mark:] if r.outcome == "ok" and r.text in stored]
+        return again
+
+
+def stored_texts(job_path: Path) -> set[str]:
+    """Texts of the segments whose audio the store holds (read-only: no lock, no writes)."""
+    job = load_job(job_path)
+    keys = [segment.key for segment in build_plan(job).segments]
+    try:
+        store = Store.read_only(job.workspace)
+    except StoreError:  # no manifest yet: killed before the store was created
+        return set()
+    try:
+        done = set()
+        for key in keys:
+            try:
+                segment = store.segment(key)
+            except StoreError:  # not in the manifest yet: killed before set_plan
+                continue
+            if segment.state == "done":
+                done.add(segment.text)
+        return done
+    finally:
+        store.close()
+
+
+def outputs(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def temp_files(*folders: Path) -> list[Path]:
+    return [p for folder in folders for p in folder.rglob("*") if p.name.endswith(TEMP_SUFFIXES)]
+
+
+def part_files(folder: Path) -> list[Path]:
+    return list(folder.glob(".*.part")) if folder.exists() else []
+
+
+@pytest.fixture(scope="module")
+def crash_server() -> Iterator[tuple[RunningServer, str]]:
+    key = secrets.token_urlsafe(16)
+    with threaded_server(key) as srv:
+        yield srv, key
+
+
+@pytest.fixture(scope="module")
+def reference(crash_server, tmp_path_factory) -> dict[str, bytes]:
+    """The files of one uninterrupted run."""
+    srv, key = crash_server
+    runs = Runs(write_job(tmp_path_factory.mktemp("reference"), srv.url), srv, key)
+    runs.finish()
+    files = outputs(runs.out)
+    assert sorted(Path(name).suffix for name in files) == [".mp3"] * 3 + [".wav"] * 3
+    return files
+
+
+def check_final(runs: Runs, reference: dict[str, bytes]) -> None:
+    runs.finish()
+    assert runs.requested_again() == []
+    assert outputs(runs.out) == reference
+    assert temp_files(runs.out, runs.workspace) == []
+    store = Store.read_only(runs.workspace)
+    try:
+        assert store.check_integrity() == []
+    finally:
+        store.close()
+
+
+def test_killed_during_synthesis_resumes_without_asking_twice(crash_server, reference, tmp_path):
+    srv, key = crash_server
+    runs = Runs(write_job(tmp_path, srv.url), srv, key)
+    rng = random.Random(41)
+    total = len(build_plan(load_job(runs.job)).segments)
+    stored = 0
+    for _ in range(3):
+        start = len(srv.stats.interactions)
+        # Kill once a random further share of the book has come back (always mid-synthesis).
+        target = rng.randint(2, max(3, (total - stored) // 3))
+
+        def ready(start: int = start, target: int = target) -> bool:
+            return sum(r.outcome == "ok" for r in srv.stats.interactions[start:]) >= target
+
+        assert runs.kill_when(ready, extra=rng.uniform(0, LATENCY)), "the run ended before the kill"
+        now = len(runs.checkpoints[-1][1])
+        assert now >= stored  # a kill never loses a stored segment
+        stored = now
+    assert 0 < stored < total, "the kills should leave the book part synthesized"
+    check_final(runs, reference)
+
+
+def test_killed_while_writing_outputs_leaves_no_part_file_and_same_bytes(crash_server, reference, tmp_path):
+    srv, key = crash_server
+    runs = Runs(write_job(tmp_path, srv.url), srv, key)
+    rng = random.Random(7)
+    mid_write = 0
+    for _ in range(3):
+        assert runs.kill_when(lambda: bool(part_files(runs.out)), extra=rng.uniform(0, 0.4))
+        mid_write += bool(part_files(runs.out))
+    assert mid_write >= 1, "no kill landed while a .part file was being written"
+    check_final(runs, reference)
