@@ -188,6 +188,17 @@ async def test_malformed_frame_is_invalid_message_and_the_session_keeps_working(
         await settled(running)
 
 
+@pytest.mark.anyio
+async def test_malformed_frames_to_a_joe_session_are_refused_before_the_voice_loads():
+    async with server(engines=("joe", "test")) as running:
+        async with session(running, "joe") as client:
+            for frame in (MALFORMED["params-deeply-nested"], MALFORMED["timestamp-overflow"]):
+                await client.ws.send(frame)
+                assert (await client.error()).code == ErrorCode.INVALID_MESSAGE
+        assert running.stats.requests == 0
+        await settled(running)
+
+
 # --- silent, slow and vanishing clients ------------------------------------------------
 
 
