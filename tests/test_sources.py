@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from narrator.errors import SourceError, UserError
 from narrator.sources import Chapter, read_source
@@ -139,3 +142,50 @@ def test_lantern_samples_show_each_feature() -> None:
     assert "lamps = 41" not in market and "theory" in market  # code skipped, link text kept
     river = read_source(SAMPLES / "lantern" / "03-river.html")[0].paragraphs
     assert not any("Previous" in p or "Sample text" in p for p in river)  # nav, footer skipped
+
+
+SENTINEL = "@title@"  # our own title for text outside any heading; '@' is not in the texts
+_WORD = st.sampled_from(["the", "lamp", "Ines", "river", "CHAPTER", "Part", "I", "One", "*",
+                         "* * *", "—", "naïve", "3", "Chapter 2", "BOOK II", "Prologue", "-"])
+_LINE = st.lists(_WORD, min_size=0, max_size=6).map(" ".join)
+_TEXT = st.lists(_LINE, min_size=0, max_size=25).map("\n".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=_TEXT)
+def test_txt_never_drops_a_word(text: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:  # hypothesis reruns: no function-scoped tmp_path
+        path = Path(tmp) / "gen.txt"
+        path.write_text(text, encoding="utf-8")
+        try:
+            chapters = read_source(path, title=SENTINEL)
+        except SourceError as exc:
+            assert "has no text to narrate" in str(exc) and not text.split()
+            return
+    # Our own titles are not the source's words; nor is a lone heading's title, which is
+    # also kept as that chapter's text.
+    titles = [c.title for c in chapters if c.title not in (None, SENTINEL, *c.paragraphs)]
+    parts = [*titles, *(p for c in chapters for p in c.paragraphs)]
+    # A title line under a bare heading gains a full stop ("CHAPTER I. THE STORM"), and
+    # merged titles gain dashes ("PART ONE — CHAPTER I"): compare words without those.
+    got = [w.rstrip(".") for part in parts for w in part.split() if w != "—"]
+    assert sorted(got) == sorted(w.rstrip(".") for w in text.split() if w != "—")
+    assert all(c.paragraphs for c in chapters)
+
+
+@settings(max_examples=120, deadline=None)
+@given(data=st.binary(max_size=300), kind=st.sampled_from(["txt", "md", "html", "epub"]))
+def test_any_bytes_give_chapters_or_a_source_error(data: bytes, kind: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"fuzz.{kind}"
+        path.write_bytes(data)
+        try:
+            chapters = read_source(path)
+        except SourceError as exc:
+            assert_one_line_naming(exc, path)
+            return
+    assert chapters and all(c.paragraphs for c in chapters)
+    for chapter in chapters:
+        for paragraph in chapter.paragraphs:
+            assert paragraph == paragraph.strip() and "  " not in paragraph
+            assert not any(ord(ch) < 32 or 0x7F <= ord(ch) <= 0x9F for ch in paragraph)
