@@ -161,7 +161,8 @@ def _split_long(text: str, start: int, end: int, budget: int, level: int) -> lis
 
 
 def _clause_cuts(text: str, start: int, end: int) -> list[int]:
-    return [m.end() for m in _CLAUSE_CUT.finditer(text, start, end) if m.end() < end]
+    cuts = (m.end() for m in _CLAUSE_CUT.finditer(text, start, end))
+    return [cut for cut in cuts if cut < end and not inside_word(text, cut)]
 
 
 def _word_cuts(text: str, start: int, end: int) -> list[int]:

@@ -93,11 +93,11 @@ def _last_safe_cut(text: str, low: int, high: int) -> int:
 
 
 def _window_spans(segmenter: pysbd.Segmenter, text: str, start: int, end: int) -> list[Span]:
-    chunk = text[start:end]
+    chunk = text[start:end].translate(_LINE_BREAKS)
     if not chunk.strip():
         return []
     try:
-        sentences = segmenter.processor(chunk.translate(_LINE_BREAKS)).process()
+        sentences = segmenter.processor(chunk).process()
     except Exception as exc:  # pysbd raises assorted errors on odd input: split simply
         log.debug("pysbd failed on a window (%r); using the simple splitter", exc)
         sentences = []
@@ -161,6 +161,8 @@ def inside_word(text: str, at: int) -> bool:
     if at <= 0 or at >= len(text):
         return False
     before, after = text[at - 1], text[at]
+    if before.isspace() or after.isspace():
+        return False
     if unicodedata.category(after).startswith("M"):  # never part a letter from its accent
         return True
     return before.isalnum() and after.isalnum() and not (is_cjk(before) and is_cjk(after))
