@@ -126,7 +126,7 @@ def _decode_params(raw: bytes) -> dict[str, Any]:
         return {}
     try:
         params = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: deep nesting
         raise RemoteProtocolError(f"InteractionInput params are not UTF-8 JSON: {exc}") from exc
     if not isinstance(params, dict):
         raise RemoteProtocolError("InteractionInput params must be a JSON object")
@@ -280,7 +280,7 @@ def decode_message(text: str) -> Message:
     """Decode one JSON text frame. Non-JSON text raises RemoteProtocolError."""
     try:
         obj = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
         raise RemoteProtocolError(f"text frame is not JSON: {text[:200]!r}") from exc
     if not isinstance(obj, dict) or not isinstance(obj.get("type"), str):
         raise RemoteProtocolError("JSON message needs a string 'type'")
@@ -294,7 +294,7 @@ def decode_message(text: str) -> Message:
         raise RemoteProtocolError(f"unknown message type {obj['type']!r}")
     try:
         return decoder(payload)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: int(1e400)
         raise RemoteProtocolError(f"bad {obj['type']} payload: {exc}") from exc
 
 

@@ -125,6 +125,13 @@ def test_bad_params_raise_protocol_error(params_bytes, why):
         p.decode_input(frame + params_bytes + b"hi")
 
 
+def test_deeply_nested_params_are_malformed_not_a_crash():
+    nested = b"[" * 100_000 + b"]" * 100_000
+    frame = bytes([0]) + (1).to_bytes(8, "big") + len(nested).to_bytes(4, "big") + nested
+    with pytest.raises(RemoteProtocolError):
+        p.decode_input(frame)
+
+
 def test_bad_text_utf8_and_non_text_payload_are_malformed():
     header = bytes([0]) + (1).to_bytes(8, "big") + (0).to_bytes(4, "big")
     with pytest.raises(RemoteProtocolError, match="UTF-8"):
@@ -181,6 +188,9 @@ def test_session_ready_tolerates_missing_optional_fields():
         '{"type": "endInteraction", "payload": []}',
         '{"type": "endInteraction", "payload": {"timestamp": "soon"}}',
         '{"type": "sessionReady", "payload": {"max_capacity": "eight"}}',
+        '{"type": "endInteraction", "payload": {"timestamp": 1e400}}',
+        '{"type": "endInteraction", "payload": {"timestamp": NaN}}',
+        "[" * 100_000 + "]" * 100_000,
     ],
 )
 def test_malformed_json_messages_raise_protocol_error(text):
