@@ -12,10 +12,10 @@ import difflib
 import json
 import re
 import string
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -35,6 +35,7 @@ ENCODER_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
 _RESERVED_PARAMS = {"language": "voice.language"}
 _ENV_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _BITRATE_RE = re.compile(r"^(\d+)(k?)$")
+_T = TypeVar("_T")
 _SAMPLE_FIELDS = {"index": 1, "title": "Title", "book": "Book", "author": "Author"}
 
 
@@ -226,15 +227,26 @@ class _Reader:
     def resolve(self, value: Any, where: str) -> Path:
         if value is None:
             raise self.fail(where, "no path given; write the file's path (relative to the job file)")
-        path = Path(self.text(value, where)).expanduser()
+        raw = self.text(value, where)
+        if "\x00" in raw:
+            raise self.fail(where, "the path contains a NUL character; fix the path")
+        path = Path(raw).expanduser()
         # resolve() drops the "../" of job-relative paths so messages show the real location.
-        return (path if path.is_absolute() else self.base / path).resolve()
+        return self.stat(where, lambda: (path if path.is_absolute() else self.base / path).resolve())
+
+    def stat(self, where: str, probe: Callable[[], _T]) -> _T:
+        """Run a filesystem probe; an OS refusal (name too long, loop) becomes a one-line error."""
+        try:
+            return probe()
+        except (OSError, RuntimeError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise self.fail(where, f"cannot use this path ({reason}); fix the path") from exc
 
     def file(self, value: Any, where: str) -> Path:
         path = self.resolve(value, where)
-        if not path.exists():
+        if not self.stat(where, path.exists):
             raise self.fail(where, f"file not found: {path}; fix the path (it is relative to the job file)")
-        if path.is_dir():
+        if self.stat(where, path.is_dir):
             raise self.fail(where, f"{path} is a directory; name a file")
         return path
 
@@ -242,7 +254,7 @@ class _Reader:
         if value is None:
             return default
         path = self.resolve(value, where)
-        if path.exists() and not path.is_dir():
+        if self.stat(where, path.exists) and not self.stat(where, path.is_dir):
             raise self.fail(where, f"{path} exists and is not a folder; choose another path")
         return path
 
@@ -323,16 +335,16 @@ def _read_yaml(reader: _Reader) -> dict[str, Any]:
 
 
 def _read_text(path: Path) -> str:
-    if not path.exists():
-        raise JobFileError(f"{path}: job file not found; check the path")
-    if path.is_dir():
-        raise JobFileError(f"{path}: is a directory; name the job's .yaml file")
     try:
+        if not path.exists():
+            raise JobFileError(f"{path}: job file not found; check the path")
+        if path.is_dir():
+            raise JobFileError(f"{path}: is a directory; name the job's .yaml file")
         return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise JobFileError(f"{path}: not UTF-8 text ({exc.reason}); save the job file as UTF-8") from exc
     except OSError as exc:
-        raise JobFileError(f"{path}: cannot read the job file ({exc.strerror}); check its permissions") from exc
+        raise JobFileError(f"{path}: cannot read the job file ({exc.strerror}); check the path and its permissions") from exc
 
 
 def _cover(reader: _Reader, raw: Any) -> Path | None:

@@ -331,6 +331,14 @@ def test_merge_keys_are_not_duplicates(tmp_path):
 def test_missing_job_file_and_directory(tmp_path):
     assert "job file not found; check the path" in error_of(tmp_path / "nope.yaml")
     assert "is a directory; name the job's .yaml file" in error_of(tmp_path)
+    assert "cannot read the job file" in error_of(tmp_path / ("x" * 300 + ".yaml"))
+
+
+def test_unusable_source_paths(tmp_path):
+    message = error_of(write_job(tmp_path, 'title: T\nsources: ["a\\0b.txt"]\n'))
+    assert "sources[0].path: the path contains a NUL character" in message
+    message = error_of(write_job(tmp_path, f"title: T\nsources: [{'y' * 300}.txt]\n"))
+    assert "sources[0].path: cannot use this path" in message
 
 
 def test_job_file_that_is_not_utf8(tmp_path):
