@@ -11,9 +11,8 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import anyio
 from anyio.abc import TaskGroup
@@ -34,8 +33,6 @@ log = logging.getLogger(__name__)
 TRAILER = b"\x01"  # the frame-type byte newer servers append after the entries
 PLAIN_TEXT_ERROR = "internal error"
 
-_F = TypeVar("_F", str, bytes)
-_T = TypeVar("_T")
 
 
 def now_ms() -> int:
@@ -150,7 +147,7 @@ class Connection:
             )
             return
         try:
-            request = peer_decode(proto.decode_input, frame)
+            request = proto.decode_input(frame)
             check_params(request.params)
         except RemoteProtocolError as exc:
             await self._error(ErrorCode.INVALID_MESSAGE, str(exc))
@@ -159,7 +156,7 @@ class Connection:
 
     async def _on_text(self, frame: str) -> None:
         try:
-            message = peer_decode(proto.decode_message, frame)
+            message = proto.decode_message(frame)
         except RemoteProtocolError as exc:
             await self._error(ErrorCode.INVALID_MESSAGE, str(exc))
             return
@@ -323,19 +320,6 @@ class Connection:
             str(code), message, now_ms(), None if interaction_id is None else str(interaction_id)
         )
         await self._ws.send(proto.encode_message(error))
-
-
-def peer_decode(decoder: Callable[[_F], _T], frame: _F) -> _T:
-    """`decoder(frame)`, where any failure on the client's bytes is a RemoteProtocolError.
-
-    The codec means to raise only RemoteProtocolError, but the json module lets RecursionError
-    (deeply nested arrays) and int() OverflowError (a timestamp of 1e400) through; either one
-    would end the whole session with a 1011 instead of an INVALID_MESSAGE answer.
-    """
-    try:
-        return decoder(frame)
-    except (RecursionError, OverflowError) as exc:
-        raise RemoteProtocolError(f"message cannot be decoded: {exc}") from exc
 
 
 def check_params(params: dict[str, Any]) -> None:
