@@ -26,9 +26,9 @@ from narrator.assembly import (
     assemble,
 )
 from narrator.boundary import Boundary
-from narrator.embedded import open_service
 from narrator.codes import ErrorCode
-from narrator.errors import AuthError, SynthesisError
+from narrator.embedded import open_service
+from narrator.errors import AuthError
 from narrator.jobfile import Job, VoiceSpec, load_job
 from narrator.planner import Plan, build_plan, request_params, segmenter_settings
 from narrator.progress import SynthesisProgress
@@ -265,4 +265,4 @@ def plan_command(args: argparse.Namespace) -> int:
     return 0
 
 
-__all__ = ["RunOptions", "RunSummary", "run_job", "assemble_job", "add_commands", "SynthesisError"]
+__all__ = ["RunOptions", "RunSummary", "run_job", "assemble_job", "add_commands"]

@@ -185,10 +185,12 @@ class Pool:
         if result.truncated and depth < MAX_SPLIT_DEPTH and self._splittable(segment.text):
             await self._resplit(session, writer, segment, depth)
             return
-        await writer.submit(lambda: self._store_result(segment, result))
+        await writer.submit(
+            lambda: self.store.put_audio(segment.key, result.pcm, usage=result.usage),
+            lambda: self._stored(segment, result),
+        )
 
-    def _store_result(self, segment: PlannedSegment, result: SynthesisResult) -> None:
-        self.store.put_audio(segment.key, result.pcm, usage=result.usage)
+    def _stored(self, segment: PlannedSegment, result: SynthesisResult) -> None:
         self.report.done += 1
         self.report.audio_seconds += result.seconds
         self.report.usage += result.usage
@@ -279,15 +281,17 @@ class _Writer:
         self._group = group
         self._slot = anyio.Semaphore(1)
 
-    async def submit(self, write: Callable[[], None]) -> None:
+    async def submit(self, write: Callable[[], None], then: Callable[[], None]) -> None:
+        """Run `write` in a thread, then `then` back on the event loop (counters, progress)."""
         await self._slot.acquire()
-        self._group.start_soon(self._run, write)
+        self._group.start_soon(self._run, write, then)
 
-    async def _run(self, write: Callable[[], None]) -> None:
+    async def _run(self, write: Callable[[], None], then: Callable[[], None]) -> None:
         try:
             await anyio.to_thread.run_sync(write)
         finally:
             self._slot.release()
+        then()
 
 
 def _first_leaf(group: BaseExceptionGroup) -> BaseException:
