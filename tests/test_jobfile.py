@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,9 @@ from hypothesis import strategies as st
 
 from narrator.errors import JobFileError
 from narrator.jobfile import (
+    _TOP_KEYS,
     Job,
+    LexiconRule,
     OutputSpec,
     Params,
     PausesSpec,
@@ -436,3 +439,25 @@ def test_hosted_job_names_the_variable_not_the_key():
     job = load_job(REPO / "jobs" / "hosted.yaml")
     assert job.server is not None and job.server.url == "wss://models.ojin.ai/realtime"
     assert job.server.api_key_env == "OJIN_API_KEY"
+
+
+def _readme_example() -> str:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Job files", 1)[1].split("\n## ", 1)[0]
+    blocks = section.split("```yaml\n")
+    return max((b.split("```", 1)[0] for b in blocks[1:]), key=len)
+
+
+def test_readme_example_loads_and_names_every_key(tmp_path):
+    example = _readme_example()
+    (tmp_path / "lantern").mkdir()
+    for name in ("01-arrival.txt", "02-market.md"):
+        (tmp_path / "lantern" / name).write_text("Words.\n", encoding="utf-8")
+    (tmp_path / "cover.jpg").write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 16)
+    job = load_job(write_job(tmp_path, example, name="lantern.yaml"))
+    assert job.server is not None and job.cover is not None and len(job.lexicon) == 2
+    documented = set(re.findall(r"^\s*-?\s*(\w+):", example, flags=re.MULTILINE))
+    schema = set(_TOP_KEYS) | {"path", "split", "url", "api_key_env", "max_new_tokens"}
+    for spec in (VoiceSpec, SynthesisSpec, PausesSpec, LexiconRule, OutputSpec):
+        schema |= set(spec.__dataclass_fields__)
+    assert schema <= documented, f"README example lacks {sorted(schema - documented)}"
