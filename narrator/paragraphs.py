@@ -11,9 +11,11 @@ import re
 
 # Decoration: nothing but asterisks, dashes, underscores, equals, tildes, hashes, dots, bullets
 # and spaces, with at least one mark. Kept here so that every reader agrees on it.
-DECORATION_RE = re.compile(r"^[\s*\-_=~#.•·⁂]*[*\-_=~#•·⁂][\s*\-_=~#.•·⁂]*$")
-_BLANK_RE = re.compile(r"\n[ \t\f\v\r]*\n")
+DECORATION_RE = re.compile(r"^[\s*\-—–_=~#.•·⁂]*[*\-—–_=~#•·⁂][\s*\-—–_=~#.•·⁂]*$")
+_BLANK_RE = re.compile(r"\n[^\S\n]*\n")  # a line of only whitespace (NBSP too) is blank
 _SPACE_RE = re.compile(r"\s+")
+# Every other line break becomes "\n"; the Unicode paragraph separator ends a paragraph.
+_BREAKS = str.maketrans({"\r": "\n", "\v": "\n", "\x85": "\n", "\u2028": "\n", "\u2029": "\n\n"})
 
 
 def is_decoration(line: str) -> bool:
@@ -26,14 +28,14 @@ def split_paragraphs(text: str) -> list[str]:
 
     Empty paragraphs are dropped; decoration lines become their own paragraph.
     """
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").translate(_BREAKS)
     paragraphs: list[str] = []
     for block in _BLANK_RE.split(text):
         lines: list[str] = []
         for line in block.split("\n"):
             if is_decoration(line):
                 _flush(lines, paragraphs)
-                paragraphs.append(line.strip())
+                paragraphs.append(_SPACE_RE.sub(" ", line).strip())
             else:
                 lines.append(line)
         _flush(lines, paragraphs)
