@@ -271,15 +271,18 @@ class Pool:
 
 
 class _Writer:
-    """A worker's durable store write runs while its next request is already on the wire.
+    """A worker's durable store writes run while its next requests are already on the wire.
 
-    At most one write per worker is in flight, so finished audio waiting for the disk stays
-    bounded; a failing write (disk full) fails the task group and so the job.
+    At most DEPTH writes per worker are in flight (each holds at most ~1.4 MB of PCM), which
+    absorbs fsync stalls without letting finished audio pile up; a failing write (disk full)
+    fails the task group and so the job.
     """
+
+    DEPTH = 2
 
     def __init__(self, group: anyio.abc.TaskGroup) -> None:
         self._group = group
-        self._slot = anyio.Semaphore(1)
+        self._slot = anyio.Semaphore(self.DEPTH)
 
     async def submit(self, write: Callable[[], None], then: Callable[[], None]) -> None:
         """Run `write` in a thread, then `then` back on the event loop (counters, progress)."""
