@@ -9,6 +9,7 @@ killed run resumes where it stopped, and a second run of an unchanged job sends 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -195,6 +196,7 @@ def assemble_job(job: Job, plan: Plan, store: Store) -> AssemblyResult:
         per_chapter=o.per_chapter,
         whole_book=o.whole_book,
         name_template=o.name_template,
+        book_template=o.book_template,
         mp3_bitrate=o.mp3_bitrate,
         aac_bitrate=o.aac_bitrate,
         sample_rate=o.sample_rate,
@@ -203,7 +205,7 @@ def assemble_job(job: Job, plan: Plan, store: Store) -> AssemblyResult:
         subtitles=tuple(o.subtitles),
         qc=o.qc,
     )
-    pauses = Pauses(p.sentence, p.paragraph, p.scene, p.chapter, p.lead_in, p.tail)
+    pauses = Pauses(**dataclasses.asdict(p))
     book = BookInfo(title=job.title, author=job.author, cover=job.cover)
     return assemble(book, chapters, pauses, options)
 

@@ -48,8 +48,7 @@ def request_params(voice: VoiceSpec) -> dict[str, Any]:
 
 
 def segmenter_settings(job: Job, voice: VoiceSpec) -> SegmenterSettings:
-    max_tokens = int(voice.params.get("max_new_tokens", proto.DEFAULT_MAX_NEW_TOKENS))
-    ceiling = proto.cap_seconds(max_tokens)
+    ceiling = proto.cap_seconds(voice.max_new_tokens)
     return SegmenterSettings(
         language=voice.language,
         max_seconds=min(job.synthesis.max_segment_seconds, ceiling),
