@@ -62,8 +62,10 @@ class SegmenterSettings:
     def __post_init__(self) -> None:
         for name in ("max_seconds", "ceiling_seconds", "chars_per_second"):
             value = getattr(self, name)
-            if value is not None and not (isinstance(value, (int, float)) and value > 0 and math.isfinite(value)):
-                raise JobFileError(f"segmenter {name} must be a positive number of seconds or characters, got {value!r}")
+            if value is None and name == "chars_per_second":
+                continue
+            if not isinstance(value, (int, float)) or not (value > 0 and math.isfinite(value)):
+                raise JobFileError(f"segmenter setting {name} must be a positive number, got {value!r}")
 
     @property
     def code(self) -> str:
