@@ -205,3 +205,17 @@ def test_server_gone_ends_with_one_clear_line_in_bounded_time(tmp_path):
     assert url in errors[0] or "127.0.0.1" in errors[0], errors[0]
     assert "Traceback" not in done.stderr
     assert not list((tmp_path / "out").glob("**/*.*")), "no output may be written"
+
+
+@pytest.mark.anyio
+async def test_requests_past_the_deadline_are_abandoned_and_retried(clean, tmp_path, monkeypatch):
+    # Spikes longer than synthesis.request_timeout: the client gives up on those requests, and
+    # the audio the server sends late must never end up in the book (or in the wrong segment).
+    plan = FaultPlan(seed=4, spike=0.15, spike_seconds=1.4, drop=0.05)
+    async with server(monkeypatch, faults=plan) as srv:
+        job = write_job(tmp_path, srv.url, text=BOOK, synthesis=f"{SYNTHESIS}, request_timeout: 1")
+        summary = await run_job(load_job(job), RunOptions(quiet=True))
+        abandoned = srv.stats.outcomes["disconnected"] + srv.stats.outcomes["cancelled"]
+    assert summary.complete, summary.errors
+    assert abandoned >= 2
+    assert output_bytes(summary.files) == clean
