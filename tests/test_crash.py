@@ -62,7 +62,7 @@ BOOK = book_text(seed=3, chapters=3, paragraphs=5, sentences=6)
 LATENCY = 0.3
 
 
-def write_job(folder: Path, url: str) -> Path:
+def write_job(folder: Path, url: str, max_attempts: int = 8) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "book.txt").write_text(BOOK, encoding="utf-8")
     job = folder / "book.yaml"
@@ -72,7 +72,7 @@ author: Test Author
 sources: [book.txt]
 voice: {{config_id: test}}
 server: {{url: "{url}", api_key_env: {KEY_ENV}}}
-synthesis: {{concurrency: 4, max_attempts: 8}}
+synthesis: {{concurrency: 4, max_attempts: {max_attempts}}}
 output: {{formats: [wav, mp3], loudness: null, subtitles: [], qc: false}}
 """,
         encoding="utf-8",
@@ -80,11 +80,14 @@ output: {{formats: [wav, mp3], loudness: null, subtitles: [], qc: false}}
     return job
 
 
+def server_config(key: str) -> ServerConfig:
+    return ServerConfig(api_keys=(key,), engines=("test",), latency=LATENCY, capacity=8)
+
+
 @contextmanager
 def threaded_server(key: str) -> Iterator[RunningServer]:
     """The local server on its own thread and event loop (its stats readable from here)."""
-    config = ServerConfig(api_keys=(key,), engines=("test",), latency=LATENCY, capacity=8)
-    with start_blocking_portal() as portal, portal.wrap_async_context_manager(running_server(config)) as srv:
+    with start_blocking_portal() as portal, portal.wrap_async_context_manager(running_server(server_config(key))) as srv:
         yield srv
 
 
@@ -246,3 +249,28 @@ def test_killed_while_writing_outputs_leaves_no_part_file_and_same_bytes(crash_s
         mid_write += bool(part_files(runs.out))
     assert mid_write >= 1, "no kill landed while a .part file was being written"
     check_final(runs, reference)
+
+
+def test_server_vanishing_mid_run_stops_cleanly_and_another_finishes_the_book(reference, tmp_path):
+    key = secrets.token_urlsafe(16)
+    with start_blocking_portal() as portal:
+        first = portal.wrap_async_context_manager(running_server(server_config(key)))
+        srv = first.__enter__()
+        runs = Runs(write_job(tmp_path, srv.url, max_attempts=3), srv, key)
+        proc = runs.start()
+        while sum(r.outcome == "ok" for r in srv.stats.interactions) < 5:
+            assert proc.poll() is None, "the run ended before the server went away"
+            time.sleep(0.005)
+        first.__exit__(None, None, None)
+        gone = time.monotonic()
+        code = proc.wait(timeout=60)
+        waited = time.monotonic() - gone
+    assert code != 0 and waited < 20, f"exit {code} after {waited:.1f} s"
+    errors = [line for line in (tmp_path / "run.log").read_text().splitlines() if "error" in line]
+    assert len(errors) == 1 and errors[0].startswith("narrator: error:") and "reach" in errors[0], errors
+    stored = stored_texts(runs.job)
+    assert 0 < len(stored) < len(build_plan(load_job(runs.job)).segments)
+    with threaded_server(key) as second:
+        runs.job.write_text(runs.job.read_text().replace(srv.url, second.url), encoding="utf-8")
+        resumed = Runs(runs.job, second, key, checkpoints=[(0, stored)])
+        check_final(resumed, reference)
