@@ -13,7 +13,7 @@ from typing import Any
 
 from narrator import protocol as proto
 from narrator.jobfile import Job, VoiceSpec, apply_lexicon
-from narrator.segmenter import SegmenterSettings, segment_chapter
+from narrator.segmenter import SegmenterSettings, resolve_language, segment_chapter
 from narrator.sources import read_source
 from narrator.store import PlannedSegment, segment_key
 
@@ -65,6 +65,9 @@ def build_plan(job: Job) -> Plan:
     for source in job.sources:
         voice = source.voice or job.voice
         settings = segmenter_settings(job, voice)
+        language_note = resolve_language(voice.language)[1]
+        if language_note and language_note not in notes:
+            notes.append(language_note)
         params = request_params(voice)
         for chapter in read_source(source.path, split=source.split, title=source.title):
             index = len(chapters)
