@@ -155,6 +155,7 @@ class Job:
     cover: Path | None = None
     server: ServerSpec | None = None  # None: the embedded local server
     lexicon: tuple[LexiconRule, ...] = ()
+    speak_titles: bool = True  # announce each chapter's title from the source before its text
 
 
 # --- loading -----------------------------------------------------------------------------
@@ -285,12 +286,13 @@ def load_job(path: Path) -> Job:
         lexicon=_lexicon(reader, top.get("lexicon")),
         output=_output(reader, top.get("output"), reader.base / "out" / stem),
         workspace=reader.folder(top.get("workspace"), "workspace", reader.base / ".narrator" / stem),
+        speak_titles=reader.flag(top.get("speak_titles"), "speak_titles", True),
     )
 
 
 _TOP_KEYS = (
     "title", "author", "cover", "sources", "voice", "server", "synthesis", "pauses", "lexicon",
-    "output", "workspace",
+    "output", "workspace", "speak_titles",
 )  # fmt: skip
 
 

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from narrator import protocol as proto
-from narrator.jobfile import Job, VoiceSpec, apply_lexicon
+from narrator.jobfile import Job, SourceSpec, VoiceSpec, apply_lexicon
 from narrator.segmenter import SegmenterSettings, resolve_language, segment_chapter
 from narrator.sources import read_source
+from narrator.sources.blocks import OPENING, pretty_stem
 from narrator.store import PlannedSegment, segment_key
 
 
@@ -40,6 +41,21 @@ class Plan:
     @property
     def unique_requests(self) -> int:
         return len({s.key for s in self.segments})
+
+
+def announced_title(title: str | None, source: SourceSpec) -> str | None:
+    """The chapter title to speak: one the document or the job gave, not a file-name fallback."""
+    if not title:
+        return None
+    if source.title is None and title in (pretty_stem(source.path), OPENING):
+        return None
+    return title
+
+
+def title_sentence(title: str) -> str:
+    """A chapter title as its own spoken paragraph: ended with a full stop so it sounds final."""
+    title = " ".join(title.split())
+    return title if title.endswith((".", "!", "?", "…")) else f"{title}."
 
 
 def request_params(voice: VoiceSpec) -> dict[str, Any]:
@@ -71,7 +87,11 @@ def build_plan(job: Job) -> Plan:
         params = request_params(voice)
         for chapter in read_source(source.path, split=source.split, title=source.title):
             index = len(chapters)
-            paragraphs = [apply_lexicon(job.lexicon, p) for p in chapter.paragraphs]
+            spoken = chapter.paragraphs
+            announced = announced_title(chapter.title, source) if job.speak_titles else None
+            if announced:
+                spoken = (title_sentence(announced), *spoken)
+            paragraphs = [apply_lexicon(job.lexicon, p) for p in spoken]
             found = segment_chapter(paragraphs, settings)
             for order, seg in enumerate(found):
                 key = segment_key(seg.text, voice.config_id, params)

@@ -191,7 +191,8 @@ def test_plan_status_and_run_report_progress(tmp_path, capsys):
     code, out, _ = run_cli(["plan", path], capsys)
     assert code == 0 and "2 chapters" in out and "CHAPTER II" in out
     code, out, err = run_cli(["run", path], capsys)
-    assert code == 0 and "2 synthesized" in out and "synthesized 2/2 segments" in err
+    # two chapters, each a spoken title and one segment of text
+    assert code == 0 and "4 synthesized" in out and "synthesized 4/4 segments" in err
     code, out, _ = run_cli(["status", path], capsys)
     assert code == 0 and "total" in out and " 2 " in out
 

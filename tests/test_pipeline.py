@@ -16,6 +16,7 @@ from narrator.errors import UserError
 from narrator.jobfile import load_job
 from narrator.paragraphs import is_decoration
 from narrator.pipeline import RunOptions, run_job
+from narrator.planner import announced_title, title_sentence
 from narrator.scheduler import JobStopped
 from narrator.server import FaultPlan, RunningServer, ServerConfig, running_server
 from narrator.server.textcode import decode
@@ -121,7 +122,8 @@ def expected_chapters(job_path: Path) -> list[str]:
     for source in job.sources:
         for chapter in read_source(source.path, split=source.split, title=source.title):
             spoken = [p for p in chapter.paragraphs if not is_decoration(p)]
-            texts.append(_words(" ".join(spoken)))
+            title = announced_title(chapter.title, source) if job.speak_titles else None
+            texts.append(_words(" ".join(([title_sentence(title)] if title else []) + spoken)))
     return texts
 
 
@@ -149,7 +151,23 @@ async def test_multi_source_job_speaks_every_word_in_order(tmp_path, monkeypatch
     assert len(chapters) == 5  # two txt chapters, md, html, epub (nav page skipped)
     assert decoded_chapters(summary.files) == chapters
     spoken = " ".join(chapters)
+    assert chapters[0].startswith("CHAPTER I. THE FERRY. The ferry left")  # titles announced
+    assert chapters[2].startswith("The Market. Stalls opened")
     assert "never read aloud" not in spoken and "Home | Next" not in spoken and "* *" not in spoken
+
+
+@pytest.mark.anyio
+async def test_titles_can_stay_silent_and_file_names_are_never_announced(tmp_path, monkeypatch):
+    plain = tmp_path / "my_notes.txt"
+    plain.write_text("Just one paragraph without a heading.", encoding="utf-8")
+    async with server(monkeypatch) as srv:
+        job_path = write_job(tmp_path, srv.url, "speak_titles: false\n")
+        summary = await run_job(load_job(job_path), RunOptions(quiet=True))
+        assert not decoded_chapters(summary.files)[0].startswith("CHAPTER")
+        (tmp_path / "out").rename(tmp_path / "out-silent")
+        job_path = write_job(tmp_path, srv.url, sources=[plain])
+        summary = await run_job(load_job(job_path), RunOptions(quiet=True))
+    assert decoded_chapters(summary.files) == ["Just one paragraph without a heading."]
 
 
 @pytest.mark.anyio
