@@ -1,9 +1,11 @@
 """Crash resilience: `narrator run` SIGKILLed at seeded random moments, then run to the end.
 
-One job (~60 segments, wav + mp3) against the local server on a thread of this process. Each
-run is killed after a random delay drawn over the length of an uninterrupted run, so kills land
-in start-up, synthesis and assembly alike (a run that ends first just counts as a run). After
-every kill the store is read (read-only) and its done segments noted. Then one last run.
+One job (~60 segments, wav + mp3) against the local server on a thread of this process. While
+the store lacks segments, each run is killed after a random 0.5-2.2 s (start-up takes ~1.4 s, so
+most kills land mid-synthesis, each letting a few more segments in); once all audio is stored,
+after a random moment within an uninterrupted run's length (start-up or writing outputs). A run
+that ends before its kill just counts as a run. After every kill the store is read (read-only)
+and its done segments noted. Then one last, uninterrupted run.
 
     segments lost             done after some kill, not done at the end     goal 0
     outputs differing         final files vs an uninterrupted run's bytes   goal 0
@@ -39,7 +41,7 @@ from narrator.server import RunningServer, ServerConfig, running_server
 from narrator.store import Store
 
 KEY_ENV = "NARRATOR_BENCH_KEY"
-LATENCY = 0.3
+LATENCY = 0.6
 WORDS = ("harbour", "lantern", "orchard", "kettle", "ledger", "meadow", "signal", "quarry",
          "thimble", "weather", "compass", "granary", "ferry", "chapel", "rope", "ember")  # fmt: skip
 
@@ -130,7 +132,10 @@ class Runner:
     def duplicates(self) -> int:
         log = list(self.server.stats.interactions)
         return sum(
-            1 for mark, stored in self.checkpoints for r in log[mark:] if r.outcome == "ok" and r.text in stored
+            1
+            for mark, stored in self.checkpoints
+            for r in log[mark:]
+            if r.outcome == "ok" and r.text in stored
         )
 
 
@@ -181,7 +186,8 @@ def main() -> int:
         while runner.kills < args.kills:
             if runner.runs >= 4 * args.kills:
                 raise SystemExit(f"only {runner.kills} kills in {runner.runs} runs")
-            runner.run(kill_after=rng.uniform(0.2, full))
+            synthesized = len(done_texts(runner.job)) == len(build_plan(job).segments)
+            runner.run(kill_after=rng.uniform(0.2, full) if synthesized else rng.uniform(0.5, 2.2))
         runner.run(kill_after=None)
         final = done_texts(runner.job)
         planned = {s.text for s in build_plan(job).segments}

@@ -80,7 +80,9 @@ def fault_plan(seed: int) -> FaultPlan:
     )  # fmt: skip
 
 
-async def one_run(folder: Path, text: str, faults: FaultPlan | None) -> tuple[RunSummary, Counter[str], float]:
+async def one_run(
+    folder: Path, text: str, faults: FaultPlan | None
+) -> tuple[RunSummary, Counter[str], float]:
     """A job run against a fresh server; returns its summary, injected faults by kind, wall time."""
     key = secrets.token_urlsafe(16)
     config = ServerConfig(api_keys=(key,), engines=("test",), faults=faults, capacity=8)
@@ -134,7 +136,7 @@ def main() -> int:
         clean, _, clean_wall = anyio.run(one_run, Path(tmp) / "clean", text, None)
         want = {p.name: p.read_bytes() for p in clean.files}
         print(f"clean run: {clean.synthesized} segments, {clean.requests} requests, {clean_wall:.1f} s")
-        print(f"{'run':>3} {'seed':>4} {'requests':>8} {'retries':>7} {'lost':>4} {'differ':>6} {'wall s':>7}  faults injected")
+        print(f"{'run':>3} {'requests':>8} {'retries':>7} {'lost':>4} {'differ':>6} {'wall s':>7}  faults injected")
         for run in range(1, args.runs + 1):
             plan = fault_plan(seed=run)
             folder = Path(tmp) / f"faulty{run}"
@@ -144,9 +146,11 @@ def main() -> int:
             differ = sum(want.get(n) != got.get(n) for n in set(want) | set(got))
             retries = summary.requests - summary.synthesized
             kinds = ", ".join(f"{k} {v}" for k, v in sorted(injected.items()))
-            print(f"{run:>3} {run:>4} {summary.requests:>8} {retries:>7} {lost:>4} {differ:>6} {wall:>7.1f}  {kinds}")
+            row = f"{run:>3} {summary.requests:>8} {retries:>7} {lost:>4} {differ:>6} {wall:>7.1f}"
+            print(f"{row}  {kinds}")
             bad += lost + differ + (not summary.complete)
-    print(f"runs {args.runs}; segments lost and outputs differing must both be 0: {'ok' if not bad else 'FAIL'}")
+    verdict = "ok" if not bad else "FAIL"
+    print(f"runs {args.runs} (seed = run number); segments lost and outputs differing must be 0: {verdict}")
     return 1 if bad else 0
 
 

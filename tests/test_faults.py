@@ -88,7 +88,8 @@ def output_bytes(files: list[Path]) -> dict[str, bytes]:
 async def server(monkeypatch: pytest.MonkeyPatch, **config: object) -> AsyncIterator[RunningServer]:
     key = secrets.token_urlsafe(16)
     monkeypatch.setenv(KEY_ENV, key)
-    async with running_server(ServerConfig(api_keys=(key,), engines=("test",), **config)) as srv:  # type: ignore[arg-type]
+    settings = ServerConfig(api_keys=(key,), engines=("test",), **config)  # type: ignore[arg-type]
+    async with running_server(settings) as srv:
         yield srv
 
 
