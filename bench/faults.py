@@ -3,7 +3,8 @@
 The local server (test voice) injects, per request: 30 % RATE_LIMITED, 10 % BACKEND_UNAVAILABLE,
 5 % connection drops mid-stream, 2 % malformed frames, and 5 % latency spikes. Each run uses
 another seed and a fresh workspace; its outputs (wav + mp3) are compared with a clean run's.
-Retry waits are narrator's defaults (jittered exponential, capped at 20 s) unless --backoff-max.
+Retry waits are narrator's defaults (full-jitter exponential, capped at 20 s) unless --backoff-max
+(the job's synthesis.backoff_max).
 
     segments lost             planned segments not stored at the end   goal 0
     outputs differing         files unlike the clean run's bytes        goal 0
@@ -21,16 +22,13 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from dataclasses import replace
 from pathlib import Path
 
 import anyio
 
-from narrator import pipeline
 from narrator.jobfile import Job, load_job
 from narrator.pipeline import RunOptions, RunSummary, run_job
 from narrator.planner import build_plan
-from narrator.scheduler import PoolSettings
 from narrator.server import FaultPlan, ServerConfig, running_server
 from narrator.store import Store
 
@@ -56,16 +54,17 @@ def book_text(chapters: int, paragraphs: int, sentences: int) -> str:
     return "\n".join(out)
 
 
-def write_job(folder: Path, url: str, text: str) -> Path:
+def write_job(folder: Path, url: str, text: str, backoff_max: float | None) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "book.txt").write_text(text, encoding="utf-8")
     job = folder / "book.yaml"
+    backoff = "" if backoff_max is None else f", backoff_max: {backoff_max}"
     job.write_text(
         f"""title: Fault Bench
 sources: [book.txt]
 voice: {{config_id: test}}
 server: {{url: "{url}", api_key_env: {KEY_ENV}}}
-synthesis: {{concurrency: 4, max_segment_seconds: 3, max_attempts: {MAX_ATTEMPTS}}}
+synthesis: {{concurrency: 4, max_segment_seconds: 3, max_attempts: {MAX_ATTEMPTS}{backoff}}}
 output: {{formats: [wav, mp3], loudness: null, subtitles: [], qc: false}}
 """,
         encoding="utf-8",
@@ -81,14 +80,14 @@ def fault_plan(seed: int) -> FaultPlan:
 
 
 async def one_run(
-    folder: Path, text: str, faults: FaultPlan | None
+    folder: Path, text: str, faults: FaultPlan | None, backoff_max: float | None
 ) -> tuple[RunSummary, Counter[str], float]:
     """A job run against a fresh server; returns its summary, injected faults by kind, wall time."""
     key = secrets.token_urlsafe(16)
     config = ServerConfig(api_keys=(key,), engines=("test",), faults=faults, capacity=8)
     os.environ[KEY_ENV] = key
     async with running_server(config) as srv:
-        job = load_job(write_job(folder, srv.url, text))
+        job = load_job(write_job(folder, srv.url, text, backoff_max))
         started = time.monotonic()
         summary = await run_job(job, RunOptions(quiet=True))
         wall = time.monotonic() - started
@@ -114,33 +113,22 @@ def spikes(plan: FaultPlan, requests: int) -> int:
     return sum(injector.next().delay > 0 for _ in range(requests))
 
 
-def shorten_backoff(seconds: float) -> None:
-    settings = pipeline._pool_settings
-
-    def short(job: Job) -> PoolSettings:
-        return replace(settings(job), backoff_max=seconds)
-
-    pipeline._pool_settings = short  # type: ignore[assignment]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--backoff-max", type=float, default=None)
     args = parser.parse_args()
-    if args.backoff_max is not None:
-        shorten_backoff(args.backoff_max)
     text = book_text(chapters=4, paragraphs=15, sentences=5)
     bad = 0
     with tempfile.TemporaryDirectory() as tmp:
-        clean, _, clean_wall = anyio.run(one_run, Path(tmp) / "clean", text, None)
+        clean, _, clean_wall = anyio.run(one_run, Path(tmp) / "clean", text, None, args.backoff_max)
         want = {p.name: p.read_bytes() for p in clean.files}
         print(f"clean run: {clean.synthesized} segments, {clean.requests} requests, {clean_wall:.1f} s")
         print(f"{'run':>3} {'requests':>8} {'retries':>7} {'lost':>4} {'differ':>6} {'wall s':>7}  faults injected")
         for run in range(1, args.runs + 1):
             plan = fault_plan(seed=run)
             folder = Path(tmp) / f"faulty{run}"
-            summary, injected, wall = anyio.run(one_run, folder, text, plan)
+            summary, injected, wall = anyio.run(one_run, folder, text, plan, args.backoff_max)
             lost = lost_segments(load_job(folder / "book.yaml"))
             got = {p.name: p.read_bytes() for p in summary.files}
             differ = sum(want.get(n) != got.get(n) for n in set(want) | set(got))

@@ -112,6 +112,7 @@ class SynthesisSpec:
     max_attempts: int = 8
     request_timeout: float = 120.0
     connect_timeout: float | None = None
+    backoff_max: float = 20.0
 
 
 @dataclass(frozen=True)
@@ -445,6 +446,7 @@ def _synthesis(reader: _Reader, raw: Any) -> SynthesisSpec:
         max_attempts=reader.number(d.get("max_attempts"), w + "max_attempts", default.max_attempts, 1, 100, True),
         request_timeout=reader.number(d.get("request_timeout"), w + "request_timeout", default.request_timeout, 1, 3600),
         connect_timeout=None if timeout is None else reader.number(timeout, w + "connect_timeout", None, 1, 3600),
+        backoff_max=reader.number(d.get("backoff_max"), w + "backoff_max", default.backoff_max, 0.1, 600),
     )  # fmt: skip
 
 

@@ -161,6 +161,7 @@ def _pool_settings(job: Job) -> PoolSettings:
         max_attempts=s.max_attempts,
         request_timeout=s.request_timeout,
         connect_timeout=s.connect_timeout,
+        backoff_max=s.backoff_max,
     )
 
 

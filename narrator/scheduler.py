@@ -3,8 +3,9 @@
     pending segments --(stream, buffer 0)--> N workers --synthesize--> store.put_audio
 
 Each worker owns one `Session`. Before each request it takes a slot from `AdaptiveLimit`,
-whose limit follows AIMD: a RATE_LIMITED answer halves it (at most once per cool-down), every
-success adds 1/limit. Retries use tenacity with jittered exponential backoff, only for errors
+whose limit follows AIMD: a RATE_LIMITED answer cuts it to 70 % (at most once per cool-down),
+successes grow it again over time. Retries use tenacity with full-jitter exponential backoff
+(a random wait up to min(backoff_max, backoff_initial * 2**n)), only for errors
 `errors.classify` calls retryable (never cancellation). A fatal job error (bad key, unknown
 voice) leaves the task group, which cancels the siblings: the job stops within one request per
 worker. Audio that came back cut at the cap is split and its parts synthesized in its place.
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from narrator.client import Endpoint, Session, SynthesisResult
 from narrator.codes import ErrorCode
@@ -215,7 +216,8 @@ class Pool:
         retrying = AsyncRetrying(
             retry=retry_if_exception(is_retryable),
             stop=stop_after_attempt(self.settings.max_attempts),
-            wait=wait_exponential_jitter(
+            # Full jitter: workers rejected together do not come back together.
+            wait=wait_random_exponential(
                 multiplier=self.settings.backoff_initial, max=self.settings.backoff_max
             ),
             sleep=anyio.sleep,

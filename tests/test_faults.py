@@ -17,16 +17,13 @@ import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import replace
 from pathlib import Path
 
 import anyio
 import pytest
 
-from narrator import pipeline
-from narrator.jobfile import Job, load_job
+from narrator.jobfile import load_job
 from narrator.pipeline import RunOptions, RunSummary, run_job
-from narrator.scheduler import PoolSettings
 from narrator.server import FaultPlan, RunningServer, ServerConfig, running_server
 
 REPO = Path(__file__).resolve().parents[1]
@@ -93,23 +90,10 @@ async def server(monkeypatch: pytest.MonkeyPatch, **config: object) -> AsyncIter
         yield srv
 
 
-@pytest.fixture(autouse=True)
-def short_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Cap retry waits at 1 s (the default 20 s cap makes an unlucky streak cost minutes).
-
-    Faults here are drawn independently per request, so waiting longer does not make the next
-    attempt likelier to succeed; only the number of attempts matters for what is tested.
-    """
-    settings = pipeline._pool_settings
-
-    def short(job: Job) -> PoolSettings:
-        return replace(settings(job), backoff_initial=0.05, backoff_max=1.0)
-
-    monkeypatch.setattr(pipeline, "_pool_settings", short)
-
-
 BOOK = prose(seed=5, chapters=2, paragraphs=4, sentences=4)
-SYNTHESIS = "max_attempts: 25"
+# Faults here are drawn independently per request, so a longer wait does not make the next attempt
+# likelier to succeed; only the number of attempts matters. A 1 s cap keeps unlucky streaks cheap.
+SYNTHESIS = "max_attempts: 25, backoff_max: 1"
 
 
 @pytest.fixture(scope="module")
@@ -191,7 +175,7 @@ def closed_port() -> int:
 
 def test_server_gone_ends_with_one_clear_line_in_bounded_time(tmp_path):
     url = f"ws://127.0.0.1:{closed_port()}"
-    job = write_job(tmp_path, url, text=BOOK, synthesis="max_attempts: 3, connect_timeout: 2")
+    job = write_job(tmp_path, url, text=BOOK, synthesis="max_attempts: 3, connect_timeout: 2, backoff_max: 1")
     env = {**os.environ, KEY_ENV: "any-key", "PYTHONPATH": str(REPO)}
     started = time.monotonic()
     done = subprocess.run(

@@ -81,7 +81,7 @@ sources:
   - {path: a.txt, title: Second, split: None, voice: {config_id: test}}
 voice: {config_id: joe, language: German, params: {max_new_tokens: 200, style: {warm: 1}}}
 server: {url: "ws://127.0.0.1:9/", api_key_env: MY_KEY}
-synthesis: {concurrency: 2, max_segment_seconds: 12.5, max_attempts: 3, request_timeout: 30, connect_timeout: 5}
+synthesis: {concurrency: 2, max_segment_seconds: 12.5, max_attempts: 3, request_timeout: 30, connect_timeout: 5, backoff_max: 2.5}
 pauses: {sentence: 0.2, tail: 0}
 lexicon: [{find: a, replace: b, regex: true, whole_word: false, case_sensitive: false}]
 output:
@@ -109,7 +109,7 @@ workspace: ws
     assert override.language == "German" and override.max_new_tokens == 200
     assert job.voice.params == {"max_new_tokens": 200, "style": {"warm": 1}}
     assert job.server is not None and job.server.url == "ws://127.0.0.1:9/" and job.server.api_key_env == "MY_KEY"
-    assert job.synthesis == SynthesisSpec(2, 12.5, 3, 30.0, 5.0)
+    assert job.synthesis == SynthesisSpec(2, 12.5, 3, 30.0, 5.0, 2.5)
     assert job.pauses.sentence == 0.2 and job.pauses.tail == 0.0 and job.pauses.scene == 1.6
     assert job.lexicon[0].regex and not job.lexicon[0].whole_word and not job.lexicon[0].case_sensitive
     o = job.output
@@ -240,6 +240,7 @@ ERRORS = [
     (OK + "synthesis: {max_segment_seconds: .nan}", "synthesis.max_segment_seconds", "from 1 to 30"),
     (OK + "synthesis: {max_attempts: 0}", "synthesis.max_attempts", "from 1 to 100"),
     (OK + "synthesis: {connect_timeout: fast}", "synthesis.connect_timeout", "must be a number"),
+    (OK + "synthesis: {backoff_max: 0}", "synthesis.backoff_max", "from 0.1 to 600"),
     (OK + "synthesis: 4", "synthesis", "must be a mapping of concurrency"),
     (OK + "pauses: {scene: 99}", "pauses.scene", "from 0 to 30"),
     (OK + "pauses: {scene: true}", "pauses.scene", "must be a number"),
