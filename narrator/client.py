@@ -34,14 +34,23 @@ from narrator.errors import (
     RemoteProtocolError,
     ServerError,
     TransportError,
+    UnknownMessageType,
 )
 
 HOSTED_URL = "wss://models.ojin.ai/realtime"
 DEFAULT_KEY_ENV = "OJIN_API_KEY"
 # 30 s of 24 kHz int16 is 1.44 MB; a server may send it in one message (PITFALLS: default 1 MiB).
 MAX_INCOMING_BYTES = 64 * 1024 * 1024
-# Audio within two tokens of the cap counts as cut: the service stops exactly at max_new_tokens.
-TRUNCATION_TOLERANCE_S = 2 / proto.TOKENS_PER_SECOND
+
+
+def truncation_tolerance(cap: float) -> float:
+    """How close to the cap audio must come to count as cut (PROTOCOL.md: "~max_new_tokens / 12").
+
+    A service may trim a little after the last token, so "at the cap" is read loosely: 5 % of
+    the cap, at least two tokens, at most one second. A false alarm costs one extra split.
+    """
+    return max(2 / proto.TOKENS_PER_SECOND, min(1.0, 0.05 * cap))
+
 CANCEL_GRACE_S = 2.0
 
 
@@ -108,6 +117,7 @@ class Session:
         self.ready: proto.SessionReady | None = None
         self.connects = 0
         self._cancel_requested = False
+        self._interacting = False
         self._collecting: anyio.CancelScope | None = None
 
     async def __aenter__(self) -> Session:
@@ -170,6 +180,7 @@ class Session:
         cap = proto.cap_seconds(int(params.get("max_new_tokens", proto.DEFAULT_MAX_NEW_TOKENS)))
         self._cancel_requested = False
         self._collecting = None
+        self._interacting = True
         clean = False
         try:
             with _deadline(self.request_timeout, "synthesizing"):
@@ -182,6 +193,7 @@ class Session:
             clean = exc.code in _SESSION_KEEPING_CODES
             raise
         finally:
+            self._interacting = False
             if not clean:
                 await self._discard()
 
@@ -204,6 +216,8 @@ class Session:
         usage = messages = 0
         interaction_id: str | None = None
         with anyio.CancelScope() as self._collecting:
+            if self._cancel_requested:  # cancelled while the request was still being sent
+                self._collecting.deadline = anyio.current_time() + CANCEL_GRACE_S
             while True:
                 data = await self._receive()
                 if isinstance(data, str):
@@ -222,17 +236,23 @@ class Session:
             raise ServerError(ErrorCode.CANCELLED, "interaction cancelled")
         pcm = b"".join(chunks)
         seconds = len(pcm) / (proto.SAMPLE_RATE * proto.SAMPLE_WIDTH)
-        truncated = seconds >= cap - TRUNCATION_TOLERANCE_S
+        truncated = seconds >= cap - truncation_tolerance(cap)
         return SynthesisResult(pcm, usage, truncated, seconds, interaction_id, messages)
 
     async def cancel(self) -> None:
-        """Ask the server to stop the running interaction; `synthesize` then raises CANCELLED."""
-        if not self.is_open:
+        """Ask the server to stop the running interaction; `synthesize` then raises CANCELLED.
+
+        Does nothing when no interaction is running. Before `sessionReady` nothing may be sent,
+        so a cancel during the connect only marks the interaction: it ends once the request is
+        out, after the grace period.
+        """
+        if not self._interacting:
             return
         self._cancel_requested = True
         if self._collecting is not None:
             self._collecting.deadline = anyio.current_time() + CANCEL_GRACE_S
-        await self._send(proto.encode_message(proto.CancelInteraction(self._clock_ms())))
+        if self.is_open and self.ready is not None:
+            await self._send(proto.encode_message(proto.CancelInteraction(self._clock_ms())))
 
     async def aclose(self) -> None:
         """Close the WebSocket politely (bounded), if open."""
@@ -259,27 +279,29 @@ class Session:
         with _map_transport_errors("receiving"):
             return await self._ws.recv()
 
-    async def _receive_message(self) -> proto.Message:
+    async def _receive_message(self) -> proto.Message | None:
         data = await self._receive()
         if isinstance(data, bytes):
             raise RemoteProtocolError("binary frame before sessionReady")
         return _decode_text(data)
 
 
-_SESSION_KEEPING_CODES = frozenset(
-    {
-        ErrorCode.RATE_LIMITED,
-        ErrorCode.BACKEND_UNAVAILABLE,
-        ErrorCode.FRAME_SIZE_EXCEEDED,
-        ErrorCode.INVALID_MESSAGE,
-    }
-)
+# Refusals sent in place of a started interaction leave nothing else on the wire. A rejected
+# *input* (INVALID_MESSAGE, FRAME_SIZE_EXCEEDED) may be followed by a second answer to the
+# endInteraction already sent after it, which the next interaction would read: those close it.
+_SESSION_KEEPING_CODES = frozenset({ErrorCode.RATE_LIMITED, ErrorCode.BACKEND_UNAVAILABLE})
 
 
-def _decode_text(data: str) -> proto.Message:
-    """Decode a text frame; error messages and plain-text error frames are raised."""
+def _decode_text(data: str) -> proto.Message | None:
+    """Decode a text frame; error messages and plain-text error frames are raised.
+
+    A message of a type this version does not know is skipped (None): a newer service may
+    send more kinds of news than PROTOCOL.md lists.
+    """
     try:
         message = proto.decode_message(data)
+    except UnknownMessageType:
+        return None
     except RemoteProtocolError:
         # PROTOCOL.md: a plain, non-JSON text frame is an error string, not a crash.
         raise ServerError(None, data[:300]) from None

@@ -11,6 +11,7 @@
     │   ├── ProtocolError              bytes that do not follow PROTOCOL.md
     │   │   ├── LocalProtocolError     we were asked to encode something invalid    (fatal: bug)
     │   │   └── RemoteProtocolError    the peer sent something malformed            (retryable)
+    │   │       └── UnknownMessageType  a JSON message type we do not know (skipped)
     │   ├── ServerError(code)          an errorResponse from the service (by code)
     │   │   └── AuthError              HTTP 401 at the upgrade or AUTH_FAILED        (fatal: job)
     │   └── TruncatedAudio             audio came back cut at the cap                (re-split)
@@ -71,6 +72,10 @@ class LocalProtocolError(ProtocolError):
 
 class RemoteProtocolError(ProtocolError):
     """The peer sent a malformed frame or message."""
+
+
+class UnknownMessageType(RemoteProtocolError):
+    """A well-formed JSON message of a type this version does not know (a client skips it)."""
 
 
 class ServerError(SynthesisError):

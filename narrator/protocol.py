@@ -11,13 +11,14 @@ malformed input; encoders raise `LocalProtocolError` on values the format cannot
 from __future__ import annotations
 
 import json
+import math
 import struct
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Union
 
 from narrator.codes import ErrorCode
-from narrator.errors import LocalProtocolError, RemoteProtocolError
+from narrator.errors import LocalProtocolError, RemoteProtocolError, UnknownMessageType
 
 __all__ = [
     "ErrorCode",
@@ -192,8 +193,6 @@ def decode_response(data: bytes) -> InteractionResponse:
             f"({len(data)} bytes)"
         )
     final, raw_id, timestamp_ms, usage, index, count = _RESPONSE_HEADER.unpack_from(data)
-    if final not in (0, 1):
-        raise RemoteProtocolError(f"InteractionResponse is_final must be 0 or 1, got {final}")
     entries = []
     offset = _RESPONSE_HEADER.size
     for number in range(count):
@@ -291,7 +290,7 @@ def decode_message(text: str) -> Message:
         raise RemoteProtocolError("JSON message 'payload' must be an object")
     decoder = _DECODERS.get(obj["type"])
     if decoder is None:
-        raise RemoteProtocolError(f"unknown message type {obj['type']!r}")
+        raise UnknownMessageType(f"unknown message type {obj['type']!r}")
     try:
         return decoder(payload)
     except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: int(1e400)
@@ -305,25 +304,18 @@ def _timestamp(payload: dict[str, Any]) -> int:
     return int(value)
 
 
-def _optional(payload: dict[str, Any], key: str, kind: type) -> Any:
-    value = payload.get(key)
-    if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
-        raise ValueError(f"{key} must be {kind.__name__}")
-    return value
-
-
 def _decode_ready(p: dict[str, Any]) -> SessionReady:
-    load = p.get("load", 0.0)
-    if isinstance(load, bool) or not isinstance(load, (int, float)):
-        raise ValueError("load must be a number")
+    # Server messages are read leniently: a field of the wrong type is informational only and
+    # must not turn a usable session (or an error's code) into a malformed-message failure.
+    load = p.get("load")
     return SessionReady(
         trace_id=str(p.get("trace_id", "")),
-        timestamp_ms=_timestamp(p),
+        timestamp_ms=_lenient_timestamp(p),
         status=str(p.get("status", "success")),
-        load=float(load),
-        parameters=_optional(p, "parameters", dict),
-        num_clients=_optional(p, "num_clients", int),
-        max_capacity=_optional(p, "max_capacity", int),
+        load=float(load) if _is_number(load) else 0.0,
+        parameters=_lenient(p, "parameters", dict),
+        num_clients=_lenient(p, "num_clients", int),
+        max_capacity=_lenient(p, "max_capacity", int),
     )
 
 
@@ -332,10 +324,24 @@ def _decode_error(p: dict[str, Any]) -> ErrorResponse:
     return ErrorResponse(
         code=str(p.get("code") or ""),
         message=str(p.get("message") or ""),
-        timestamp_ms=_timestamp(p),
+        timestamp_ms=_lenient_timestamp(p),
         interaction_id=None if interaction_id is None else str(interaction_id),
-        details=_optional(p, "details", dict),
+        details=_lenient(p, "details", dict),
     )
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _lenient_timestamp(payload: dict[str, Any]) -> int:
+    value = payload.get("timestamp")
+    return int(value) if _is_number(value) else 0
+
+
+def _lenient(payload: dict[str, Any], key: str, kind: type) -> Any:
+    value = payload.get(key)
+    return value if isinstance(value, kind) and not isinstance(value, bool) else None
 
 
 _DECODERS = {

@@ -145,7 +145,8 @@ async def test_multi_entry_and_zero_entry_final_frames():
 @pytest.mark.anyio
 @pytest.mark.parametrize(
     "params, seconds, truncated",
-    [({}, 30.0, True), ({}, 29.9, True), ({}, 20.0, False), ({"max_new_tokens": 120}, 10.0, True)],
+    [({}, 30.0, True), ({}, 29.9, True), ({}, 29.2, True), ({}, 28.5, False), ({}, 20.0, False),
+     ({"max_new_tokens": 120}, 10.0, True), ({"max_new_tokens": 120}, 9.3, False)],
 )
 async def test_truncation_flag_at_the_cap(params, seconds, truncated):
     async with scripted(echo_server(lambda text: seconds)) as seen, session_for(seen) as session:
@@ -206,6 +207,62 @@ async def test_retryable_error_response_keeps_the_session():
         assert classify(caught.value) is Verdict.RETRY
         await session.synthesize("x")
         assert session.connects == 1
+
+
+@pytest.mark.anyio
+async def test_refused_input_closes_the_session_so_a_late_second_answer_is_never_misread():
+    # A server may answer a refused input and then, again, the endInteraction sent after it.
+    async def handler(ws):
+        await ws.send(ready())
+        async for _ in _forever():
+            request = await read_request(ws)
+            if request.text == "bad":
+                await ws.send(p.encode_message(p.ErrorResponse("INVALID_MESSAGE", "input", 1)))
+                await ws.send(p.encode_message(p.ErrorResponse("INVALID_MESSAGE", "end", 1)))
+            else:
+                await ws.send(response(b"\x07\x00", True))
+
+    async with scripted(handler) as seen, session_for(seen) as session:
+        with pytest.raises(ServerError) as caught:
+            await session.synthesize("bad")
+        assert caught.value.code == ErrorCode.INVALID_MESSAGE
+        assert classify(caught.value) is Verdict.FATAL_SEGMENT
+        result = await session.synthesize("good")
+    assert result.pcm == b"\x07\x00" and seen["connections"] == 2
+
+
+@pytest.mark.anyio
+async def test_unknown_message_types_are_skipped_and_odd_fields_keep_the_error_code():
+    async def handler(ws):
+        await ws.send('{"type":"welcome","payload":{"motd":"hi"}}')  # before sessionReady
+        await ws.send('{"type":"sessionReady","payload":{"trace_id":"t","load":null}}')
+        request = await read_request(ws)
+        if request.text == "deny":
+            details = '{"type":"errorResponse","payload":{"code":"AUTH_FAILED","details":"x","timestamp":null}}'
+            await ws.send(details)
+            return
+        await ws.send('{"type":"progress","payload":{"done":0.5}}')  # mid-interaction
+        await ws.send(response(b"\x01\x00", True))
+
+    async with scripted(handler) as seen, session_for(seen) as session:
+        assert (await session.synthesize("speak")).pcm == b"\x01\x00"
+    async with scripted(handler) as seen, session_for(seen) as session:
+        with pytest.raises(AuthError):
+            await session.synthesize("deny")
+
+
+@pytest.mark.anyio
+async def test_cancel_with_nothing_running_sends_nothing():
+    async def handler(ws):
+        await ws.send(ready())
+        request = await read_request(ws)  # the first frame after ready must be the input
+        await ws.send(response(request.text.encode()[:2], True))
+
+    async with scripted(handler) as seen, session_for(seen) as session:
+        await session.cancel()  # not connected yet
+        await session.connect()
+        await session.cancel()  # connected, idle
+        assert (await session.synthesize("ok")).pcm == b"ok"
 
 
 @pytest.mark.anyio

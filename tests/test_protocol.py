@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from narrator import protocol as p
 from narrator.codes import CodeClass, ErrorCode
-from narrator.errors import LocalProtocolError, RemoteProtocolError
+from narrator.errors import LocalProtocolError, RemoteProtocolError, UnknownMessageType
 
 ID = uuid.UUID("12345678-1234-5678-1234-567812345678")
 
@@ -178,6 +178,32 @@ def test_session_ready_tolerates_missing_optional_fields():
     assert isinstance(ready, p.SessionReady) and ready.max_capacity is None
 
 
+def test_server_messages_read_informational_fields_leniently():
+    # A field of an unexpected type must not cost the session or, worse, an error's code.
+    ready = p.decode_message(
+        '{"type":"sessionReady","payload":{"load":null,"max_capacity":"eight","timestamp":"now",'
+        '"num_clients":true,"parameters":[1]}}'
+    )
+    assert ready == p.SessionReady("", 0, load=0.0)
+    error = p.decode_message(
+        '{"type":"errorResponse","payload":{"code":"AUTH_FAILED","message":"bad key",'
+        '"details":"see docs","timestamp":null}}'
+    )
+    assert isinstance(error, p.ErrorResponse)
+    assert (error.code, error.message, error.details, error.timestamp_ms) == ("AUTH_FAILED", "bad key", None, 0)
+
+
+def test_unknown_message_type_is_its_own_protocol_error():
+    with pytest.raises(UnknownMessageType, match="'progress'"):
+        p.decode_message('{"type":"progress","payload":{"done":0.5}}')
+
+
+def test_any_nonzero_is_final_byte_means_final():
+    frame = bytearray(VECTOR_RESPONSE_FINAL)
+    frame[0] = 0xFF
+    assert p.decode_response(bytes(frame)).is_final
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -187,7 +213,6 @@ def test_session_ready_tolerates_missing_optional_fields():
         '{"type": "nope", "payload": {}}',
         '{"type": "endInteraction", "payload": []}',
         '{"type": "endInteraction", "payload": {"timestamp": "soon"}}',
-        '{"type": "sessionReady", "payload": {"max_capacity": "eight"}}',
         '{"type": "endInteraction", "payload": {"timestamp": 1e400}}',
         '{"type": "endInteraction", "payload": {"timestamp": NaN}}',
         "[" * 100_000 + "]" * 100_000,

@@ -108,6 +108,8 @@ async def test_frame_over_512_kb_is_refused_and_the_session_stays_usable():
         assert (await client.error()).code == ErrorCode.FRAME_SIZE_EXCEEDED
         await client.send_input("x" * (p.MAX_MESSAGE_BYTES))  # header pushes it over
         assert (await client.error()).code == ErrorCode.FRAME_SIZE_EXCEEDED
+        # The refused input's endInteraction gets no second answer: the next reply is the audio.
+        await client.end()
         result = await client.synthesize("Still here.")
         assert result.final and textcode.decode_text(result.audio) == "Still here."
 
@@ -131,9 +133,14 @@ async def test_malformed_input_is_invalid_message_and_session_survives(frame):
     async with server() as running, session(running) as client:
         await client.ws.send(frame)
         assert (await client.error()).code == ErrorCode.INVALID_MESSAGE
-        await client.end()  # the bad input was not kept
+        # The bad input was not kept, and its endInteraction is not answered a second time:
+        # the next frame the client reads belongs to the next interaction.
+        await client.end()
+        result = await client.synthesize("Fine.")
+        assert result.error is None and textcode.decode_text(result.audio) == "Fine."
+        await client.end()  # a stray end with no input before it is still an error
         assert (await client.error()).code == ErrorCode.INVALID_MESSAGE
-        assert textcode.decode_text((await client.synthesize("Fine.")).audio) == "Fine."
+        assert running.stats.requests == 1
 
 
 @pytest.mark.parametrize(
@@ -155,7 +162,7 @@ async def test_bad_text_frames_are_invalid_message(text):
 )  # fmt: skip
 async def test_bad_params_are_invalid_message(params):
     async with server() as running, session(running) as client:
-        await client.send_input("Hello.", params)
+        await client.request("Hello.", params)
         assert (await client.error()).code == ErrorCode.INVALID_MESSAGE
         assert (await client.synthesize("Hello.")).final
         assert running.stats.requests == 1
@@ -166,11 +173,11 @@ async def test_end_without_input_and_input_while_running_are_invalid():
         await client.end()
         assert (await client.error()).code == ErrorCode.INVALID_MESSAGE
         await client.request("First one.")
-        await client.send_input("Too early.")
+        await client.request("Too early.")  # refused; its endInteraction is then ignored
         error = await client.error()
         assert error.code == ErrorCode.INVALID_MESSAGE and error.interaction_id is None
         first = await client.collect()
-        assert textcode.decode_text(first.audio) == "First one."
+        assert first.error is None and textcode.decode_text(first.audio) == "First one."
         assert running.stats.texts() == ["First one."]
 
 

@@ -70,6 +70,9 @@ class Connection:
         self._key_id = key_id
         self._engine = state.engines[config_id]
         self._pending: proto.InteractionInput | None = None
+        # The last InteractionInput was refused: the endInteraction the client sent right after
+        # it is expected and answered with silence, not with a second error.
+        self._input_refused = False
         self._running: _Interaction | None = None
         self._tasks: TaskGroup | None = None
         self._last_activity = anyio.current_time()
@@ -129,6 +132,7 @@ class Connection:
     async def _dispatch(self, frame: str | bytes) -> None:
         size = len(frame) if isinstance(frame, bytes) else len(frame.encode("utf-8"))
         if size > proto.MAX_MESSAGE_BYTES:
+            self._input_refused = isinstance(frame, bytes)
             await self._error(
                 ErrorCode.FRAME_SIZE_EXCEEDED,
                 f"message of {size} bytes is over the {proto.MAX_MESSAGE_BYTES}-byte limit; "
@@ -140,6 +144,7 @@ class Connection:
             await self._on_text(frame)
 
     async def _on_input(self, frame: bytes) -> None:
+        self._input_refused = True
         if self._running is not None or self._pending is not None:
             await self._error(
                 ErrorCode.INVALID_MESSAGE,
@@ -153,6 +158,7 @@ class Connection:
             await self._error(ErrorCode.INVALID_MESSAGE, str(exc))
             return
         self._pending = request
+        self._input_refused = False
 
     async def _on_text(self, frame: str) -> None:
         try:
@@ -169,6 +175,9 @@ class Connection:
             await self._error(ErrorCode.INVALID_MESSAGE, f"a client may not send {kind}")
 
     async def _on_end(self) -> None:
+        if self._pending is None and self._input_refused:
+            self._input_refused = False  # the end of the input already answered with an error
+            return
         if self._pending is None:
             await self._error(
                 ErrorCode.INVALID_MESSAGE,
