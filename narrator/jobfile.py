@@ -22,6 +22,7 @@ import yaml
 from narrator.errors import JobFileError
 from narrator.lexicon import LexiconRule, apply_lexicon
 from narrator.protocol import DEFAULT_MAX_NEW_TOKENS
+from narrator.store.manifest import secret_names
 
 HOSTED_URL = "wss://models.ojin.ai/realtime"
 DEFAULT_KEY_ENV = "OJIN_API_KEY"
@@ -389,6 +390,9 @@ def _params(reader: _Reader, raw: Any, where: str) -> dict[str, Any]:
     for name, key in _RESERVED_PARAMS.items():
         if name in raw:
             raise reader.fail(f"{where}.{name}", f"has its own key; set {key} instead")
+    if found := secret_names(raw):
+        raise reader.fail(f"{where}.{found[0]}", "looks like a credential, which a job file must not hold; "
+                          "name the environment variable in server.api_key_env instead")
     tokens = raw.get("max_new_tokens")
     if "max_new_tokens" in raw and (isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 1):
         raise reader.fail(f"{where}.max_new_tokens", f"must be a positive integer (default {DEFAULT_MAX_NEW_TOKENS}), got {tokens!r}")

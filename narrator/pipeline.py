@@ -108,7 +108,7 @@ async def _synthesize(job: Job, plan: Plan, store: Store, options: RunOptions) -
     store.set_plan(plan.segments, [c.title for c in plan.chapters], voice_of)
     await anyio.to_thread.run_sync(store.verify_done)
     pending = store.pending()
-    summary = RunSummary(planned=plan.unique_requests, reused=plan.unique_requests - len(pending))
+    summary = RunSummary(planned=plan.unique_requests, reused=store.count_stored(plan.segments))
     if not pending:
         return summary
     server = job.server
@@ -122,6 +122,7 @@ async def _synthesize(job: Job, plan: Plan, store: Store, options: RunOptions) -
                     _pool_settings(job),
                     segmenter_settings(job, voice),
                     progress=lambda segment, seconds: bar.advance(seconds),
+                    grow=bar.grow,
                 )
                 try:
                     _add(summary, await pool.run(segments))

@@ -67,6 +67,12 @@ class SynthesisProgress:
         elif not self._quiet:
             self._line()
 
+    def grow(self, extra: int) -> None:
+        """A segment was split: `extra` more segments to synthesize than counted at the start."""
+        self.total += extra
+        if self._bar is not None and self._task is not None:
+            self._bar.update(self._task, total=self.total)
+
     def _line(self, force: bool = False) -> None:
         now = time.monotonic()
         if self.done == self._last_done:

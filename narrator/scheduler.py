@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +26,7 @@ from narrator.client import Endpoint, Session, SynthesisResult
 from narrator.codes import ErrorCode
 from narrator.errors import (
     LocalProtocolError,
+    NarratorError,
     ServerError,
     SynthesisError,
     TransportError,
@@ -34,7 +35,7 @@ from narrator.errors import (
     is_retryable,
 )
 from narrator.segmenter import SegmenterSettings, split_text
-from narrator.store import FAILED, PENDING, PlannedSegment, Store
+from narrator.store import PlannedSegment, Store
 
 MAX_SPLIT_DEPTH = 6
 
@@ -134,6 +135,7 @@ class Pool:
         settings: PoolSettings,
         segmenter: SegmenterSettings,
         progress: ProgressFn | None = None,
+        grow: Callable[[int], None] | None = None,
     ) -> None:
         self.store = store
         self.endpoint = endpoint
@@ -141,6 +143,7 @@ class Pool:
         self.settings = settings
         self.segmenter = segmenter
         self.progress = progress or (lambda segment, seconds: None)
+        self.grow = grow or (lambda extra: None)  # a split added `extra` segments to do
         self.limit = AdaptiveLimit(settings.concurrency)
         self.report = PoolReport()
         self._unreachable_streak = 0
@@ -156,7 +159,9 @@ class Pool:
                 async with send:
                     for segment in segments:
                         await send.send(segment)
-        except* JobStopped as group:
+        except* NarratorError as group:
+            # A fatal service error, or a store write that failed (disk full): one error out,
+            # not a nested group, so the CLI can print its one line.
             raise _first_leaf(group) from None
         return self.report
 
@@ -174,7 +179,8 @@ class Pool:
     async def _segment(
         self, session: Session, writer: _Writer, segment: PlannedSegment, depth: int
     ) -> None:
-        self.store.mark_in_flight(segment.key)
+        if not self.store.claim(segment.key):
+            return  # another worker holds this text (a split part equal to a planned segment)
         try:
             result = await self._attempts(session, segment)
         except JobStopped:
@@ -203,10 +209,11 @@ class Pool:
         parts = split_text(segment.text, self.segmenter, parts=2)
         planned = self.store.split(segment.key, parts)
         self.report.splits += 1
+        self.grow(len(planned) - 1)
         for part in planned:
-            # Parts may be done already (a resumed run), or be the same text another worker holds.
-            if self.store.state(part.key) in (PENDING, FAILED):
-                await self._segment(session, writer, part, depth + 1)
+            # Parts may be done already (a resumed run), or be the same text another worker
+            # holds: `_segment` claims each one and skips those it cannot.
+            await self._segment(session, writer, part, depth + 1)
 
     @staticmethod
     def _splittable(text: str) -> bool:
@@ -293,16 +300,31 @@ class _Writer:
 
     async def _run(self, write: Callable[[], None], then: Callable[[], None]) -> None:
         try:
-            await anyio.to_thread.run_sync(write)
+            # Shielded: audio already received is stored even when the job is being cancelled
+            # (Ctrl-C, a fatal error elsewhere); otherwise it would be asked for, and paid, again.
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(write)
         finally:
             self._slot.release()
         then()
 
 
 def _first_leaf(group: BaseExceptionGroup) -> BaseException:
-    """The first error in a (possibly nested) exception group: workers nest a writes group."""
-    first = group.exceptions[0]
-    return _first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
+    """The error to report from a (possibly nested) group: workers nest a writes group.
+
+    A JobStopped names what the user must fix, so it wins over errors that siblings raised
+    while being stopped; otherwise the first error.
+    """
+    leaves = list(_leaves(group))
+    return next((e for e in leaves if isinstance(e, JobStopped)), leaves[0])
+
+
+def _leaves(group: BaseExceptionGroup) -> Iterator[BaseException]:
+    for exc in group.exceptions:
+        if isinstance(exc, BaseExceptionGroup):
+            yield from _leaves(exc)
+        else:
+            yield exc
 
 
 def _outcome(exc: SynthesisError) -> str:

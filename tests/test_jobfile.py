@@ -270,6 +270,8 @@ ERRORS = [
     (OK + "voice: {params: {max_new_tokens: 0}}", "voice.params.max_new_tokens", "positive integer"),
     (OK + "voice: {params: {max_new_tokens: true}}", "voice.params.max_new_tokens", "positive integer"),
     (OK + "voice: {params: {language: French}}", "voice.params.language", "set voice.language instead"),
+    (OK + "voice: {params: {API-Key: sk-123}}", "voice.params.API-Key", "server.api_key_env"),
+    ("title: T\nsources: [{path: a.txt, voice: {params: {token: x}}}]", "sources[0].voice.params.token", "credential"),
     (OK + "voice: {params: {when: 2024-01-01}}", "voice.params", "plain YAML data"),
     (OK + "voice: {config_id: ''}", "voice.config_id", "must not be empty"),
     # server

@@ -11,7 +11,7 @@ import pytest
 from narrator.client import Endpoint
 from narrator.errors import StoreError
 from narrator.scheduler import AdaptiveLimit, JobStopped, Pool, PoolSettings
-from narrator.segmenter import SegmenterSettings
+from narrator.segmenter import SegmenterSettings, split_text
 from narrator.server import FaultPlan, ServerConfig, running_server
 from narrator.server.textcode import decode
 from narrator.store import PlannedSegment, Store, segment_key
@@ -144,3 +144,33 @@ async def test_truncated_audio_is_split_until_complete(tmp_path):
     decoded = [d for path, _, _ in pieces for d in decode(path.read_bytes())]
     assert all(d.complete for d in decoded)
     assert " ".join(d.text for d in decoded).split() == text.split()
+
+
+@pytest.mark.anyio
+async def test_split_part_equal_to_a_later_planned_segment_is_spoken_once(tmp_path):
+    # The truncated segment's second part has the same text (so the same key) as the segment
+    # planned after it: whoever claims it first speaks it; the other skips it, nothing breaks.
+    long = " ".join(f"Clause {i} runs on," for i in range(30)) + " and ends."
+    later = split_text(long, SegmenterSettings(), parts=2)[-1]
+    key = secrets.token_urlsafe(12)
+    settings = PoolSettings(concurrency=1, max_attempts=3, backoff_initial=0.01, backoff_max=0.05)
+    async with running_server(ServerConfig(api_keys=(key,), engines=("test",))) as srv:
+        with Store.open(tmp_path / "ws") as store:
+            pool = Pool(store, Endpoint(srv.url, "test", key), {"max_new_tokens": 120}, settings,
+                        SegmenterSettings())  # fmt: skip
+            report = await pool.run(plan(store, [long, later]))
+            decoded = [d for path, _, _ in store.pieces(0) for d in decode(path.read_bytes())]
+        assert srv.stats.texts().count(later) == 1
+    assert report.failed == 0 and report.splits >= 1
+    assert all(d.complete for d in decoded)
+    assert " ".join(d.text for d in decoded).split() == (long + " " + later).split()
+
+
+@pytest.mark.anyio
+async def test_a_failing_store_write_ends_the_run_with_that_error_not_a_group(tmp_path, monkeypatch):
+    def disk_full(self, key, pcm, *, usage=0):
+        raise StoreError("workspace ws: cannot write x.pcm (No space left on device)")
+
+    monkeypatch.setattr(Store, "put_audio", disk_full)
+    with pytest.raises(StoreError, match="No space left"):
+        await run(tmp_path, [f"Segment {i}." for i in range(6)])

@@ -236,6 +236,14 @@ class Store:
                         )
         return list(result.values())
 
+    def count_stored(self, segments: Sequence[PlannedSegment]) -> int:
+        """How many distinct keys of `segments` have all their audio (a split one: every part)."""
+        with self._read() as view:
+            return sum(
+                all(row.state == DONE for row, _ in view.leaves(key, "sentence"))
+                for key in dict.fromkeys(segment.key for segment in segments)
+            )
+
     def state(self, key: str) -> str:
         """The state of one segment (see `narrator.store.machine`)."""
         with self._read() as view:
