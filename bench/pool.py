@@ -2,6 +2,9 @@
 
 1. Capacity: N segments, fixed server latency L, capacity C = pool concurrency:
    wall / (N*L/C)                                   goal <= 1.05
+   once with the server in this process (client and server share one event loop and one core,
+   so every round of C requests waits for the server's CPU too), once with `narrator serve` in
+   its own process, as a service is
 2. Rate limit: a per-key limit R requests/s, pool concurrency 8:
    goodput / R                                      goal >= 0.9
    share of requests answered RATE_LIMITED          goal <= 10 %
@@ -14,7 +17,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import re
 import secrets
+import subprocess
 import sys
 import tempfile
 import time
@@ -39,8 +46,35 @@ def planned(texts: list[str], voice: str) -> list[PlannedSegment]:
     ]
 
 
+@contextlib.asynccontextmanager
+async def in_process(config: ServerConfig):
+    async with running_server(config) as server:
+        yield server.url
+
+
+@contextlib.asynccontextmanager
+async def own_process(config: ServerConfig):
+    """`narrator serve` as a child process on a free port; yields its URL."""
+    args = [sys.executable, "-m", "narrator.cli", "serve", "--port", "0",
+            "--capacity", str(config.capacity), "--latency", str(config.latency)]
+    args += [a for engine in config.engines for a in ("--engine", engine)]
+    env = dict(os.environ, NARRATOR_SERVER_KEYS=",".join(config.api_keys))
+    child = subprocess.Popen(args, stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert child.stdout is not None
+        line = await anyio.to_thread.run_sync(child.stdout.readline)
+        found = re.search(r"ws://\S+", line)
+        if found is None:
+            raise RuntimeError(f"narrator serve did not start: {line.strip()}")
+        yield found.group(0)
+    finally:
+        child.terminate()
+        child.wait(10)
+
+
 async def run_pool(
-    config: ServerConfig, voice: str, texts: list[str], concurrency: int, warm: bool = False
+    config: ServerConfig, voice: str, texts: list[str], concurrency: int, warm: bool = False,
+    serve=in_process,
 ):
     key = config.api_keys[0]
     with tempfile.TemporaryDirectory() as tmp:
@@ -48,13 +82,13 @@ async def run_pool(
         try:
             segments = planned(texts, voice)
             store.set_plan(segments, ["bench"])
-            async with running_server(config) as server:
+            async with serve(config) as url:
                 if warm:  # load the model outside the timed part, as Piper-alone does
-                    async with Session(Endpoint(server.url, voice, key)) as session:
+                    async with Session(Endpoint(url, voice, key)) as session:
                         await session.synthesize("Warm up.")
                 pool = Pool(
                     store,
-                    Endpoint(server.url, voice, key),
+                    Endpoint(url, voice, key),
                     {},
                     PoolSettings(concurrency=concurrency, max_attempts=50, backoff_max=2.0),
                     SegmenterSettings(),
@@ -62,18 +96,19 @@ async def run_pool(
                 start = time.perf_counter()
                 report = await pool.run(store.pending())
                 wall = time.perf_counter() - start
-                return wall, report, server.stats
+                return wall, report
         finally:
             store.close()
 
 
-async def capacity_case(n: int, latency: float, capacity: int) -> None:
+async def capacity_case(n: int, latency: float, capacity: int, serve=in_process) -> None:
     key = secrets.token_urlsafe(12)
     config = ServerConfig(api_keys=(key,), engines=("test",), capacity=capacity, latency=latency)
     texts = [f"Segment number {i} of the capacity run." for i in range(n)]
-    wall, report, _ = await run_pool(config, "test", texts, capacity)
+    wall, report = await run_pool(config, "test", texts, capacity, serve=serve)
     ideal = n * latency / capacity
-    print(f"[capacity] N={n} L={latency}s C={capacity}: wall {wall:.2f}s, ideal {ideal:.2f}s, "
+    where = "server in-process" if serve is in_process else "server own process"
+    print(f"[capacity, {where}] N={n} L={latency}s C={capacity}: wall {wall:.2f}s, ideal {ideal:.2f}s, "
           f"ratio {wall / ideal:.3f} (goal <= 1.05); requests {report.requests}, "
           f"retries {report.retries}, overhead {(wall - ideal) / n * capacity * 1000:.1f} ms/request")
 
@@ -84,7 +119,7 @@ async def rate_case(n: int, rate: float, latency: float) -> None:
         api_keys=(key,), engines=("test",), capacity=64, rate=rate, latency=latency
     )
     texts = [f"Segment number {i} of the rate run." for i in range(n)]
-    wall, report, _ = await run_pool(config, "test", texts, 8)
+    wall, report = await run_pool(config, "test", texts, 8)
     goodput = report.done / wall
     rejected = report.rate_limited / max(1, report.requests)
     print(f"[rate] N={n} R={rate}/s L={latency}s concurrency<=8: wall {wall:.2f}s, "
@@ -131,7 +166,7 @@ async def piper_case(quick: bool) -> None:
         alone.append(seconds / audio)
         key = secrets.token_urlsafe(12)
         config = ServerConfig(api_keys=(key,), engines=("joe",))
-        wall, report, _ = await run_pool(config, "joe", texts, 2, warm=True)
+        wall, report = await run_pool(config, "joe", texts, 2, warm=True)
         piped.append(wall / max(report.audio_seconds, 1e-9))
     print(f"[piper] {len(texts)} segments, {audio / 60:.1f} min of audio, runs alternated: "
           f"Piper alone RTF {' '.join(f'{r:.4f}' for r in alone)}, pipeline RTF "
@@ -143,6 +178,7 @@ async def main(quick: bool) -> None:
     n = 80 if quick else 400
     for latency in (0.1, 0.25):
         await capacity_case(n, latency, 8)
+        await capacity_case(n, latency, 8, serve=own_process)
     await rate_case(n, 20.0, 0.2)
     await piper_case(quick)
 
