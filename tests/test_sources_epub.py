@@ -104,6 +104,19 @@ def test_document_with_several_headings_stays_one_chapter_in_auto(tmp_path: Path
         "Letters — Monday", "Tuesday"]
 
 
+def test_an_article_does_not_hide_the_rest_of_an_epub_document(tmp_path: Path) -> None:
+    letter = "A letter that fills nearly all of this page, far more than the lines around it."
+    body = f"<p>Before.</p><article><p>{letter}</p></article><p>After.</p>"
+    chapters = read_source(build(tmp_path / "book.epub", [page("one.xhtml", body, "One")]))
+    assert chapters == [Chapter("One", ("Before.", letter, "After."))]
+
+
+def test_a_header_in_an_epub_document_is_text(tmp_path: Path) -> None:
+    body = "<header><h1>Chapter One</h1><p>An epigraph.</p></header><p>Text.</p>"
+    chapters = read_source(build(tmp_path / "book.epub", [page("one.xhtml", body)], toc=[]))
+    assert chapters == [Chapter("Chapter One", ("An epigraph.", "Text."))]
+
+
 def test_split_none_is_one_chapter_with_every_word(tmp_path: Path) -> None:
     one = page("one.xhtml", "<h1>One</h1><p>A.</p>", "One")
     two = page("two.xhtml", "<h1>Two</h1><p>B.</p>", "Two")

@@ -66,9 +66,29 @@ def test_fragment_without_body(tmp_path: Path) -> None:
     assert chapters == [Chapter("Note", ("Short fragment.",))]
 
 
-def test_article_is_preferred_over_body() -> None:
-    markup = "<body><div>menu text</div><article><p>Story.</p></article></body>"
-    assert texts(markup) == ["Story."]
+def test_article_holding_nearly_all_the_text_is_read_alone() -> None:
+    story = "A story long enough to outweigh the menu beside it many times over."
+    markup = f"<body><div>menu</div><article><p>{story}</p></article></body>"
+    assert texts(markup) == [story]
+
+
+def test_text_around_an_article_is_kept() -> None:
+    markup = ("<section><h1>Ch 1</h1><p>Main text.</p><article><p>A letter.</p></article>"
+              "<p>After.</p></section>")
+    assert texts(markup) == ["Ch 1", "Main text.", "A letter.", "After."]
+
+
+def test_header_holding_a_heading_inside_main_is_kept(tmp_path: Path) -> None:
+    markup = ("<main><header><h1>Chapter One</h1></header><p>Text.</p>"
+              "<h1>Chapter Two</h1><p>More.</p></main>")
+    chapters = read_source(write(tmp_path, markup))
+    assert chapters == [Chapter("Chapter One", ("Text.",)), Chapter("Chapter Two", ("More.",))]
+
+
+def test_body_level_banner_is_skipped_but_a_header_with_a_heading_is_not() -> None:
+    markup = ("<body><header><p>Site banner</p></header><header><h1>Diary</h1></header>"
+              "<main><p>Monday.</p></main><p>Tuesday, outside main and longer than it.</p></body>")
+    assert texts(markup) == ["Diary", "Monday.", "Tuesday, outside main and longer than it."]
 
 
 def test_header_inside_an_article_is_kept() -> None:

@@ -100,7 +100,7 @@ def spine_documents(book: epub.EpubBook) -> Iterator[tuple[Any, list[Block]]]:
         soup = parse_html(item.get_content())
         if _is_furniture_page(item.get_name(), soup):
             continue
-        blocks = soup_blocks(soup)
+        blocks = soup_blocks(soup, web_page=False)
         if blocks:
             yield item, blocks
 
