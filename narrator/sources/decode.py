@@ -21,8 +21,10 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-# Form feed, vertical tab and the Unicode separators end lines; they must not glue words.
-_LINE_BREAKS_RE = re.compile(r"\r\n?|[\f\v\x1c-\x1e\x85\u2028\u2029]")
+# Form feed, vertical tab and the Unicode line separators end lines; they must not glue words.
+_LINE_BREAKS_RE = re.compile(r"\r\n?|[\f\v\x1c-\x1e\x85\u2028]")
+# Unicode's paragraph separator ends a paragraph: a blank line, as the readers split on.
+_PARAGRAPH_SEPARATOR = "\u2029"
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SPACE_RE = re.compile(r"\s+")
 
@@ -95,7 +97,11 @@ def _binary(path: Path) -> SourceError:
 
 
 def clean_text(text: str) -> str:
-    """Unify line breaks to '\\n' and drop control characters other than newline and tab."""
+    """Unify line breaks to '\\n' and drop control characters other than newline and tab.
+
+    A paragraph separator (U+2029) becomes a blank line, so it still parts paragraphs.
+    """
+    text = text.replace(_PARAGRAPH_SEPARATOR, "\n\n")
     return _CONTROL_RE.sub("", _LINE_BREAKS_RE.sub("\n", text))
 
 
