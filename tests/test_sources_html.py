@@ -139,6 +139,40 @@ def test_cp1252_page(tmp_path: Path) -> None:
     assert read_source(path)[0].paragraphs == ("Café “quoted”",)
 
 
+@pytest.mark.parametrize(
+    ("head", "codec"),
+    [('<meta charset="windows-1251">', "cp1251"),
+     ("<meta http-equiv='Content-Type' content='text/html; charset=KOI8-R'>", "koi8_r"),
+     ('<?xml version="1.0" encoding="iso-8859-5"?>', "iso8859_5")],
+    ids=["meta-charset", "http-equiv", "xml-declaration"],
+)
+def test_declared_charset_is_honoured(tmp_path: Path, head: str, codec: str) -> None:
+    path = tmp_path / "ru.html"
+    path.write_bytes(f"{head}<p>Привет, мир</p>".encode(codec))
+    assert read_source(path)[0].paragraphs == ("Привет, мир",)
+
+
+def test_latin1_label_reads_as_windows_1252_like_browsers(tmp_path: Path) -> None:
+    path = tmp_path / "old.html"
+    path.write_bytes('<meta charset="ISO-8859-1"><p>\u201cCaf\u00e9\u201d</p>'.encode("cp1252"))
+    assert read_source(path)[0].paragraphs == ("\u201cCaf\u00e9\u201d",)
+
+
+@pytest.mark.parametrize("label", ["x-no-such-charset", "utf-16", "utf-8"])
+def test_unknown_or_unfitting_charset_falls_back(tmp_path: Path, label: str) -> None:
+    path = tmp_path / "page.html"
+    path.write_bytes(f'<meta charset="{label}"><p>Caf\u00e9</p>'.encode("cp1252"))
+    assert read_source(path)[0].paragraphs == ("Café",)
+
+
+def test_undecodable_page_with_a_charset_is_still_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "junk.html"
+    path.write_bytes(b'<meta charset="utf-8"><p>\x81\x01\x02</p>')
+    with pytest.raises(SourceError, match="re-save it as UTF-8") as info:
+        read_source(path)
+    assert str(path) in str(info.value) and "\n" not in str(info.value)
+
+
 @pytest.mark.parametrize("markup", ["<script>only()</script>", "<nav>menu</nav>", "   "])
 def test_page_without_main_text_has_no_text_to_narrate(tmp_path: Path, markup: str) -> None:
     path = write(tmp_path, f"<html><body>{markup}</body></html>")
