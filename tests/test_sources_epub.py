@@ -117,6 +117,16 @@ def test_a_header_in_an_epub_document_is_text(tmp_path: Path) -> None:
     assert chapters == [Chapter("Chapter One", ("An epigraph.", "Text."))]
 
 
+def test_untitled_document_continues_the_chapter_before_it(tmp_path: Path) -> None:
+    opening = page("intro.xhtml", "<p>Untitled start.</p>")
+    one = page("one.xhtml", "<h1>One</h1><p>A.</p>")
+    rest = page("one_split_001.xhtml", "<p>B.</p><h2>Later</h2><p>C.</p>")
+    toc = [epub.Link("one.xhtml", "One", "one")]
+    chapters = read_source(build(tmp_path / "book.epub", [opening, one, rest], toc=toc))
+    assert chapters == [Chapter(None, ("Untitled start.",)),
+                        Chapter("One", ("A.", "B.", "Later", "C."))]
+
+
 def test_split_none_is_one_chapter_with_every_word(tmp_path: Path) -> None:
     one = page("one.xhtml", "<h1>One</h1><p>A.</p>", "One")
     two = page("two.xhtml", "<h1>Two</h1><p>B.</p>", "Two")

@@ -2,8 +2,9 @@
 
 Navigation, cover and table-of-contents pages are skipped, and so are documents without text
 (image-only title pages). Each document goes through the shared HTML extractor. With split
-"auto" a document is one chapter, titled from the TOC, else from its first heading; with
-"headings" a document is also cut at its own headings; with "none" the book is one chapter.
+"auto" a document is one chapter, titled from the TOC, else from its first heading, and a
+document with neither continues the chapter before it; with "headings" a document is also cut
+at its own headings; with "none" the book is one chapter.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 import warnings
 import zipfile
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -49,8 +51,21 @@ def read_epub(path: Path, *, split: str = "auto", title: str | None = None) -> l
         if split == "headings":
             chapters.extend(_cut_document(blocks, toc_title))
         else:
-            chapters.append(document_chapter(blocks, toc_title))
+            _add_document(chapters, document_chapter(blocks, toc_title))
     return merge_empty(chapters)
+
+
+def _add_document(chapters: list[Chapter], chapter: Chapter) -> None:
+    """Append `chapter`, or continue the chapter before it when nothing names it.
+
+    A document neither the TOC nor a leading heading names is the rest of the previous one,
+    most often a file an e-book tool split for size (Calibre's *_split_001.xhtml).
+    """
+    if chapter.title is None and chapters:
+        last = chapters[-1]
+        chapters[-1] = replace(last, paragraphs=last.paragraphs + chapter.paragraphs)
+    else:
+        chapters.append(chapter)
 
 
 def open_book(path: Path) -> epub.EpubBook:
