@@ -131,7 +131,7 @@ def test_split_none_is_one_chapter_with_every_word(tmp_path: Path) -> None:
     one = page("one.xhtml", "<h1>One</h1><p>A.</p>", "One")
     two = page("two.xhtml", "<h1>Two</h1><p>B.</p>", "Two")
     chapters = read_source(build(tmp_path / "my_book.epub", [one, two]), split="none")
-    assert chapters == [Chapter("My Book", ("One", "A.", "Two", "B."))]
+    assert chapters == [Chapter("My Book", ("One", "A.", "Two", "B."), fallback_title=True)]
 
 
 def test_toc_titles_map_documents_without_fragments() -> None:

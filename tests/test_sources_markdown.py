@@ -88,4 +88,4 @@ def test_setext_headings_count(tmp_path: Path) -> None:
 
 def test_no_headings_is_one_chapter(tmp_path: Path) -> None:
     chapters = read_source(write(tmp_path, "Just text.\n", "loose_notes.md"))
-    assert chapters == [Chapter("Loose Notes", ("Just text.",))]
+    assert chapters == [Chapter("Loose Notes", ("Just text.",), fallback_title=True)]

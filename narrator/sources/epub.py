@@ -25,7 +25,7 @@ from ebooklib import epub
 
 from narrator.errors import SourceError
 from narrator.sources.blocks import (
-    Block, Chapter, check_split, cut, merge_empty, pretty_stem, split_level, whole,
+    Block, Chapter, check_split, cut, merge_empty, split_level, whole,
 )  # fmt: skip
 from narrator.sources.decode import fold, read_bytes
 from narrator.sources.htmltext import has_epub_type, parse_html, soup_blocks
@@ -43,7 +43,7 @@ def read_epub(path: Path, *, split: str = "auto", title: str | None = None) -> l
     book = open_book(path)
     documents = list(spine_documents(book))
     if split == "none":
-        return [whole((b for _, blocks in documents for b in blocks), title or pretty_stem(path))]
+        return [whole((b for _, blocks in documents for b in blocks), title, path)]
     titles = toc_titles(book.toc)
     chapters: list[Chapter] = []
     for item, blocks in documents:
