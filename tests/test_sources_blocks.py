@@ -50,6 +50,12 @@ def test_document_title_with_intro_titles_the_intro() -> None:
     assert chapters[0].paragraphs == ("intro",)
 
 
+def test_document_title_alone_is_text_of_the_first_chapter_not_a_chapter() -> None:
+    blocks = [h("Book", 1), h("Part", 2), h("One", 3), t("a"), h("Two", 3), t("b")]
+    chapters = chapters_from_blocks(blocks, split="auto", title=None, path=P)
+    assert chapters == [Chapter("One", ("Book", "Part", "a")), Chapter("Two", ("b",))]
+
+
 def test_text_before_the_first_heading_is_kept_as_opening() -> None:
     blocks = [t("preface text"), h("One"), t("a")]
     chapters = chapters_from_blocks(blocks, split="auto", title=None, path=P)

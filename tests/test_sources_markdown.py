@@ -77,7 +77,7 @@ def test_chapters_at_the_top_level_present(tmp_path: Path) -> None:
 def test_single_title_heading_then_sections(tmp_path: Path) -> None:
     text = "# The Book\n\n## First\n\nA.\n\n## Second\n\nB.\n"
     chapters = read_source(write(tmp_path, text))
-    assert [c.title for c in chapters] == ["The Book — First", "Second"]
+    assert chapters == [Chapter("First", ("The Book", "A.")), Chapter("Second", ("B.",))]
 
 
 def test_setext_headings_count(tmp_path: Path) -> None:

@@ -6,6 +6,8 @@ so the rules are the same for txt, md, html and epub:
 - Chapters start at headings of the *split level*: the top heading level present, except that
   a top level used exactly once, before any other heading, is a document title, and the next
   level down is used instead (`# Book` then `## One`, `## Two` gives chapters One and Two).
+  A document title with text under it titles that text, like any heading; one without stays
+  as the first paragraph of the chapter after it.
 - Headings below the split level are not dropped: they stay in the text as paragraphs.
 - A heading with no text before the next one ("PART ONE" then "CHAPTER I") gives its title to
   the next chapter ("PART ONE — CHAPTER I"). Three or more in a row are a table of contents:
@@ -159,4 +161,24 @@ def chapters_from_blocks(
             raise SourceError(f"{path}: no chapter headings found; use split: auto or "
                               "split: none for this source")
         return [whole(blocks, title, path)]
+    blocks = _document_title_as_text(blocks, level)
     return merge_empty(cut(blocks, level, title or OPENING, fallback=title is None))
+
+
+def _document_title_as_text(blocks: Sequence[Block], level: int) -> list[Block]:
+    """Move a document title with nothing under it into the next chapter as its first text.
+
+    Headings above the split level are the document's title (see split_level). Left as
+    headings, an empty one would lend its words to the first chapter's title ("Book — One").
+    """
+    out: list[Block] = []
+    held: list[Block] = []
+    for block, after in zip(blocks, [*blocks[1:], None]):
+        if 0 < block.level < level and after is not None and 0 < after.level <= level:
+            held.append(Block(block.text))
+            continue
+        out.append(block)
+        if 0 < block.level <= level:
+            out.extend(held)
+            held.clear()
+    return out
