@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from narrator import protocol as proto
-from narrator.jobfile import Job, SourceSpec, VoiceSpec, apply_lexicon
+from narrator.jobfile import Job, VoiceSpec, apply_lexicon
 from narrator.segmenter import SegmenterSettings, resolve_language, segment_chapter
-from narrator.sources import read_source
-from narrator.sources.blocks import OPENING, pretty_stem
+from narrator.sources import Chapter, read_source
 from narrator.store import PlannedSegment, segment_key
 
 
@@ -43,13 +42,13 @@ class Plan:
         return len({s.key for s in self.segments})
 
 
-def announced_title(title: str | None, source: SourceSpec) -> str | None:
-    """The chapter title to speak: one the document or the job gave, not a file-name fallback."""
-    if not title:
-        return None
-    if source.title is None and title in (pretty_stem(source.path), OPENING):
-        return None
-    return title
+def announced_title(chapter: Chapter) -> str | None:
+    """The chapter title to speak: one the document or the job gave, never our stand-in.
+
+    Where the title came from decides, not its words: a heading "Chapter 1" in
+    "Chapter 1.txt" is spoken although the file name reads the same.
+    """
+    return None if chapter.fallback_title else chapter.title or None
 
 
 def title_sentence(title: str) -> str:
@@ -88,7 +87,7 @@ def build_plan(job: Job) -> Plan:
         for chapter in read_source(source.path, split=source.split, title=source.title):
             index = len(chapters)
             spoken = chapter.paragraphs
-            announced = announced_title(chapter.title, source) if job.speak_titles else None
+            announced = announced_title(chapter) if job.speak_titles else None
             if announced:
                 spoken = (title_sentence(announced), *spoken)
             paragraphs = [apply_lexicon(job.lexicon, p) for p in spoken]

@@ -122,7 +122,7 @@ def expected_chapters(job_path: Path) -> list[str]:
     for source in job.sources:
         for chapter in read_source(source.path, split=source.split, title=source.title):
             spoken = [p for p in chapter.paragraphs if not is_decoration(p)]
-            title = announced_title(chapter.title, source) if job.speak_titles else None
+            title = announced_title(chapter) if job.speak_titles else None
             texts.append(_words(" ".join(([title_sentence(title)] if title else []) + spoken)))
     return texts
 

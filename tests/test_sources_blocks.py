@@ -50,10 +50,17 @@ def test_document_title_with_intro_titles_the_intro() -> None:
     assert chapters[0].paragraphs == ("intro",)
 
 
+def test_document_title_alone_is_text_of_the_first_chapter_not_a_chapter() -> None:
+    blocks = [h("Book", 1), h("Part", 2), h("One", 3), t("a"), h("Two", 3), t("b")]
+    chapters = chapters_from_blocks(blocks, split="auto", title=None, path=P)
+    assert chapters == [Chapter("One", ("Book", "Part", "a")), Chapter("Two", ("b",))]
+
+
 def test_text_before_the_first_heading_is_kept_as_opening() -> None:
     blocks = [t("preface text"), h("One"), t("a")]
     chapters = chapters_from_blocks(blocks, split="auto", title=None, path=P)
-    assert chapters == [Chapter("Opening", ("preface text",)), Chapter("One", ("a",))]
+    assert chapters == [Chapter("Opening", ("preface text",), fallback_title=True),
+                        Chapter("One", ("a",))]
     titled = chapters_from_blocks(blocks, split="auto", title="Foreword", path=P)
     assert titled[0].title == "Foreword"
 
@@ -82,12 +89,12 @@ def test_only_headings_still_gives_their_text() -> None:
 def test_split_none_keeps_every_heading_as_text() -> None:
     blocks = [h("One"), t("a"), h("Two"), t("b")]
     chapters = chapters_from_blocks(blocks, split="none", title=None, path=Path("01-my_book.md"))
-    assert chapters == [Chapter("My Book", ("One", "a", "Two", "b"))]
+    assert chapters == [Chapter("My Book", ("One", "a", "Two", "b"), fallback_title=True)]
 
 
 def test_auto_without_headings_is_one_chapter_named_after_the_file() -> None:
     chapters = chapters_from_blocks([t("a"), t("b")], split="auto", title=None, path=P)
-    assert chapters == [Chapter("Book", ("a", "b"))]
+    assert chapters == [Chapter("Book", ("a", "b"), fallback_title=True)]
     named = chapters_from_blocks([t("a")], split="auto", title="Given", path=P)
     assert named == [Chapter("Given", ("a",))]
 

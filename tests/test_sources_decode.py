@@ -44,6 +44,10 @@ def test_form_feed_separates_words_instead_of_gluing_them() -> None:
     assert fold(decode_bytes(b"end of page\x0cnext page", Path("x.txt"))) == "end of page next page"
 
 
+def test_paragraph_separator_is_a_blank_line_and_line_separator_a_line_break() -> None:
+    assert clean_text("one\u2029two\u2028three") == "one\n\ntwo\nthree"
+
+
 def test_nul_bytes_mean_binary(tmp_path: Path) -> None:
     path = tmp_path / "image.txt"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")

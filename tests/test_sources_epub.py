@@ -104,11 +104,34 @@ def test_document_with_several_headings_stays_one_chapter_in_auto(tmp_path: Path
         "Letters — Monday", "Tuesday"]
 
 
+def test_an_article_does_not_hide_the_rest_of_an_epub_document(tmp_path: Path) -> None:
+    letter = "A letter that fills nearly all of this page, far more than the lines around it."
+    body = f"<p>Before.</p><article><p>{letter}</p></article><p>After.</p>"
+    chapters = read_source(build(tmp_path / "book.epub", [page("one.xhtml", body, "One")]))
+    assert chapters == [Chapter("One", ("Before.", letter, "After."))]
+
+
+def test_a_header_in_an_epub_document_is_text(tmp_path: Path) -> None:
+    body = "<header><h1>Chapter One</h1><p>An epigraph.</p></header><p>Text.</p>"
+    chapters = read_source(build(tmp_path / "book.epub", [page("one.xhtml", body)], toc=[]))
+    assert chapters == [Chapter("Chapter One", ("An epigraph.", "Text."))]
+
+
+def test_untitled_document_continues_the_chapter_before_it(tmp_path: Path) -> None:
+    opening = page("intro.xhtml", "<p>Untitled start.</p>")
+    one = page("one.xhtml", "<h1>One</h1><p>A.</p>")
+    rest = page("one_split_001.xhtml", "<p>B.</p><h2>Later</h2><p>C.</p>")
+    toc = [epub.Link("one.xhtml", "One", "one")]
+    chapters = read_source(build(tmp_path / "book.epub", [opening, one, rest], toc=toc))
+    assert chapters == [Chapter(None, ("Untitled start.",)),
+                        Chapter("One", ("A.", "B.", "Later", "C."))]
+
+
 def test_split_none_is_one_chapter_with_every_word(tmp_path: Path) -> None:
     one = page("one.xhtml", "<h1>One</h1><p>A.</p>", "One")
     two = page("two.xhtml", "<h1>Two</h1><p>B.</p>", "Two")
     chapters = read_source(build(tmp_path / "my_book.epub", [one, two]), split="none")
-    assert chapters == [Chapter("My Book", ("One", "A.", "Two", "B."))]
+    assert chapters == [Chapter("My Book", ("One", "A.", "Two", "B."), fallback_title=True)]
 
 
 def test_toc_titles_map_documents_without_fragments() -> None:

@@ -66,9 +66,29 @@ def test_fragment_without_body(tmp_path: Path) -> None:
     assert chapters == [Chapter("Note", ("Short fragment.",))]
 
 
-def test_article_is_preferred_over_body() -> None:
-    markup = "<body><div>menu text</div><article><p>Story.</p></article></body>"
-    assert texts(markup) == ["Story."]
+def test_article_holding_nearly_all_the_text_is_read_alone() -> None:
+    story = "A story long enough to outweigh the menu beside it many times over."
+    markup = f"<body><div>menu</div><article><p>{story}</p></article></body>"
+    assert texts(markup) == [story]
+
+
+def test_text_around_an_article_is_kept() -> None:
+    markup = ("<section><h1>Ch 1</h1><p>Main text.</p><article><p>A letter.</p></article>"
+              "<p>After.</p></section>")
+    assert texts(markup) == ["Ch 1", "Main text.", "A letter.", "After."]
+
+
+def test_header_holding_a_heading_inside_main_is_kept(tmp_path: Path) -> None:
+    markup = ("<main><header><h1>Chapter One</h1></header><p>Text.</p>"
+              "<h1>Chapter Two</h1><p>More.</p></main>")
+    chapters = read_source(write(tmp_path, markup))
+    assert chapters == [Chapter("Chapter One", ("Text.",)), Chapter("Chapter Two", ("More.",))]
+
+
+def test_body_level_banner_is_skipped_but_a_header_with_a_heading_is_not() -> None:
+    markup = ("<body><header><p>Site banner</p></header><header><h1>Diary</h1></header>"
+              "<main><p>Monday.</p></main><p>Tuesday, outside main and longer than it.</p></body>")
+    assert texts(markup) == ["Diary", "Monday.", "Tuesday, outside main and longer than it."]
 
 
 def test_header_inside_an_article_is_kept() -> None:
@@ -117,6 +137,40 @@ def test_cp1252_page(tmp_path: Path) -> None:
     path = tmp_path / "old.html"
     path.write_bytes("<p>Caf\u00e9 \u201cquoted\u201d</p>".encode("cp1252"))
     assert read_source(path)[0].paragraphs == ("Café “quoted”",)
+
+
+@pytest.mark.parametrize(
+    ("head", "codec"),
+    [('<meta charset="windows-1251">', "cp1251"),
+     ("<meta http-equiv='Content-Type' content='text/html; charset=KOI8-R'>", "koi8_r"),
+     ('<?xml version="1.0" encoding="iso-8859-5"?>', "iso8859_5")],
+    ids=["meta-charset", "http-equiv", "xml-declaration"],
+)
+def test_declared_charset_is_honoured(tmp_path: Path, head: str, codec: str) -> None:
+    path = tmp_path / "ru.html"
+    path.write_bytes(f"{head}<p>Привет, мир</p>".encode(codec))
+    assert read_source(path)[0].paragraphs == ("Привет, мир",)
+
+
+def test_latin1_label_reads_as_windows_1252_like_browsers(tmp_path: Path) -> None:
+    path = tmp_path / "old.html"
+    path.write_bytes('<meta charset="ISO-8859-1"><p>\u201cCaf\u00e9\u201d</p>'.encode("cp1252"))
+    assert read_source(path)[0].paragraphs == ("\u201cCaf\u00e9\u201d",)
+
+
+@pytest.mark.parametrize("label", ["x-no-such-charset", "utf-16", "utf-8"])
+def test_unknown_or_unfitting_charset_falls_back(tmp_path: Path, label: str) -> None:
+    path = tmp_path / "page.html"
+    path.write_bytes(f'<meta charset="{label}"><p>Caf\u00e9</p>'.encode("cp1252"))
+    assert read_source(path)[0].paragraphs == ("Café",)
+
+
+def test_undecodable_page_with_a_charset_is_still_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "junk.html"
+    path.write_bytes(b'<meta charset="utf-8"><p>\x81\x01\x02</p>')
+    with pytest.raises(SourceError, match="re-save it as UTF-8") as info:
+        read_source(path)
+    assert str(path) in str(info.value) and "\n" not in str(info.value)
 
 
 @pytest.mark.parametrize("markup", ["<script>only()</script>", "<nav>menu</nav>", "   "])

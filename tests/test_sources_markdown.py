@@ -58,6 +58,16 @@ def test_front_matter_is_metadata_not_text() -> None:
     assert [b.text for b in markdown_blocks(text)] == ["The text."]
 
 
+def test_a_leading_rule_is_not_front_matter() -> None:
+    text = "---\n\nFirst para.\n\n---\n\nSecond.\n"
+    assert paragraphs(text) == ["* * *", "First para.", "* * *", "Second."]
+
+
+def test_inline_line_breaks_separate_words() -> None:
+    text = "Roses are red<br>Violets are blue<br/>Sugar is sweet<BR />And so are you.\n"
+    assert paragraphs(text) == ["Roses are red Violets are blue Sugar is sweet And so are you."]
+
+
 def test_chapters_at_the_top_level_present(tmp_path: Path) -> None:
     text = "## One\n\nA.\n\n### Detail\n\nB.\n\n## Two\n\nC.\n"
     chapters = read_source(write(tmp_path, text))
@@ -67,7 +77,7 @@ def test_chapters_at_the_top_level_present(tmp_path: Path) -> None:
 def test_single_title_heading_then_sections(tmp_path: Path) -> None:
     text = "# The Book\n\n## First\n\nA.\n\n## Second\n\nB.\n"
     chapters = read_source(write(tmp_path, text))
-    assert [c.title for c in chapters] == ["The Book — First", "Second"]
+    assert chapters == [Chapter("First", ("The Book", "A.")), Chapter("Second", ("B.",))]
 
 
 def test_setext_headings_count(tmp_path: Path) -> None:
@@ -78,4 +88,4 @@ def test_setext_headings_count(tmp_path: Path) -> None:
 
 def test_no_headings_is_one_chapter(tmp_path: Path) -> None:
     chapters = read_source(write(tmp_path, "Just text.\n", "loose_notes.md"))
-    assert chapters == [Chapter("Loose Notes", ("Just text.",))]
+    assert chapters == [Chapter("Loose Notes", ("Just text.",), fallback_title=True)]

@@ -103,9 +103,16 @@ def test_part_and_chapter_headings_merge(tmp_path: Path) -> None:
                                            "PART TWO — CHAPTER 3"]
 
 
+def test_unicode_paragraph_separators_part_paragraphs_and_chapters(tmp_path: Path) -> None:
+    text = "CHAPTER I\u2029First one.\u2029Second one.\u2029CHAPTER II\u2029Third\u2028line."
+    chapters = read_source(write(tmp_path, text))
+    assert chapters == [Chapter("CHAPTER I", ("First one.", "Second one.")),
+                        Chapter("CHAPTER II", ("Third line.",))]
+
+
 def test_no_headings_is_one_chapter_titled_from_the_file(tmp_path: Path) -> None:
     chapters = read_source(write(tmp_path, "Just a note.\n\nTwo lines.\n", "02-a_letter.txt"))
-    assert chapters == [Chapter("A Letter", ("Just a note.", "Two lines."))]
+    assert chapters == [Chapter("A Letter", ("Just a note.", "Two lines."), fallback_title=True)]
 
 
 def test_split_none_keeps_headings_as_text(tmp_path: Path) -> None:

@@ -6,6 +6,8 @@ so the rules are the same for txt, md, html and epub:
 - Chapters start at headings of the *split level*: the top heading level present, except that
   a top level used exactly once, before any other heading, is a document title, and the next
   level down is used instead (`# Book` then `## One`, `## Two` gives chapters One and Two).
+  A document title with text under it titles that text, like any heading; one without stays
+  as the first paragraph of the chapter after it.
 - Headings below the split level are not dropped: they stay in the text as paragraphs.
 - A heading with no text before the next one ("PART ONE" then "CHAPTER I") gives its title to
   the next chapter ("PART ONE — CHAPTER I"). Three or more in a row are a table of contents:
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from narrator.errors import SourceError
@@ -34,11 +36,14 @@ class Chapter:
     """One chapter: an optional title and its whitespace-folded paragraphs, in order.
 
     Decoration lines such as "* * *" stay as paragraphs of their own; the segmenter turns
-    them into scene breaks (see narrator/paragraphs.py).
+    them into scene breaks (see narrator/paragraphs.py). `fallback_title` marks a title that
+    is our stand-in (from the file name, or "Opening") rather than the document's or the
+    job's: it names the chapter but is not worth announcing, whatever its words.
     """
 
     title: str | None
     paragraphs: tuple[str, ...]
+    fallback_title: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,9 +74,10 @@ def pretty_stem(path: Path) -> str:
     return text[0].upper() + text[1:] if not text.islower() else text.title()
 
 
-def whole(blocks: Iterable[Block], title: str) -> Chapter:
-    """Everything as one chapter; headings are kept as paragraphs."""
-    return Chapter(title, tuple(b.text for b in blocks if b.text))
+def whole(blocks: Iterable[Block], title: str | None, path: Path) -> Chapter:
+    """Everything as one chapter titled `title`, else after the file name; headings are text."""
+    paragraphs = tuple(b.text for b in blocks if b.text)
+    return Chapter(title or pretty_stem(path), paragraphs, fallback_title=title is None)
 
 
 def split_level(blocks: Sequence[Block], max_level: int) -> int | None:
@@ -89,8 +95,14 @@ def split_level(blocks: Sequence[Block], max_level: int) -> int | None:
     return present[chosen]
 
 
-def cut(blocks: Iterable[Block], level: int, opening: str | None) -> list[Chapter]:
-    """Start a chapter at each heading of `level` or above; deeper headings become paragraphs."""
+def cut(
+    blocks: Iterable[Block], level: int, opening: str | None, *, fallback: bool = False,
+) -> list[Chapter]:
+    """Start a chapter at each heading of `level` or above; deeper headings become paragraphs.
+
+    Text before the first such heading is a chapter titled `opening`; `fallback` says that
+    title is our stand-in (see Chapter).
+    """
     chapters: list[Chapter] = []
     title: str | None = opening
     paragraphs: list[str] = []
@@ -98,12 +110,12 @@ def cut(blocks: Iterable[Block], level: int, opening: str | None) -> list[Chapte
     for block in blocks:
         if 0 < block.level <= level:
             if started or paragraphs:
-                chapters.append(Chapter(title, tuple(paragraphs)))
+                chapters.append(Chapter(title, tuple(paragraphs), fallback and not started))
             title, paragraphs, started = block.text, [], True
         elif block.text:
             paragraphs.append(block.text)
     if started or paragraphs:
-        chapters.append(Chapter(title, tuple(paragraphs)))
+        chapters.append(Chapter(title, tuple(paragraphs), fallback and not started))
     return chapters
 
 
@@ -130,8 +142,7 @@ def merge_empty(chapters: Iterable[Chapter]) -> list[Chapter]:
 
 def _keep_as_text(out: list[Chapter], titles: list[str]) -> None:
     if out:
-        last = out[-1]
-        out[-1] = Chapter(last.title, last.paragraphs + tuple(titles))
+        out[-1] = replace(out[-1], paragraphs=out[-1].paragraphs + tuple(titles))
     else:
         out.append(Chapter(titles[0] if len(titles) == 1 else None, tuple(titles)))
     titles.clear()
@@ -142,13 +153,32 @@ def chapters_from_blocks(
 ) -> list[Chapter]:
     """Turn a reader's blocks into chapters following `split` (see read_source)."""
     check_split(split, path)
-    own_title = title or pretty_stem(path)
     if split == "none":
-        return [whole(blocks, own_title)]
+        return [whole(blocks, title, path)]
     level = split_level(blocks, max_level)
     if level is None:
         if split == "headings":
             raise SourceError(f"{path}: no chapter headings found; use split: auto or "
                               "split: none for this source")
-        return [whole(blocks, own_title)]
-    return merge_empty(cut(blocks, level, title or OPENING))
+        return [whole(blocks, title, path)]
+    blocks = _document_title_as_text(blocks, level)
+    return merge_empty(cut(blocks, level, title or OPENING, fallback=title is None))
+
+
+def _document_title_as_text(blocks: Sequence[Block], level: int) -> list[Block]:
+    """Move a document title with nothing under it into the next chapter as its first text.
+
+    Headings above the split level are the document's title (see split_level). Left as
+    headings, an empty one would lend its words to the first chapter's title ("Book — One").
+    """
+    out: list[Block] = []
+    held: list[Block] = []
+    for block, after in zip(blocks, [*blocks[1:], None]):
+        if 0 < block.level < level and after is not None and 0 < after.level <= level:
+            held.append(Block(block.text))
+            continue
+        out.append(block)
+        if 0 < block.level <= level:
+            out.extend(held)
+            held.clear()
+    return out

@@ -1,7 +1,8 @@
 """Bytes on disk -> clean text: the one place that checks a source file can be read at all.
 
-UTF-8 (with or without BOM) and UTF-16/32 with a BOM are read as such. Other bytes that are
-not UTF-8 are tried as cp1252 (old Windows text), but only when that gives no control
+UTF-8 (with or without BOM) and UTF-16/32 with a BOM are read as such. A charset the file
+declares (an HTML page's <meta charset>) comes next, when the bytes decode with it. Other bytes
+that are not UTF-8 are tried as cp1252 (old Windows text), but only when that gives no control
 characters: a file full of them is binary, not text, and a wrong guess would be heard aloud.
 Control characters other than newline and tab are removed so they never reach the TTS service.
 """
@@ -21,8 +22,13 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-# Form feed, vertical tab and the Unicode separators end lines; they must not glue words.
-_LINE_BREAKS_RE = re.compile(r"\r\n?|[\f\v\x1c-\x1e\x85\u2028\u2029]")
+# Form feed, vertical tab and the Unicode line separators end lines; they must not glue words.
+_LINE_BREAKS_RE = re.compile(r"\r\n?|[\f\v\x1c-\x1e\x85\u2028]")
+# Unicode's paragraph separator ends a paragraph: a blank line, as the readers split on.
+_PARAGRAPH_SEPARATOR = "\u2029"
+# Labels browsers read as windows-1252 (WHATWG Encoding): its quotes and dashes live where
+# ISO-8859-1 has control characters, which would be dropped.
+_BROWSER_CODECS = {"iso8859-1": "cp1252", "ascii": "cp1252"}
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SPACE_RE = re.compile(r"\s+")
 
@@ -49,8 +55,12 @@ def read_text(path: Path) -> str:
     return decode_bytes(read_bytes(path), path)
 
 
-def decode_bytes(data: bytes, path: Path) -> str:
+def decode_bytes(data: bytes, path: Path, declared: str | None = None) -> str:
     """Decode `data` read from `path` and normalise its line breaks and control characters.
+
+    Args:
+        declared: the charset the file names for itself, if any; ignored when Python does not
+            know it or the bytes do not decode with it.
 
     Raises:
         SourceError: the bytes are binary, or neither UTF-8/16/32 nor clean cp1252.
@@ -60,6 +70,9 @@ def decode_bytes(data: bytes, path: Path) -> str:
             return _checked(_decode_bom(data, codec, path), path)
     if b"\x00" in data:
         raise _binary(path)
+    text = _decode_declared(data, declared)
+    if text is not None:
+        return clean_text(text)
     try:
         return _checked(data.decode("utf-8"), path)
     except UnicodeDecodeError as exc:
@@ -72,6 +85,20 @@ def decode_bytes(data: bytes, path: Path) -> str:
         raise SourceError(f"{path}: not UTF-8 text (bad byte at offset {utf8_error.start}) and "
                           "not clean Windows-1252 either; re-save it as UTF-8") from utf8_error
     return clean_text(text)
+
+
+def _decode_declared(data: bytes, declared: str | None) -> str | None:
+    try:
+        codec = codecs.lookup(declared).name if declared else None
+    except LookupError:
+        return None  # a charset Python does not know: decode as if none was declared
+    # A label found by reading the bytes as ASCII cannot name a two- or four-byte encoding.
+    if codec is None or codec.startswith(("utf-16", "utf-32")):
+        return None
+    try:
+        return data.decode(_BROWSER_CODECS.get(codec, codec))
+    except (UnicodeError, LookupError):  # a wrong label, or a codec that is not for text
+        return None
 
 
 def _decode_bom(data: bytes, codec: str, path: Path) -> str:
@@ -95,7 +122,11 @@ def _binary(path: Path) -> SourceError:
 
 
 def clean_text(text: str) -> str:
-    """Unify line breaks to '\\n' and drop control characters other than newline and tab."""
+    """Unify line breaks to '\\n' and drop control characters other than newline and tab.
+
+    A paragraph separator (U+2029) becomes a blank line, so it still parts paragraphs.
+    """
+    text = text.replace(_PARAGRAPH_SEPARATOR, "\n\n")
     return _CONTROL_RE.sub("", _LINE_BREAKS_RE.sub("\n", text))
 
 

@@ -2,8 +2,9 @@
 
 Navigation, cover and table-of-contents pages are skipped, and so are documents without text
 (image-only title pages). Each document goes through the shared HTML extractor. With split
-"auto" a document is one chapter, titled from the TOC, else from its first heading; with
-"headings" a document is also cut at its own headings; with "none" the book is one chapter.
+"auto" a document is one chapter, titled from the TOC, else from its first heading, and a
+document with neither continues the chapter before it; with "headings" a document is also cut
+at its own headings; with "none" the book is one chapter.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 import warnings
 import zipfile
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -23,7 +25,7 @@ from ebooklib import epub
 
 from narrator.errors import SourceError
 from narrator.sources.blocks import (
-    Block, Chapter, check_split, cut, merge_empty, pretty_stem, split_level, whole,
+    Block, Chapter, check_split, cut, merge_empty, split_level, whole,
 )  # fmt: skip
 from narrator.sources.decode import fold, read_bytes
 from narrator.sources.htmltext import has_epub_type, parse_html, soup_blocks
@@ -41,7 +43,7 @@ def read_epub(path: Path, *, split: str = "auto", title: str | None = None) -> l
     book = open_book(path)
     documents = list(spine_documents(book))
     if split == "none":
-        return [whole((b for _, blocks in documents for b in blocks), title or pretty_stem(path))]
+        return [whole((b for _, blocks in documents for b in blocks), title, path)]
     titles = toc_titles(book.toc)
     chapters: list[Chapter] = []
     for item, blocks in documents:
@@ -49,8 +51,21 @@ def read_epub(path: Path, *, split: str = "auto", title: str | None = None) -> l
         if split == "headings":
             chapters.extend(_cut_document(blocks, toc_title))
         else:
-            chapters.append(document_chapter(blocks, toc_title))
+            _add_document(chapters, document_chapter(blocks, toc_title))
     return merge_empty(chapters)
+
+
+def _add_document(chapters: list[Chapter], chapter: Chapter) -> None:
+    """Append `chapter`, or continue the chapter before it when nothing names it.
+
+    A document neither the TOC nor a leading heading names is the rest of the previous one,
+    most often a file an e-book tool split for size (Calibre's *_split_001.xhtml).
+    """
+    if chapter.title is None and chapters:
+        last = chapters[-1]
+        chapters[-1] = replace(last, paragraphs=last.paragraphs + chapter.paragraphs)
+    else:
+        chapters.append(chapter)
 
 
 def open_book(path: Path) -> epub.EpubBook:
@@ -100,7 +115,7 @@ def spine_documents(book: epub.EpubBook) -> Iterator[tuple[Any, list[Block]]]:
         soup = parse_html(item.get_content())
         if _is_furniture_page(item.get_name(), soup):
             continue
-        blocks = soup_blocks(soup)
+        blocks = soup_blocks(soup, web_page=False)
         if blocks:
             yield item, blocks
 

@@ -1,10 +1,12 @@
 """HTML/XHTML -> blocks, shared by the html and epub readers.
 
-The main text is <main>, else the top-level <article>s, else <body> (lxml gives fragments a
-body). Page furniture (script, style, nav, page-level header, footer, aside, forms' hidden
-parts) is skipped. h1-h6 become headings; p, li, blockquote, div and other block elements
-become paragraphs; <hr> becomes "* * *"; images are dropped; <pre><code> is code and skipped,
-other <pre> text is kept.
+An EPUB document is all book: its whole <body> is read (lxml gives fragments a body). A web
+page is read from its <main>, else its top-level <article>s, but only when they hold nearly all
+of the page's text; otherwise they are not the whole story and the whole <body> is read. Page
+furniture (script, style, nav, footer, aside, forms' hidden parts, and a web page's banner: a
+body-level <header> without a heading beside its <main> or <article>) is skipped. h1-h6 become
+headings; p, li, blockquote, div and other block elements become paragraphs; <hr> becomes
+"* * *"; images are dropped; <pre><code> is code and skipped, other <pre> text is kept.
 """
 
 from __future__ import annotations
@@ -32,9 +34,8 @@ BLOCK = frozenset({
     "hgroup", "header", "menu", "option",
 })
 HEADINGS = {f"h{n}": n for n in range(1, 7)}
-# A <header> inside these introduces that section (often holding its <h1>); elsewhere it is
-# the site's banner.
-_SECTIONING = ["article", "section"]
+# <main>/<article>s holding less of a page's text than this leave out part of the story.
+MAIN_SHARE = 0.8
 
 
 def parse_html(markup: str | bytes) -> BeautifulSoup:
@@ -47,29 +48,46 @@ def parse_html(markup: str | bytes) -> BeautifulSoup:
 
 
 def main_roots(soup: BeautifulSoup) -> list[Tag]:
-    """The elements holding the main text, in document order."""
+    """<main>, else the outermost <article>s: where a web page usually keeps its text."""
     main = soup.find("main")
     if isinstance(main, Tag):
         return [main]
-    articles = [a for a in soup.find_all("article") if a.find_parent("article") is None]
-    if articles:
-        return articles
-    body = soup.find("body")
-    return [body] if isinstance(body, Tag) else [soup]
+    return [a for a in soup.find_all("article") if a.find_parent("article") is None]
 
 
 def html_blocks(markup: str | bytes) -> list[Block]:
-    """Extract headings and paragraphs of the main text of an HTML document or fragment."""
+    """Extract headings and paragraphs of the main text of an HTML page or fragment."""
     return soup_blocks(parse_html(markup))
 
 
-def soup_blocks(soup: BeautifulSoup) -> list[Block]:
-    """Headings and paragraphs of the main text of an already parsed document."""
-    walker = _Walker()
-    for root in main_roots(soup):
+def soup_blocks(soup: BeautifulSoup, *, web_page: bool = True) -> list[Block]:
+    """Headings and paragraphs of the main text of an already parsed document.
+
+    Args:
+        web_page: True for an HTML page, whose <main> or <article>s are read alone when they
+            hold nearly all of its text (the rest is site furniture); False for an EPUB
+            document, where everything in <body> belongs to the book.
+    """
+    roots = main_roots(soup) if web_page else []
+    body = soup.find("body")
+    everything = _walk([body if isinstance(body, Tag) else soup], skip_banners=bool(roots))
+    if not roots:
+        return everything
+    main = _walk(roots, skip_banners=True)
+    # Narrowing is only safe when it loses furniture, never a share of the story.
+    return main if _chars(main) >= MAIN_SHARE * _chars(everything) else everything
+
+
+def _walk(roots: list[Tag], *, skip_banners: bool) -> list[Block]:
+    walker = _Walker(skip_banners)
+    for root in roots:
         walker.walk(root)
         walker.flush()
     return walker.blocks
+
+
+def _chars(blocks: list[Block]) -> int:
+    return sum(len(b.text) for b in blocks)
 
 
 def has_epub_type(soup: BeautifulSoup, value: str) -> bool:
@@ -87,8 +105,9 @@ class _Walker:
     them) would otherwise exhaust Python's recursion limit.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, skip_banners: bool) -> None:
         self.blocks: list[Block] = []
+        self._skip_banners = skip_banners
         self._inline: list[str] = []
 
     def flush(self) -> None:
@@ -141,6 +160,8 @@ class _Walker:
         if tag.find("code") is None:  # preformatted prose or verse; code is not for reading
             self.blocks.extend(Block(p) for p in split_paragraphs(tag.get_text()))
 
-    @staticmethod
-    def _banner(tag: Tag, name: str) -> bool:
-        return name == "header" and tag.find_parent(_SECTIONING) is None
+    def _banner(self, tag: Tag, name: str) -> bool:
+        # Beside a page's main text, a body-level <header> is the site's banner; one holding a
+        # heading titles the text, and anywhere else a <header> introduces its section.
+        return (self._skip_banners and name == "header" and tag.parent is not None
+                and tag.parent.name == "body" and tag.find(list(HEADINGS)) is None)

@@ -21,8 +21,13 @@ from narrator.sources.htmltext import SCENE_BREAK, html_blocks
 
 MAX_CHAPTER_LEVEL = 2  # ### and deeper stay in the text as paragraphs
 CELL_JOIN = "; "
-_FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+# Front matter opens with a "key:" line; a bare "---" is a thematic break above text.
+_FRONT_MATTER_RE = re.compile(
+    r"\A---[ \t]*\n(?=[A-Za-z_][\w-]*[ \t]*:(?:[ \t]|\n)).*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)",
+    re.DOTALL,
+)
 _SKIPPED_INLINE = frozenset({"image", "html_inline"})
+_BREAK_TAG_RE = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
 
 def _parser() -> MarkdownIt:
@@ -35,11 +40,18 @@ def inline_text(token: Token) -> str:
     for child in token.children or ():
         if child.type in ("text", "code_inline"):
             parts.append(child.content)
-        elif child.type in ("softbreak", "hardbreak"):
+        elif _is_line_break(child):
             parts.append(" ")
         elif child.type not in _SKIPPED_INLINE and child.children:
             parts.append(inline_text(child))
     return fold("".join(parts))
+
+
+def _is_line_break(token: Token) -> bool:
+    # A raw <br> ends a line like a Markdown break does; without a space it would glue words.
+    if token.type == "html_inline":
+        return _BREAK_TAG_RE.fullmatch(token.content.strip()) is not None
+    return token.type in ("softbreak", "hardbreak")
 
 
 def markdown_blocks(text: str) -> list[Block]:
