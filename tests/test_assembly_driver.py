@@ -3,6 +3,8 @@ chapter marks and tags read back with mutagen, all-or-nothing files, and one-lin
 
 from __future__ import annotations
 
+import errno
+import io
 import os
 import signal
 import subprocess
@@ -18,7 +20,7 @@ from mutagen.id3 import ID3
 from mutagen.mp4 import MP4
 
 from narrator.assembly import AssemblyResult, BookInfo, ChapterAudio, OutputOptions, Pauses, Piece, assemble
-from narrator.assembly import encode
+from narrator.assembly import encode, loudness, wav
 from narrator.assembly.wav import read_wav_samples
 from narrator.boundary import Boundary
 from narrator.errors import AssemblyError, OutputError
@@ -267,6 +269,45 @@ def test_ffmpeg_failure_is_an_assembly_error_and_leaves_nothing(tmp_path: Path, 
     with pytest.raises(AssemblyError, match="ffmpeg failed"):
         assemble(BookInfo("B"), chapters, PAUSES, OutputOptions(tmp_path / "o", subtitles=()))
     assert os.listdir(tmp_path / "o") == []
+
+
+class _FullDisk(io.FileIO):
+    """A file on a full disk: it opens, but no byte reaches it."""
+
+    def write(self, data: bytes) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def _open_on_full_disk(path: Path, mode: str) -> io.BufferedWriter:
+    # Buffered like a real file: the header fits the buffer, the first flush of audio fails, and so
+    # does the flush in close(), as on a disk that filled up mid-book.
+    return io.BufferedWriter(_FullDisk(path, "w"))
+
+
+@pytest.mark.parametrize("whole_book", [True, False])
+def test_full_disk_is_one_error_and_leaves_no_file_and_no_ffmpeg(
+    tmp_path: Path, monkeypatch, whole_book: bool
+) -> None:
+    processes: list[subprocess.Popen] = []
+
+    class RecordedPipe(encode.FfmpegPipe):
+        def __init__(self, *args: object) -> None:
+            super().__init__(*args)
+            processes.append(self._proc)
+
+    monkeypatch.setattr(encode, "FfmpegPipe", RecordedPipe)
+    monkeypatch.setattr(loudness, "FfmpegPipe", RecordedPipe)
+    monkeypatch.setattr(wav, "open", _open_on_full_disk, raising=False)
+    chapters = make_chapters(tmp_path / "store")
+    out = tmp_path / "out"
+    options = OutputOptions(out, formats=("wav", "mp3"), per_chapter=not whole_book, whole_book=whole_book,
+                            subtitles=("srt", "vtt"))
+    with pytest.raises(AssemblyError, match=os.strerror(errno.ENOSPC)) as caught:
+        assemble(BookInfo("Full"), chapters, PAUSES, options)
+    assert "\n" not in str(caught.value)
+    assert os.listdir(out) == []
+    assert processes and all(process.poll() is not None for process in processes)
+    assert not _ffmpeg_children()
 
 
 def test_empty_chapters_are_skipped_with_a_note(tmp_path: Path) -> None:

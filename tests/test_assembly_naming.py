@@ -1,4 +1,4 @@
-"""File names: titles made safe, templates checked, duplicates numbered."""
+"""File names: titles made safe, Windows device names avoided, templates checked, duplicates numbered."""
 
 from __future__ import annotations
 
@@ -19,6 +19,18 @@ def test_safe_component(title: str, safe: str) -> None:
     assert safe_component(title) == safe
 
 
+@pytest.mark.parametrize(
+    ("title", "safe"),
+    [("Con", "Con_"), ("con.mp3", "con_.mp3"), ("NUL ", "NUL_"), ("aux.", "aux_"), ("prn. . .", "prn_"),
+     ("con .mp3", "con_ .mp3"), ("COM1", "COM1_"), ("lpt9.txt", "lpt9_.txt"), ("Com\u00b9", "Com\u00b9_"),
+     ("CONOUT$", "CONOUT$_"),
+     # not devices: a longer word, a number past 9, a device name after the first dot or before a space
+     ("Console", "Console"), ("COM10", "COM10"), ("x.con", "x.con"), ("Con Air", "Con Air")],
+)
+def test_windows_device_names_get_an_underscore(title: str, safe: str) -> None:
+    assert safe_component(title) == safe
+
+
 @given(st.text())
 def test_any_title_is_one_safe_component(title: str) -> None:
     name = safe_component(title)
@@ -27,10 +39,23 @@ def test_any_title_is_one_safe_component(title: str) -> None:
     assert len(name.encode("utf-8")) <= MAX_NAME_BYTES
 
 
+@given(st.sampled_from(["con", "Aux", "nul", "COM3", "lpt1"]), st.text(alphabet=" .", max_size=4),
+       st.sampled_from(["", ".mp3", ".tar.gz", " .m4b"]))
+def test_device_names_with_any_case_dots_and_extension_are_avoided(device: str, trail: str, ext: str) -> None:
+    name = safe_component(device + trail + ext)
+    assert name.partition(".")[0].rstrip(" ") == device + "_"
+
+
 def test_template_renders_cleaned_fields() -> None:
     fields = {"index": 3, "title": "A/B", "book": "Book", "author": "Me"}
     assert render_name("{index:02d} - {title}", fields) == "03 - A-B"
     assert render_name("{book}/{author}", fields) == "Book-Me"
+
+
+def test_only_the_whole_name_is_checked_for_device_names() -> None:
+    fields = {"index": 1, "title": "Con", "book": "Nul", "author": "Me"}
+    assert render_name("{book}", fields) == "Nul_"
+    assert render_name("{index:02d} - {title}", fields) == "01 - Con"
 
 
 @pytest.mark.parametrize("template", ["{chapter}", "{title.upper}", "{index:q}", "{"])

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from narrator.assembly.model import Piece
 from narrator.assembly.outputs import EncodeSettings, TempFile, Track, TrackSpec, WavSink
@@ -65,6 +66,23 @@ def test_track_abort_leaves_nothing(tmp_path: Path) -> None:
     track.pad(48000)
     track.abort()
     track.abort()
+    assert os.listdir(tmp_path) == []
+
+
+def test_track_abort_runs_every_step_when_one_fails(tmp_path: Path, monkeypatch) -> None:
+    track = Track(spec(tmp_path, ("wav", "mp3", "m4b")), SETTINGS)
+    track.pad(48000)
+    wav_sink = track._sinks[0][1]
+    closing = wav_sink.abort
+
+    def broken() -> None:
+        closing()
+        raise RuntimeError("wav abort broke")
+
+    monkeypatch.setattr(wav_sink, "abort", broken)
+    with pytest.raises(RuntimeError, match="wav abort broke"):
+        track.abort()
+    assert all(sink._pipe._proc.poll() is not None for _, sink, _ in track._sinks[1:])
     assert os.listdir(tmp_path) == []
 
 

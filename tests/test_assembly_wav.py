@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import struct
 import wave
 from pathlib import Path
@@ -52,3 +54,12 @@ def test_unwritable_path_and_garbage_are_reported(tmp_path: Path) -> None:
     junk.write_bytes(b"not a wav at all")
     with pytest.raises(AssemblyError, match="not a WAV"):
         read_wav_info(junk)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_abort_after_a_full_disk_does_not_raise_again() -> None:
+    writer = WavWriter(Path("/dev/full"), 24000)
+    with pytest.raises(AssemblyError, match=os.strerror(errno.ENOSPC)):
+        writer.write(np.zeros(24000, dtype="<i2"))
+    writer.abort()
+    writer.abort()

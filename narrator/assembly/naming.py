@@ -2,8 +2,9 @@
 
 A title may contain anything a document author wrote ("AC/DC", "..", "Part 1: Why?"): each field
 is cleaned, then the whole rendered name is cleaned again, so a name never holds a path separator,
-never is `.`/`..`, never starts with a dot (no hidden files, no `..` prefix) and fits in 150 UTF-8
-bytes (room for the temp suffix and extension within the usual 255-byte limit).
+never is `.`/`..`, never starts with a dot (no hidden files, no `..` prefix), never is a Windows
+device name (`CON`, `nul.txt`...) and fits in 150 UTF-8 bytes (room for the temp suffix and
+extension within the usual 255-byte limit).
 """
 
 from __future__ import annotations
@@ -21,16 +22,40 @@ _SEPARATORS = re.compile(r"[/\\]")
 # Reserved on Windows/exFAT/SMB shares, where audiobooks often end up.
 _RESERVED = re.compile(r'[<>:"|?*]')
 _SPACES = re.compile(r"\s+")
+# Device names Windows (and so an SMB share) refuses as a file name, whatever the case or extension.
+_DEVICES = frozenset(
+    {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"}
+    | {f"{port}{digit}" for port in ("COM", "LPT") for digit in "123456789\u00b9\u00b2\u00b3"}
+)
 
 
 def safe_component(text: str, fallback: str = "untitled") -> str:
-    """`text` made into one safe file-name component (no separators, no leading dots)."""
+    """`text` made into one safe file-name component (no separators, no leading dots, no devices)."""
+    return _fit(_not_a_device(_characters(text))) or fallback
+
+
+def _field(text: str) -> str:
+    """A template field made safe; the device check waits for the whole rendered name."""
+    return _fit(_characters(text))
+
+
+def _characters(text: str) -> str:
     cleaned = "".join(" " if unicodedata.category(c).startswith("C") else c for c in text)
     cleaned = _SEPARATORS.sub("-", cleaned)
     cleaned = _RESERVED.sub("", cleaned)
-    cleaned = _SPACES.sub(" ", cleaned).strip(" .")
-    cleaned = _truncate(cleaned, MAX_NAME_BYTES).rstrip(" .")
-    return cleaned or fallback
+    return _SPACES.sub(" ", cleaned).strip(" .")
+
+
+def _not_a_device(name: str) -> str:
+    """`CON` -> `CON_`, `nul.mp3` -> `nul_.mp3`: Windows reads the part before the first dot."""
+    base = name.partition(".")[0].rstrip(" ")
+    if base.upper() not in _DEVICES:
+        return name
+    return f"{base}_{name[len(base):]}"
+
+
+def _fit(name: str) -> str:
+    return _truncate(name, MAX_NAME_BYTES).rstrip(" .")
 
 
 def _truncate(text: str, limit: int) -> str:
@@ -58,7 +83,7 @@ def check_template(template: str, option: str = "name_template") -> None:
 def render_name(template: str, fields: Mapping[str, object], option: str = "name_template") -> str:
     """The safe file stem for `fields` (strings are cleaned before and after formatting)."""
     check_template(template, option)
-    clean = {k: safe_component(v, "") if isinstance(v, str) else v for k, v in fields.items()}
+    clean = {k: _field(v) if isinstance(v, str) else v for k, v in fields.items()}
     try:
         rendered = template.format_map(clean)
     except (ValueError, TypeError, KeyError) as exc:

@@ -8,9 +8,11 @@ at most hidden `.part` files, which the next run removes before writing the same
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -47,7 +49,13 @@ class TempFile:
         return self.final
 
     def discard(self) -> None:
-        self.temp.unlink(missing_ok=True)
+        """Delete the temp file if it can be; cleanup must not hide the error that called for it."""
+        _remove(self.temp)
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
 
 
 def _glob_escape(name: str) -> str:
@@ -204,21 +212,35 @@ class Track:
                 tag_m4b(temp.temp, self.spec.tags)
 
     def abort(self) -> None:
-        """Stop every process and delete every temp file (safe to call more than once)."""
-        for _, sink, _ in self._sinks:
-            sink.abort()
-        for cues in self._cues:
-            cues.abort()
+        """Stop every process and delete every temp file (safe to call more than once).
+
+        Every step runs even if one fails, so no ffmpeg is left blocked on its stdin and no temp
+        file stays behind; the first failure is raised once all steps have run.
+        """
+        steps = [sink.abort for _, sink, _ in self._sinks] + [cues.abort for cues in self._cues]
         if self.meter is not None:
-            self.meter.abort()
-        for temp in self._temps:
-            temp.discard()
-        self._drop_meta()
+            steps.append(self.meter.abort)
+        steps += [temp.discard for temp in self._temps]
+        steps.append(self._drop_meta)
+        _run_all(steps)
 
     def _drop_meta(self) -> None:
         if self._meta is not None:
-            self._meta.unlink(missing_ok=True)
+            _remove(self._meta)
             self._meta = None
+
+
+def _run_all(steps: list[Callable[[], None]]) -> None:
+    """Call every step in order, even after one raises; then raise the first error."""
+    first: BaseException | None = None
+    for step in steps:
+        try:
+            step()
+        except BaseException as exc:  # even Ctrl-C: the remaining steps still run, then it is raised
+            if first is None:
+                first = exc
+    if first is not None:
+        raise first
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ SRT cue early, and `-->` or markup characters would confuse a VTT reader, so the
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 from typing import TextIO
@@ -58,4 +59,6 @@ class CueWriter:
         self._file.close()
 
     def abort(self) -> None:
-        self._file.close()
+        """Close without caring whether the cues reached the disk (the temp file is deleted)."""
+        with contextlib.suppress(OSError):
+            self._file.close()

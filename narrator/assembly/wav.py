@@ -9,6 +9,7 @@ be known in advance, and files under 4 GiB stay plain WAV that every reader open
 
 from __future__ import annotations
 
+import contextlib
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,8 +91,10 @@ class WavWriter:
         self._file.write(data)
 
     def abort(self) -> None:
-        """Close without finalising (the caller deletes the temp file)."""
-        self._file.close()
+        """Close without finalising (the caller deletes the temp file); never raises OSError."""
+        # On a full disk close() fails again flushing its buffer; the file is closed all the same.
+        with contextlib.suppress(OSError):
+            self._file.close()
 
 
 def read_wav_info(path: Path) -> WavInfo:
