@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+import pytest
+
 from narrator.assembly.subtitles import CueWriter, one_line, timestamp
+from narrator.errors import AssemblyError
 
 
 def test_timestamps_round_to_the_millisecond() -> None:
@@ -37,3 +41,13 @@ def test_vtt_cues_escape_markup(tmp_path: Path) -> None:
 
 def test_one_line() -> None:
     assert one_line("  a\r\n b\tc  ") == "a b c"
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_full_disk_is_one_assembly_error() -> None:
+    writer = CueWriter(Path("/dev/full"), "srt")
+    with pytest.raises(AssemblyError, match=r"/dev/full: write failed \(No space left on device\)"):
+        for n in range(10_000):  # past the buffer, so a write fails, or else the close
+            writer.cue(n * 24000, n * 24000 + 12000, "A cue that takes some room on the disk.")
+        writer.close()
+    writer.abort()  # and cleaning up after it does not raise again

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
 from narrator.assembly.model import SOURCE_RATE
-from narrator.errors import OutputError
+from narrator.errors import AssemblyError, OutputError
 
 _SPACES = re.compile(r"\s+")
 
@@ -53,10 +54,20 @@ class CueWriter:
         else:
             line = line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             head = f"{self._count}\n{timestamp(start, '.')} --> {timestamp(end, '.')}"
-        self._file.write(f"{head}\n{line}\n\n")
+        with self._failing("write"):
+            self._file.write(f"{head}\n{line}\n\n")
 
     def close(self) -> None:
-        self._file.close()
+        with self._failing("write"):
+            self._file.close()
+
+    @contextlib.contextmanager
+    def _failing(self, doing: str) -> Iterator[None]:
+        """A full disk (or any OSError) while writing cues is one AssemblyError line."""
+        try:
+            yield
+        except OSError as exc:
+            raise AssemblyError(f"{self.path}: {doing} failed ({exc.strerror or exc})") from exc
 
     def abort(self) -> None:
         """Close without caring whether the cues reached the disk (the temp file is deleted)."""
