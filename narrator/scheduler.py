@@ -158,7 +158,10 @@ class Pool:
                 receive.close()
                 async with send:
                     for segment in segments:
-                        await send.send(segment)
+                        try:
+                            await send.send(segment)
+                        except anyio.BrokenResourceError:
+                            break  # every worker has ended (with an error the group raises)
         except* NarratorError as group:
             # A fatal service error, or a store write that failed (disk full): one error out,
             # not a nested group, so the CLI can print its one line.

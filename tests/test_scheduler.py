@@ -174,3 +174,13 @@ async def test_a_failing_store_write_ends_the_run_with_that_error_not_a_group(tm
     monkeypatch.setattr(Store, "put_audio", disk_full)
     with pytest.raises(StoreError, match="No space left"):
         await run(tmp_path, [f"Segment {i}." for i in range(6)])
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("concurrency", [1, 2])
+async def test_a_fatal_error_with_every_worker_gone_is_one_job_stop(tmp_path, concurrency):
+    # With one worker, its end also breaks the stream the segments are fed through: the job
+    # must still stop with the one fatal error, not a group holding a BrokenResourceError too.
+    settings = PoolSettings(concurrency=concurrency, max_attempts=2, backoff_initial=0.01, backoff_max=0.02)
+    with pytest.raises(JobStopped, match="MODEL_NOT_FOUND"):
+        await run(tmp_path, [f"Segment {i}." for i in range(5)], settings, voice="nobody")
