@@ -173,6 +173,24 @@ def test_loudness_is_normalized_per_chapter(tmp_path: Path) -> None:
     assert result.qc.chapters[0].gain_db > 0 > result.qc.chapters[1].gain_db
 
 
+def test_a_chapter_the_peak_ceiling_keeps_under_the_target_gets_a_note(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    store.mkdir()
+    pcm = np.zeros(RATE * 4, dtype="<i2")
+    pcm[::RATE // 4] = 30000  # sparse clicks: loud peaks, little loudness
+    path = store / "clicks.pcm"
+    pcm.tofile(path)
+    piece = Piece(path, "clicks", Boundary.CHAPTER)
+    chapters = [ChapterAudio("Clicks", lambda: iter([piece]))]
+    options = OutputOptions(tmp_path / "out", formats=("wav",), loudness=-20.0, subtitles=())
+    result = assemble(BookInfo("Peaks"), chapters, PAUSES, options)
+    reached = result.qc.chapters[0].integrated_lufs
+    assert reached < -21.0 and result.qc.chapters[0].true_peak_dbtp <= -3.0 + 0.1
+    note = next(n for n in result.notes if "'Clicks'" in n)
+    assert "under output.loudness -20" in note and "output.true_peak -3" in note
+    assert note in result.qc.notes and note in (tmp_path / "out" / "Peaks.qc.json").read_text()
+
+
 def test_progress_exception_stops_cleanly(tmp_path: Path) -> None:
     chapters = make_chapters(tmp_path / "store")
     out = tmp_path / "out"

@@ -64,14 +64,15 @@ def assemble(
     job = _prepare(book, chapters, pauses, options)
     report = progress or (lambda fraction: None)
     measured = job.options.loudness is not None
-    gains = _measure(job, _Scaled(report, 0.0, 0.3)) if measured else [0.0] * len(job.plans)
+    gains, notes = _measure(job, _Scaled(report, 0.0, 0.3)) if measured else ([0.0] * len(job.plans), [])
+    notes = job.notes + tuple(notes)
     files, chapter_qc, paces = _write(job, gains, _Scaled(report, 0.3 if measured else 0.0, 1.0))
     qc = None
     if options.qc:
-        qc = QcReport(tuple(chapter_qc), tuple(paces.outliers()), _total_seconds(job), job.notes)
+        qc = QcReport(tuple(chapter_qc), tuple(paces.outliers()), _total_seconds(job), notes)
         files.append(_write_text(options.directory / f"{job.book_stem}.qc.json", qc.to_json()))
     report(1.0)
-    return AssemblyResult(tuple(files), qc, job.notes)
+    return AssemblyResult(tuple(files), qc, notes)
 
 
 class _Scaled:
@@ -155,9 +156,9 @@ def _names(book: BookInfo, plans: Sequence[ChapterPlan], options: OutputOptions)
     return stems, book_stem
 
 
-def _measure(job: _Job, progress: Progress) -> list[float]:
-    """Pass one: each chapter's loudness as its own file would sound; returns gains in dB."""
-    total, done, gains = _body_total(job), 0, []
+def _measure(job: _Job, progress: Progress) -> tuple[list[float], list[str]]:
+    """Pass one: each chapter's loudness as its own file would sound; gains in dB and notes."""
+    total, done, gains, notes = _body_total(job), 0, [], []
     for chapter, plan in zip(job.chapters, job.plans):
         meter = Meter(plan.title)
         try:
@@ -172,8 +173,26 @@ def _measure(job: _Job, progress: Progress) -> list[float]:
         except BaseException:
             meter.abort()
             raise
-        gains.append(gain_db(loudness, job.options.loudness, job.options.true_peak))
-    return gains
+        gain = gain_db(loudness, job.options.loudness, job.options.true_peak)
+        gains.append(gain)
+        if (note := _short_of_target(plan.title, loudness, gain, job.options)) is not None:
+            notes.append(note)
+    return gains, notes
+
+
+def _short_of_target(title: str, measured: Loudness, gain: float, options: OutputOptions) -> str | None:
+    """A note when the true-peak ceiling kept a chapter more than 1 LU under the target."""
+    if measured.integrated is None or options.loudness is None:
+        return None
+    reached = measured.integrated + gain
+    if options.loudness - reached <= 1.0:
+        return None
+    return (
+        f"chapter {title!r} is at {reached:.1f} LUFS, {options.loudness - reached:.1f} LU under "
+        f"output.loudness {options.loudness:g}: more gain would push its true peak past "
+        f"output.true_peak {options.true_peak:g} dBTP (narrator applies one gain, no limiter); "
+        "lower output.loudness or raise output.true_peak to meet both"
+    )
 
 
 def _body_total(job: _Job) -> int:
