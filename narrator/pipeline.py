@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -187,7 +188,7 @@ def _add(summary: RunSummary, report: PoolReport) -> None:
 def assemble_job(job: Job, plan: Plan, store: Store) -> AssemblyResult:
     """Write the job's outputs from the stored audio (streamed chapter by chapter)."""
     chapters = [
-        ChapterAudio(chapter.title, _pieces_of(store, index))
+        ChapterAudio(chapter.title, _pieces_of(store, index, _voice_label(chapter.voice)))
         for index, chapter in enumerate(plan.chapters)
         if chapter.segments
     ]
@@ -212,12 +213,17 @@ def assemble_job(job: Job, plan: Plan, store: Store) -> AssemblyResult:
     return assemble(book, chapters, pauses, options)
 
 
-def _pieces_of(store: Store, chapter: int):
+def _pieces_of(store: Store, chapter: int, voice: str):
     def pieces():
         for path, text, boundary in store.pieces(chapter):
-            yield Piece(path, text, Boundary(boundary))
+            yield Piece(path, text, Boundary(boundary), voice)
 
     return pieces
+
+
+def _voice_label(voice: VoiceSpec) -> str:
+    """Names a voice as QC groups paces: the config id and the params sent with it."""
+    return f"{voice.config_id} {json.dumps(request_params(voice), sort_keys=True)}"
 
 
 def _print_summary(summary: RunSummary) -> None:

@@ -262,3 +262,20 @@ async def test_segment_cut_at_the_cap_is_resplit_and_complete(tmp_path, monkeypa
         truncated = [r for r in srv.stats.interactions if r.truncated]
     assert summary.complete and truncated
     assert decoded_chapters(summary.files) == [_words(long_text)]
+
+
+@pytest.mark.anyio
+async def test_qc_compares_each_segments_pace_with_its_own_voice(tmp_path, monkeypatch):
+    # The second source's voice speaks at 6 instead of 15 characters per second. Against one
+    # book-wide median (the fast voice's) every slow segment would look like garbage audio.
+    line = "Line {} of the pace check is an ordinary sentence.\n\n"
+    (tmp_path / "fast.txt").write_text("".join(line.format(i) for i in range(10)), encoding="utf-8")
+    (tmp_path / "slow.txt").write_text("".join(line.format(i) for i in range(3)), encoding="utf-8")
+    async with server(monkeypatch) as srv:
+        job = write_job(tmp_path, srv.url, sources=[tmp_path / "fast.txt", tmp_path / "slow.txt"])
+        body = job.read_text(encoding="utf-8").replace(
+            "  - slow.txt", "  - {path: slow.txt, voice: {params: {chars_per_second: 6}}}"
+        ).replace("subtitles: []}", "subtitles: [], qc: true}")
+        job.write_text(body, encoding="utf-8")
+        summary = await run_job(load_job(job), RunOptions(quiet=True))
+    assert summary.complete and "0 pace outliers" in summary.qc_table
