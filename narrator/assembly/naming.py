@@ -1,8 +1,8 @@
 """Output file names from a template, with every title made safe to use as one path component.
 
 A title may contain anything a document author wrote ("AC/DC", "..", "Part 1: Why?"): each field
-is cleaned, then the whole rendered name is cleaned again, so a name never holds a path separator,
-never is `.`/`..`, never starts with a dot (no hidden files, no `..` prefix), never is a Windows
+is cleaned, then the whole rendered name is cleaned again, so a name never holds a path separator
+or `..` (a run of dots becomes "…"), never starts with a dot (no hidden files, no `..` prefix), never is a Windows
 device name (`CON`, `nul.txt`...) and fits in 150 UTF-8 bytes (room for the temp suffix and
 extension within the usual 255-byte limit).
 """
@@ -22,6 +22,8 @@ _SEPARATORS = re.compile(r"[/\\]")
 # Reserved on Windows/exFAT/SMB shares, where audiobooks often end up.
 _RESERVED = re.compile(r'[<>:"|?*]')
 _SPACES = re.compile(r"\s+")
+# A run of dots becomes one ellipsis character: no name ever holds "..", and "Wait... no" reads so.
+_DOTS = re.compile(r"\.{2,}")
 # Device names Windows (and so an SMB share) refuses as a file name, whatever the case or extension.
 _DEVICES = frozenset(
     {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"}
@@ -43,6 +45,7 @@ def _characters(text: str) -> str:
     cleaned = "".join(" " if unicodedata.category(c).startswith("C") else c for c in text)
     cleaned = _SEPARATORS.sub("-", cleaned)
     cleaned = _RESERVED.sub("", cleaned)
+    cleaned = _DOTS.sub("\u2026", cleaned.strip(" ."))
     return _SPACES.sub(" ", cleaned).strip(" .")
 
 
