@@ -14,7 +14,8 @@ import anyio
 from narrator import protocol as proto
 from narrator.client import DEFAULT_KEY_ENV, HOSTED_URL, Session
 from narrator.embedded import open_service
-from narrator.errors import OutputError, UserError
+from narrator.codes import ErrorCode
+from narrator.errors import AuthError, OutputError, ServerError, UserError
 
 SAY_PAUSE_S = 0.35
 
@@ -71,11 +72,23 @@ async def _say(text: str, args: argparse.Namespace, config_id: str) -> bytes:
     async with open_service(args.server, args.api_key_env) as service:
         async with Session(service.endpoint(config_id)) as session:
             for number, segment in enumerate(segments):
-                result = await session.synthesize(segment.text, params)
+                try:
+                    result = await session.synthesize(segment.text, params)
+                except ServerError as exc:
+                    raise _with_fix(exc, args, config_id) from None
                 parts.append(result.pcm)
                 if number < len(segments) - 1:
                     parts.append(silence)
     return b"".join(parts)
+
+
+def _with_fix(exc: ServerError, args: argparse.Namespace, config_id: str) -> ServerError:
+    """The service's refusal with what to change on the command line (the key is never shown)."""
+    if isinstance(exc, AuthError) or exc.code == ErrorCode.UNAUTHORIZED:
+        return type(exc)(exc.code, f"{exc}; set {args.api_key_env} to a valid API key")
+    if exc.code == ErrorCode.MODEL_NOT_FOUND:
+        return ServerError(exc.code, f"{exc}; --config-id {config_id!r} is unknown to the service")
+    return exc
 
 
 def check_output_path(path: Path, force: bool, option: str) -> None:

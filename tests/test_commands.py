@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 import wave
 
 import numpy as np
@@ -48,3 +51,26 @@ def test_say_overwrites_only_with_force(tmp_path):
     assert out.read_bytes() == b"precious"
     assert main(["say", "Hi.", "-o", str(out), "--config-id", "test", "--force"]) == 0
     assert [d.text for d in decode(read_wav(out)[1].tobytes())] == ["Hi."]
+
+
+def test_say_refused_by_the_service_names_what_to_fix(tmp_path, capsys, monkeypatch):
+    key = "sk-say-test-key-0123456789"
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "narrator.cli", "serve", "--port", "0", "--engine", "test", "--api-key", key],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        url = serve.stdout.readline().split("listening on ")[1].split()[0]
+        out = tmp_path / "x.wav"
+        say = ["say", "Hi.", "-o", str(out), "--server", url, "--api-key-env", "SAY_KEY"]
+        monkeypatch.setenv("SAY_KEY", key + "-wrong")
+        assert main([*say, "--config-id", "test"]) == 3
+        err = capsys.readouterr().err
+        assert "set SAY_KEY to a valid API key" in err and key not in err
+        monkeypatch.setenv("SAY_KEY", key)
+        assert main([*say, "--config-id", "nobody"]) == 3
+        assert "--config-id 'nobody' is unknown" in capsys.readouterr().err
+        assert not out.exists()
+    finally:
+        serve.send_signal(signal.SIGINT)
+        serve.communicate(timeout=10)
