@@ -114,6 +114,13 @@ async def test_frame_over_512_kb_is_refused_and_the_session_stays_usable():
         assert result.final and textcode.decode_text(result.audio) == "Still here."
 
 
+@pytest.mark.parametrize("tokens", [120, 120.0])
+async def test_max_new_tokens_as_an_int_or_a_whole_float_sets_the_cap(tokens):
+    async with server() as running, session(running) as client:
+        result = await client.synthesize("z" * 400, {"max_new_tokens": tokens})  # ~27 s of text
+        assert result.error is None and len(result.audio) == 10 * p.SAMPLE_RATE * 2
+
+
 async def test_a_frame_of_exactly_512_kb_is_accepted():
     text = "y" * (p.MAX_MESSAGE_BYTES - 13)
     async with server() as running, session(running) as client:

@@ -277,7 +277,7 @@ class Connection:
     async def _stream(self, it: _Interaction, fault: faults.Fault) -> tuple[bytes, int] | None:
         """Send the non-final chunks; return the final chunk, or None if a fault ended it."""
         max_new_tokens = it.request.params.get("max_new_tokens", proto.DEFAULT_MAX_NEW_TOKENS)
-        limit = cap_samples(max_new_tokens)
+        limit = cap_samples(int(max_new_tokens))  # checked: a positive whole number
         chunker = Chunker(round(self._config.chunk_seconds * proto.SAMPLE_RATE), limit)
         request = SynthesisRequest(it.request.text, it.request.params, limit)
         pieces = self._engine.stream(request)
@@ -334,7 +334,9 @@ class Connection:
 def check_params(params: dict[str, Any]) -> None:
     """Refuse params the server cannot honour; unknown keys pass through untouched."""
     tokens = params.get("max_new_tokens", proto.DEFAULT_MAX_NEW_TOKENS)
-    if isinstance(tokens, bool) or not isinstance(tokens, int) or tokens <= 0:
+    # A whole number written as a float (360.0, as some JSON encoders do) is still a count.
+    whole = isinstance(tokens, int) or (isinstance(tokens, float) and tokens.is_integer())
+    if isinstance(tokens, bool) or not whole or tokens <= 0:
         raise RemoteProtocolError(f"max_new_tokens must be a positive integer, got {tokens!r}")
     language = params.get("language", "Auto")
     if not isinstance(language, str) or not language.strip():
