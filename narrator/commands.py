@@ -10,14 +10,16 @@ import wave
 from pathlib import Path
 
 import anyio
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from narrator import protocol as proto
-from narrator.client import DEFAULT_KEY_ENV, HOSTED_URL, Session
+from narrator.client import DEFAULT_KEY_ENV, HOSTED_URL, Session, SynthesisResult
 from narrator.embedded import open_service
 from narrator.codes import ErrorCode
-from narrator.errors import AuthError, OutputError, ServerError, UserError
+from narrator.errors import AuthError, OutputError, ServerError, UserError, is_retryable
 
 SAY_PAUSE_S = 0.35
+SAY_ATTEMPTS = 6  # per text on retryable errors, as a job retries its segments
 
 
 def add_say(sub: argparse._SubParsersAction) -> None:
@@ -73,13 +75,28 @@ async def _say(text: str, args: argparse.Namespace, config_id: str) -> bytes:
         async with Session(service.endpoint(config_id)) as session:
             for number, segment in enumerate(segments):
                 try:
-                    result = await session.synthesize(segment.text, params)
+                    result = await _with_retries(session, segment.text, params)
                 except ServerError as exc:
                     raise _with_fix(exc, args, config_id) from None
                 parts.append(result.pcm)
                 if number < len(segments) - 1:
                     parts.append(silence)
     return b"".join(parts)
+
+
+async def _with_retries(session: Session, text: str, params: dict) -> SynthesisResult:
+    """One text, retried like a job's segments on RATE_LIMITED, drops and the like."""
+    retrying = AsyncRetrying(
+        retry=retry_if_exception(is_retryable),
+        stop=stop_after_attempt(SAY_ATTEMPTS),
+        wait=wait_random_exponential(multiplier=0.25, max=5.0),
+        sleep=anyio.sleep,
+        reraise=True,
+    )
+    async for attempt in retrying:
+        with attempt:
+            return await session.synthesize(text, params)
+    raise AssertionError("unreachable: tenacity reraises the last error")  # pragma: no cover
 
 
 def _with_fix(exc: ServerError, args: argparse.Namespace, config_id: str) -> ServerError:

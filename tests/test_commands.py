@@ -53,6 +53,26 @@ def test_say_overwrites_only_with_force(tmp_path):
     assert [d.text for d in decode(read_wav(out)[1].tobytes())] == ["Hi."]
 
 
+def test_say_retries_retryable_refusals_and_drops(tmp_path, monkeypatch):
+    key = "sk-say-test-key-0123456789"
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "narrator.cli", "serve", "--port", "0", "--engine", "test", "--api-key", key,
+         "--fault-script", "RATE_LIMITED,drop,BACKEND_UNAVAILABLE"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        url = serve.stdout.readline().split("listening on ")[1].split()[0]
+        out = tmp_path / "x.wav"
+        monkeypatch.setenv("SAY_RETRY_KEY", key)
+        code = main(["say", "Hi there.", "-o", str(out), "--server", url, "--config-id", "test",
+                     "--api-key-env", "SAY_RETRY_KEY"])  # fmt: skip
+        assert code == 0
+        assert [d.text for d in decode(read_wav(out)[1].tobytes())] == ["Hi there."]
+    finally:
+        serve.send_signal(signal.SIGINT)
+        serve.communicate(timeout=10)
+
+
 def test_say_refused_by_the_service_names_what_to_fix(tmp_path, capsys, monkeypatch):
     key = "sk-say-test-key-0123456789"
     serve = subprocess.Popen(
