@@ -8,6 +8,7 @@ import sys
 import tempfile
 import wave
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import anyio
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random_exponential
@@ -16,7 +17,10 @@ from narrator import protocol as proto
 from narrator.client import DEFAULT_KEY_ENV, HOSTED_URL, Session, SynthesisResult
 from narrator.embedded import open_service
 from narrator.codes import ErrorCode
-from narrator.errors import AuthError, OutputError, ServerError, UserError, is_retryable
+from narrator.errors import (
+    AuthError, NarratorError, OutputError, ServerError, SynthesisError, UserError, is_retryable,
+)  # fmt: skip
+from narrator.sources.decode import clean_text
 
 SAY_PAUSE_S = 0.35
 SAY_ATTEMPTS = 6  # per text on retryable errors, as a job retries its segments
@@ -34,7 +38,8 @@ def add_say(sub: argparse._SubParsersAction) -> None:
         metavar="URL",
         help=f"service URL (bare --server: {HOSTED_URL}); default: the embedded local server",
     )
-    say.add_argument("--config-id", default=None, help="voice config id (default: joe locally)")
+    say.add_argument("--config-id", default=None,
+                     help="voice config id (default: joe on the embedded server; required with --server)")
     say.add_argument("--api-key-env", default=DEFAULT_KEY_ENV, help="env var holding the API key")
     say.add_argument("--language", default="English", help="language name or Auto")
     say.add_argument("--force", action="store_true", help="overwrite an existing output file")
@@ -48,9 +53,11 @@ def add_job_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def say_command(args: argparse.Namespace) -> int:
-    text = sys.stdin.read() if args.text == "-" else args.text
+    # Control characters (a NUL from a pasted binary, say) never reach the voice, as in a job.
+    text = clean_text(sys.stdin.read() if args.text == "-" else args.text)
     if not text.strip():
         raise UserError("say: the text is empty; give the words to speak")
+    _check_say_options(args)
     check_output_path(args.output, args.force, "-o/--output")
     config_id = args.config_id or "joe"
     pcm = anyio.run(_say, text, args, config_id)
@@ -58,6 +65,17 @@ def say_command(args: argparse.Namespace) -> int:
     seconds = len(pcm) / (proto.SAMPLE_RATE * proto.SAMPLE_WIDTH)
     print(f"wrote {args.output} ({seconds:.1f} s of audio)")
     return 0
+
+
+def _check_say_options(args: argparse.Namespace) -> None:
+    if args.server is not None:
+        if urlsplit(args.server).scheme not in ("ws", "wss") or not urlsplit(args.server).hostname:
+            raise UserError(f"say: --server {args.server!r} is not a ws:// or wss:// URL; "
+                            f"e.g. --server {HOSTED_URL}")
+        if args.config_id is None:
+            raise UserError("say: --server needs --config-id (the voice's config id on that service)")
+    if not args.language.strip():
+        raise UserError('say: --language is empty; name a language, e.g. English, or "Auto"')
 
 
 async def _say(text: str, args: argparse.Namespace, config_id: str) -> bytes:
@@ -78,6 +96,9 @@ async def _say(text: str, args: argparse.Namespace, config_id: str) -> bytes:
                     result = await _with_retries(session, segment.text, params)
                 except ServerError as exc:
                     raise _with_fix(exc, args, config_id) from None
+                if result.truncated:
+                    print(f"narrator: warning: the service cut {segment.text[:40]!r}... at its "
+                          f"{result.seconds:.0f} s cap; its end may be missing", file=sys.stderr)
                 parts.append(result.pcm)
                 if number < len(segments) - 1:
                     parts.append(silence)
@@ -99,12 +120,14 @@ async def _with_retries(session: Session, text: str, params: dict) -> SynthesisR
     raise AssertionError("unreachable: tenacity reraises the last error")  # pragma: no cover
 
 
-def _with_fix(exc: ServerError, args: argparse.Namespace, config_id: str) -> ServerError:
+def _with_fix(exc: ServerError, args: argparse.Namespace, config_id: str) -> NarratorError:
     """The service's refusal with what to change on the command line (the key is never shown)."""
     if isinstance(exc, AuthError) or exc.code == ErrorCode.UNAUTHORIZED:
-        return type(exc)(exc.code, f"{exc}; set {args.api_key_env} to a valid API key")
+        return type(exc)(exc.code, f"{exc.message}; set {args.api_key_env} to a valid API key")
     if exc.code == ErrorCode.MODEL_NOT_FOUND:
-        return ServerError(exc.code, f"{exc}; --config-id {config_id!r} is unknown to the service")
+        return ServerError(exc.code, f"{exc.message}; --config-id {config_id!r} is unknown to the service")
+    if is_retryable(exc):  # still failing after every attempt: not a refusal of the request
+        return SynthesisError(f"{exc}; the service kept failing, try again later")
     return exc
 
 

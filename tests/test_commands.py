@@ -87,6 +87,7 @@ def test_say_refused_by_the_service_names_what_to_fix(tmp_path, capsys, monkeypa
         assert main([*say, "--config-id", "test"]) == 3
         err = capsys.readouterr().err
         assert "set SAY_KEY to a valid API key" in err and key not in err
+        assert err.count("AUTH_FAILED") == 1 and err.count("\n") == 1  # one line, code once
         monkeypatch.setenv("SAY_KEY", key)
         assert main([*say, "--config-id", "nobody"]) == 3
         assert "--config-id 'nobody' is unknown" in capsys.readouterr().err
@@ -94,3 +95,23 @@ def test_say_refused_by_the_service_names_what_to_fix(tmp_path, capsys, monkeypa
     finally:
         serve.send_signal(signal.SIGINT)
         serve.communicate(timeout=10)
+
+
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [(["--server", "http://127.0.0.1:9/", "--config-id", "test"], "not a ws:// or wss:// URL"),
+     (["--server", "notaurl", "--config-id", "test"], "not a ws:// or wss:// URL"),
+     (["--server", "ws://127.0.0.1:9/"], "--server needs --config-id"),
+     (["--config-id", "test", "--language", " "], "--language is empty")],
+)  # fmt: skip
+def test_say_options_are_checked_before_any_request(tmp_path, capsys, options, says):
+    out = tmp_path / "x.wav"
+    assert main(["say", "Hi.", "-o", str(out), *options]) == 2
+    err = capsys.readouterr().err
+    assert says in err and err.count("\n") == 1 and not out.exists()
+
+
+def test_say_drops_control_characters_like_a_job_does(tmp_path):
+    out = tmp_path / "x.wav"
+    assert main(["say", "Hello\x00 world.\x07", "-o", str(out), "--config-id", "test"]) == 0
+    assert [d.text for d in decode(read_wav(out)[1].tobytes())] == ["Hello world."]
