@@ -29,7 +29,7 @@ from narrator.assembly import (
 )
 from narrator.boundary import Boundary
 from narrator.codes import ErrorCode
-from narrator.embedded import open_service
+from narrator.embedded import open_service, read_api_key
 from narrator.errors import AuthError
 from narrator.jobfile import Job, VoiceSpec, load_job
 from narrator.planner import Plan, build_plan, request_params, segmenter_settings
@@ -88,6 +88,8 @@ def run_command(args: argparse.Namespace) -> int:
 
 async def run_job(job: Job, options: RunOptions = RunOptions()) -> RunSummary:
     """Plan, synthesize what the store lacks, then assemble. Raises JobStopped on fatal errors."""
+    if job.server is not None:  # a missing key is said before anything is read or created
+        read_api_key(job.server.api_key_env, f"{job.path.name}: server.api_key_env")
     plan = await anyio.to_thread.run_sync(build_plan, job)
     for note in plan.notes:
         print(f"note: {note}", file=sys.stderr)

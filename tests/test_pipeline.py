@@ -239,9 +239,11 @@ async def test_unknown_voice_stops_naming_the_config_id(tmp_path, monkeypatch):
 async def test_missing_key_variable_is_a_user_error_before_any_request(tmp_path, monkeypatch):
     async with server(monkeypatch) as srv:
         monkeypatch.delenv(KEY_ENV)
-        with pytest.raises(UserError, match=KEY_ENV):
-            await run_job(load_job(write_job(tmp_path, srv.url)), RunOptions(quiet=True))
+        job = load_job(write_job(tmp_path, srv.url))
+        with pytest.raises(UserError, match=f"{KEY_ENV} is not set.*book.yaml: server.api_key_env"):
+            await run_job(job, RunOptions(quiet=True))
         assert srv.stats.connections == 0
+        assert not job.workspace.exists()  # said before anything was created
 
 
 @pytest.mark.anyio

@@ -214,7 +214,10 @@ class Connection:
         except ConnectionClosed:
             ending = _Ending(DISCONNECTED)
         except Exception as exc:
-            log.exception("interaction %s failed", it.id)
+            # One line: in the embedded server this reaches the user's terminal; the client
+            # reports the failure. The traceback is there for whoever turns on debug logging.
+            log.error("interaction %s failed: %s: %s", it.id, type(exc).__name__, exc)
+            log.debug("interaction %s failed", it.id, exc_info=True)
             ending = _Ending(ErrorCode.INTERNAL_ERROR.value)
             with contextlib.suppress(ConnectionClosed):
                 await self._error(ErrorCode.INTERNAL_ERROR, f"synthesis failed: {exc}", it.id)
