@@ -332,7 +332,7 @@ def _read_yaml(reader: _Reader) -> dict[str, Any]:
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise reader.fail(where, f"YAML syntax error: {problem}; fix the indentation/quoting there") from exc
     if data is None:
-        raise reader.fail("", "the job file is empty; it needs at least 'title' and 'sources'")
+        raise reader.fail("", "the job file is empty; it needs at least 'sources' (a list of files to narrate)")
     if not isinstance(data, dict):
         raise reader.fail("", f"the top level must be a mapping (title:, sources:, ...), got {_kind(data)}")
     return data

@@ -100,7 +100,8 @@ async def run_job(job: Job, options: RunOptions = RunOptions()) -> RunSummary:
             result = await anyio.to_thread.run_sync(assemble_job, job, plan, store)
             summary.files = list(result.files)
             summary.qc_table = result.qc.table() if result.qc is not None else ""
-            summary.notes.extend(result.notes)
+            if result.qc is None:  # otherwise the notes are rows of the QC table already
+                summary.notes.extend(result.notes)
         return summary
     finally:
         store.close()

@@ -315,7 +315,7 @@ ERRORS = [
     (OK + "synthesis:\n  concurrency: 2\n  concurrency: 3\n", "line 5", "appears twice"),
     ("- just\n- a list", "the top level must be a mapping", "got a list"),
     ("just words", "the top level must be a mapping", "got text"),
-    ("", "the job file is empty", "needs at least 'title' and 'sources'"),
+    ("", "the job file is empty", "needs at least 'sources'"),
     ("# only a comment\n", "the job file is empty", "needs at least"),
 ]
 
