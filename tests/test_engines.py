@@ -117,3 +117,12 @@ async def test_piper_engine_speaks_24_khz():
     # Piper speaks at its own rate; the engine's output is that audio at 24 kHz.
     native = sum(len(c.audio_int16_array) for c in voice.synthesize("The tide came in slowly."))
     assert native > 0.5 * voice.config.sample_rate and voice.config.sample_rate == 22_050
+
+
+def test_the_test_voices_rate_param_is_checked_only_for_the_test_voice():
+    from narrator.errors import RemoteProtocolError
+    from narrator.server.connection import check_params
+
+    check_params({"chars_per_second": "fast", "style": {"calm": True}}, "joe")  # passes through
+    with pytest.raises(RemoteProtocolError, match="chars_per_second"):
+        check_params({"chars_per_second": "fast"}, "test")

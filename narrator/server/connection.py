@@ -153,7 +153,7 @@ class Connection:
             return
         try:
             request = proto.decode_input(frame)
-            check_params(request.params)
+            check_params(request.params, self._config_id)
         except RemoteProtocolError as exc:
             await self._error(ErrorCode.INVALID_MESSAGE, str(exc))
             return
@@ -334,8 +334,12 @@ class Connection:
         await self._ws.send(proto.encode_message(error))
 
 
-def check_params(params: dict[str, Any]) -> None:
-    """Refuse params the server cannot honour; unknown keys pass through untouched."""
+def check_params(params: dict[str, Any], config_id: str = "test") -> None:
+    """Refuse params the server cannot honour; unknown keys pass through untouched.
+
+    `chars_per_second` is the `test` voice's own setting; to any other voice it is just an
+    unknown key, passed through as PROTOCOL.md wants.
+    """
     tokens = params.get("max_new_tokens", proto.DEFAULT_MAX_NEW_TOKENS)
     # A whole number written as a float (360.0, as some JSON encoders do) is still a count.
     whole = isinstance(tokens, int) or (isinstance(tokens, float) and tokens.is_integer())
@@ -344,7 +348,7 @@ def check_params(params: dict[str, Any]) -> None:
     language = params.get("language", "Auto")
     if not isinstance(language, str) or not language.strip():
         raise RemoteProtocolError(f"language must be a language name or \"Auto\", got {language!r}")
-    rate = params.get("chars_per_second", 1.0)  # the test voice's speaking rate
+    rate = params.get("chars_per_second", 1.0) if config_id == "test" else 1.0
     if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0.5 <= rate <= 1000:
         raise RemoteProtocolError(f"chars_per_second must be a number in 0.5..1000, got {rate!r}")
 
