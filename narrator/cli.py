@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from narrator import __version__
 from narrator.errors import (
@@ -52,8 +53,15 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a bad option is one line naming the fix, not a usage block (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USER, f"{self.prog}: error: {message}; see {self.prog} --help\n")
+
+
 def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="narrator", description="Turn long documents into audiobooks (Oris Voice TTS)."
     )
     parser.add_argument("--version", action="version", version=f"narrator {__version__}")

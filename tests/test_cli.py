@@ -256,3 +256,14 @@ def _env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
     return env
+
+
+@pytest.mark.parametrize(
+    "argv", [["serve", "--capacity", "x"], ["serve", "--engine", "bogus"], ["run"], ["nonsense"]]
+)
+def test_a_bad_option_is_one_line_and_exit_2(argv, capsys):
+    with pytest.raises(SystemExit) as ended:
+        main(argv)
+    err = capsys.readouterr().err
+    assert ended.value.code == 2 and err.count("\n") == 1
+    assert err.startswith("narrator") and "error:" in err and "--help" in err

@@ -101,7 +101,9 @@ async def _serve_until_signal(config: ServerConfig, on_ready: Callable[[RunningS
 
 def main(argv: list[str] | None = None) -> int:
     """`python -m narrator.server.cli_serve`: the serve command on its own."""
-    parser = argparse.ArgumentParser(prog="narrator serve", description=__doc__.splitlines()[0])
+    from narrator.cli import OneLineParser
+
+    parser = OneLineParser(prog="narrator serve", description=__doc__.splitlines()[0])
     add_serve_arguments(parser)
     try:
         return serve_command(parser.parse_args(argv))
