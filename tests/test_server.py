@@ -417,12 +417,20 @@ async def _speak_once(port: int) -> str:
     return text
 
 
+async def test_a_voice_without_its_json_is_refused_at_startup(tmp_path):
+    bad = tmp_path / "lonely.onnx"
+    bad.write_bytes(b"not a model")
+    with pytest.raises(UserError, match=r"lonely.onnx.json is missing"):
+        async with server(engines=("joe",), voice_path=bad):
+            pass
+
+
 async def test_a_voice_that_cannot_load_is_an_internal_error(tmp_path):
     bad = tmp_path / "broken.onnx"
     bad.write_bytes(b"not a model")
+    (tmp_path / "broken.onnx.json").write_text("{}", encoding="utf-8")
     async with server(engines=("joe",), voice_path=bad) as running, session(running, "joe") as c:
         result = await c.synthesize("Hello.")
         assert result.error is not None and result.error.code == ErrorCode.INTERNAL_ERROR
-        assert "broken.onnx" in result.error.message
         assert (await c.synthesize("Again.")).error is not None  # the session is still served
     assert running.stats.outcomes == {"INTERNAL_ERROR": 2}

@@ -53,8 +53,13 @@ def validate(config: ServerConfig) -> None:
     _check(config.idle_timeout > 0, "--idle-timeout must be > 0 seconds")
     _check(config.chunk_seconds > 0, "chunk_seconds must be > 0")
     _check(0 <= config.port <= 65535, "--port must be in 0..65535")
-    if config.voice_path is not None and not Path(config.voice_path).is_file():
-        raise UserError(f"--voice: Piper voice file {config.voice_path} not found; give an .onnx path")
+    if config.voice_path is not None:
+        voice = Path(config.voice_path)
+        if not voice.is_file():
+            raise UserError(f"--voice: Piper voice file {voice} not found; give an .onnx path")
+        if not Path(f"{voice}.json").is_file():  # Piper reads the voice's settings from here
+            raise UserError(f"--voice: {voice}.json is missing; a Piper voice is an .onnx file "
+                            "with its .onnx.json beside it")
 
 
 def _check(ok: bool, message: str) -> None:
