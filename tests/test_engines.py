@@ -121,8 +121,7 @@ async def test_piper_engine_speaks_24_khz():
 
 def test_the_test_voices_rate_param_is_checked_only_for_the_test_voice():
     from narrator.errors import RemoteProtocolError
-    from narrator.server.connection import check_params
 
-    check_params({"chars_per_second": "fast", "style": {"calm": True}}, "joe")  # passes through
+    PiperEngine().check({"chars_per_second": "fast", "style": {"calm": True}})  # passes through
     with pytest.raises(RemoteProtocolError, match="chars_per_second"):
-        check_params({"chars_per_second": "fast"}, "test")
+        TestEngine().check({"chars_per_second": "fast"})

@@ -153,7 +153,8 @@ class Connection:
             return
         try:
             request = proto.decode_input(frame)
-            check_params(request.params, self._config_id)
+            check_params(request.params)
+            self._engine.check(request.params)
         except RemoteProtocolError as exc:
             await self._error(ErrorCode.INVALID_MESSAGE, str(exc))
             return
@@ -334,11 +335,11 @@ class Connection:
         await self._ws.send(proto.encode_message(error))
 
 
-def check_params(params: dict[str, Any], config_id: str = "test") -> None:
+def check_params(params: dict[str, Any]) -> None:
     """Refuse params the server cannot honour; unknown keys pass through untouched.
 
-    `chars_per_second` is the `test` voice's own setting; to any other voice it is just an
-    unknown key, passed through as PROTOCOL.md wants.
+    A voice's own params (the test voice's `chars_per_second`) are its engine's to check
+    (`Engine.check`); to any other voice they are extra params, passed through.
     """
     tokens = params.get("max_new_tokens", proto.DEFAULT_MAX_NEW_TOKENS)
     # A whole number written as a float (360.0, as some JSON encoders do) is still a count.
@@ -348,9 +349,6 @@ def check_params(params: dict[str, Any], config_id: str = "test") -> None:
     language = params.get("language", "Auto")
     if not isinstance(language, str) or not language.strip():
         raise RemoteProtocolError(f"language must be a language name or \"Auto\", got {language!r}")
-    rate = params.get("chars_per_second", 1.0) if config_id == "test" else 1.0
-    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0.5 <= rate <= 1000:
-        raise RemoteProtocolError(f"chars_per_second must be a number in 0.5..1000, got {rate!r}")
 
 
 def malformed_frame(timestamp_ms: int) -> bytes:

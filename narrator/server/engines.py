@@ -16,7 +16,7 @@ import anyio
 import anyio.to_thread
 import numpy as np
 
-from narrator.errors import UserError
+from narrator.errors import RemoteProtocolError, UserError
 from narrator.protocol import SAMPLE_RATE
 from narrator.server import textcode
 
@@ -35,6 +35,9 @@ class Engine(Protocol):
 
     name: str
 
+    def check(self, params: Mapping[str, Any]) -> None:
+        """Raise RemoteProtocolError for a param of this voice's own it cannot honour."""
+
     def stream(self, request: SynthesisRequest) -> AsyncIterator[bytes]: ...
 
 
@@ -50,6 +53,11 @@ class TestEngine:
 
     def __init__(self, piece_seconds: float = 0.5):
         self._piece_samples = max(1, int(piece_seconds * SAMPLE_RATE))
+
+    def check(self, params: Mapping[str, Any]) -> None:
+        rate = params.get("chars_per_second", textcode.CHARS_PER_SECOND)
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0.5 <= rate <= 1000:
+            raise RemoteProtocolError(f"chars_per_second must be a number in 0.5..1000, got {rate!r}")
 
     async def stream(self, request: SynthesisRequest) -> AsyncIterator[bytes]:
         rate = request.params.get("chars_per_second", textcode.CHARS_PER_SECOND)
@@ -114,6 +122,9 @@ class PiperEngine:
         self._voice: Any = None
         self._load_lock = anyio.Lock()
         self._infer_lock = anyio.Lock()
+
+    def check(self, params: Mapping[str, Any]) -> None:
+        """Piper has no params of its own here: every extra param passes through untouched."""
 
     @property
     def model_path(self) -> Path:
