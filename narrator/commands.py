@@ -11,7 +11,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import anyio
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from narrator import protocol as proto
 from narrator.client import DEFAULT_KEY_ENV, HOSTED_URL, Session, SynthesisResult
@@ -24,6 +23,7 @@ from narrator.sources.decode import clean_text
 
 SAY_PAUSE_S = 0.35
 SAY_ATTEMPTS = 6  # per text on retryable errors, as a job retries its segments
+SAY_BACKOFF_INITIAL_S, SAY_BACKOFF_MAX_S = 0.25, 5.0
 
 
 def add_say(sub: argparse._SubParsersAction) -> None:
@@ -69,7 +69,8 @@ def say_command(args: argparse.Namespace) -> int:
 
 def _check_say_options(args: argparse.Namespace) -> None:
     if args.server is not None:
-        if urlsplit(args.server).scheme not in ("ws", "wss") or not urlsplit(args.server).hostname:
+        url = urlsplit(args.server)
+        if url.scheme not in ("ws", "wss") or not url.hostname:
             raise UserError(f"say: --server {args.server!r} is not a ws:// or wss:// URL; "
                             f"e.g. --server {HOSTED_URL}")
         if args.config_id is None:
@@ -107,14 +108,9 @@ async def _say(text: str, args: argparse.Namespace, config_id: str) -> bytes:
 
 async def _with_retries(session: Session, text: str, params: dict) -> SynthesisResult:
     """One text, retried like a job's segments on RATE_LIMITED, drops and the like."""
-    retrying = AsyncRetrying(
-        retry=retry_if_exception(is_retryable),
-        stop=stop_after_attempt(SAY_ATTEMPTS),
-        wait=wait_random_exponential(multiplier=0.25, max=5.0),
-        sleep=anyio.sleep,
-        reraise=True,
-    )
-    async for attempt in retrying:
+    from narrator.scheduler import retrying
+
+    async for attempt in retrying(SAY_ATTEMPTS, SAY_BACKOFF_INITIAL_S, SAY_BACKOFF_MAX_S):
         with attempt:
             return await session.synthesize(text, params)
     raise AssertionError("unreachable: tenacity reraises the last error")  # pragma: no cover

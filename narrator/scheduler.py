@@ -223,17 +223,8 @@ class Pool:
         return len(text.split()) >= 2
 
     async def _attempts(self, session: Session, segment: PlannedSegment) -> SynthesisResult:
-        retrying = AsyncRetrying(
-            retry=retry_if_exception(is_retryable),
-            stop=stop_after_attempt(self.settings.max_attempts),
-            # Full jitter: workers rejected together do not come back together.
-            wait=wait_random_exponential(
-                multiplier=self.settings.backoff_initial, max=self.settings.backoff_max
-            ),
-            sleep=anyio.sleep,
-            reraise=True,
-        )
-        async for attempt in retrying:
+        s = self.settings
+        async for attempt in retrying(s.max_attempts, s.backoff_initial, s.backoff_max):
             with attempt:
                 if attempt.retry_state.attempt_number > 1:
                     self.report.retries += 1
@@ -310,6 +301,20 @@ class _Writer:
         finally:
             self._slot.release()
         then()
+
+
+def retrying(attempts: int, initial: float, maximum: float) -> AsyncRetrying:
+    """narrator's retry policy: only errors `errors.classify` calls retryable (never a
+    cancellation), at most `attempts` tries, full-jitter exponential waits (a random wait up to
+    min(maximum, initial * 2**n)) so that workers rejected together do not come back together.
+    The last error is raised as itself."""
+    return AsyncRetrying(
+        retry=retry_if_exception(is_retryable),
+        stop=stop_after_attempt(attempts),
+        wait=wait_random_exponential(multiplier=initial, max=maximum),
+        sleep=anyio.sleep,
+        reraise=True,
+    )
 
 
 def _first_leaf(group: BaseExceptionGroup) -> BaseException:
