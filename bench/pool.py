@@ -36,7 +36,7 @@ from narrator.segmenter import SegmenterSettings, segment_chapter
 from narrator.server import ServerConfig, running_server
 from narrator.store import PlannedSegment, Store, segment_key
 
-TRANSCRIPT = Path(__file__).resolve().parents[2] / "shared" / "texts" / "nuremberg_trial_vol8.txt"
+TRANSCRIPT = Path(__file__).resolve().parents[1] / "tests" / "data" / "nuremberg_trial_vol8.txt"
 
 
 def planned(texts: list[str], voice: str) -> list[PlannedSegment]:

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-TRANSCRIPT = REPO.parent / "shared" / "texts" / "nuremberg_trial_vol8.txt"
+TRANSCRIPT = REPO / "tests" / "data" / "nuremberg_trial_vol8.txt"
 PREFIXES = (100_000, 200_000)
 
 
@@ -86,7 +86,7 @@ def run(kind: str, arg: int = 1) -> dict:
 
 def main(quick: bool) -> None:
     if not TRANSCRIPT.exists():
-        sys.exit(f"bench/segment.py: {TRANSCRIPT} is missing (clone shared/ beside the repo)")
+        sys.exit(f"bench/segment.py: {TRANSCRIPT} is missing (it ships in tests/data)")
     rows = [
         ("narrator, transcript x1", run("narrator", 1)),
         ("narrator, transcript x4", run("narrator", 4)),

@@ -1,4 +1,4 @@
-"""Shared fixtures: anyio on asyncio only (websockets' asyncio API needs it), paths to shared data."""
+"""Shared fixtures: anyio on asyncio only (websockets' asyncio API needs it), test data paths."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_TEXTS = REPO.parent / "shared" / "texts"
+DATA = REPO / "tests" / "data"
 
 
 @pytest.fixture
@@ -17,8 +17,5 @@ def anyio_backend() -> str:
 
 @pytest.fixture(scope="session")
 def transcript_path() -> Path:
-    """The 1.6 MB public-domain court transcript in ../shared/texts (never copied here)."""
-    path = SHARED_TEXTS / "nuremberg_trial_vol8.txt"
-    if not path.exists():
-        pytest.fail(f"shared test text missing: {path} (CI clones shared/ beside the repo)")
-    return path
+    """The 1.6 MB public-domain court transcript (tests/data/README.md says where it is from)."""
+    return DATA / "nuremberg_trial_vol8.txt"
