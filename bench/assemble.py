@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from narrator.assembly import BookInfo, ChapterAudio, OutputOptions, Pauses, Piece, assemble  # noqa: E402
 from narrator.assembly.encode import ffmpeg_exe  # noqa: E402
-from narrator.boundary import Boundary  # noqa: E402
+from narrator.text.boundary import Boundary  # noqa: E402
 
 RATE = 24_000
 SEGMENT_SECONDS = 10

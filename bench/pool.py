@@ -30,9 +30,9 @@ from pathlib import Path
 import anyio
 
 from narrator.client import Endpoint, Session
-from narrator.paragraphs import split_paragraphs
+from narrator.text.paragraphs import split_paragraphs
 from narrator.scheduler import Pool, PoolSettings
-from narrator.segmenter import SegmenterSettings, segment_chapter
+from narrator.text.segmenter import SegmenterSettings, segment_chapter
 from narrator.server import ServerConfig, running_server
 from narrator.store import PlannedSegment, Store, segment_key
 

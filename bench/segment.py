@@ -35,8 +35,8 @@ def _rss_mb() -> float:
 
 
 def _narrator(text: str) -> int:
-    from narrator.paragraphs import split_paragraphs
-    from narrator.segmenter import segment_chapter
+    from narrator.text.paragraphs import split_paragraphs
+    from narrator.text.segmenter import segment_chapter
 
     return len(segment_chapter(split_paragraphs(text)))
 
@@ -44,7 +44,7 @@ def _narrator(text: str) -> int:
 def _pysbd_paragraphs(text: str) -> int:
     import pysbd
 
-    from narrator.paragraphs import split_paragraphs
+    from narrator.text.paragraphs import split_paragraphs
 
     segmenter = pysbd.Segmenter(language="en", clean=False)
     return sum(len(segmenter.segment(p)) for p in split_paragraphs(text))
@@ -60,7 +60,7 @@ def child(kind: str, arg: int) -> None:
     sys.path.insert(0, str(REPO))
     import pysbd  # noqa: F401  (imported before the baseline so it is not counted as work)
 
-    import narrator.segmenter  # noqa: F401
+    import narrator.text.segmenter  # noqa: F401
 
     text = TRANSCRIPT.read_text(encoding="utf-8")
     if kind == "narrator":

@@ -80,8 +80,8 @@ def _check_say_options(args: argparse.Namespace) -> None:
 
 
 async def _say(text: str, args: argparse.Namespace, config_id: str) -> bytes:
-    from narrator.segmenter import SegmenterSettings, segment_chapter
-    from narrator.paragraphs import split_paragraphs
+    from narrator.text.segmenter import SegmenterSettings, segment_chapter
+    from narrator.text.paragraphs import split_paragraphs
 
     settings = SegmenterSettings(language=args.language)
     segments = await anyio.to_thread.run_sync(

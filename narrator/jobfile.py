@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import yaml
 
 from narrator.errors import JobFileError
-from narrator.lexicon import LexiconRule, apply_lexicon
+from narrator.text.lexicon import LexiconRule, apply_lexicon
 from narrator.protocol import DEFAULT_MAX_NEW_TOKENS
 from narrator.store.manifest import secret_names
 

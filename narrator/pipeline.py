@@ -27,7 +27,7 @@ from narrator.assembly import (
     Piece,
     assemble,
 )
-from narrator.boundary import Boundary
+from narrator.text.boundary import Boundary
 from narrator.codes import ErrorCode
 from narrator.embedded import open_service, read_api_key
 from narrator.errors import AuthError

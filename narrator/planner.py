@@ -13,7 +13,7 @@ from typing import Any
 
 from narrator import protocol as proto
 from narrator.jobfile import Job, VoiceSpec, apply_lexicon
-from narrator.segmenter import SegmenterSettings, resolve_language, segment_chapter
+from narrator.text.segmenter import SegmenterSettings, resolve_language, segment_chapter
 from narrator.sources import Chapter, read_source
 from narrator.store import PlannedSegment, segment_key
 

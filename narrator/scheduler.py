@@ -34,7 +34,7 @@ from narrator.errors import (
     classify,
     is_retryable,
 )
-from narrator.segmenter import SegmenterSettings, split_text
+from narrator.text.segmenter import SegmenterSettings, split_text
 from narrator.store import PlannedSegment, Store
 
 MAX_SPLIT_DEPTH = 6

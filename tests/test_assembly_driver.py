@@ -22,7 +22,7 @@ from mutagen.mp4 import MP4
 from narrator.assembly import AssemblyResult, BookInfo, ChapterAudio, OutputOptions, Pauses, Piece, assemble
 from narrator.assembly import encode, loudness, wav
 from narrator.assembly.wav import read_wav_samples
-from narrator.boundary import Boundary
+from narrator.text.boundary import Boundary
 from narrator.errors import AssemblyError, OutputError
 from narrator.server import textcode
 
@@ -226,7 +226,7 @@ KILL_SCRIPT = textwrap.dedent("""
     from pathlib import Path
     sys.path.insert(0, {repo!r})
     from narrator.assembly import BookInfo, ChapterAudio, OutputOptions, Pauses, Piece, assemble
-    from narrator.boundary import Boundary
+    from narrator.text.boundary import Boundary
     piece = Piece(Path({pcm!r}), "long", Boundary.SENTENCE)
     chapter = ChapterAudio("Only", lambda: iter([piece] * 1000))
     def progress(fraction):

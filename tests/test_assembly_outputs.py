@@ -13,7 +13,7 @@ from narrator.assembly.outputs import EncodeSettings, TempFile, Track, TrackSpec
 from narrator.assembly.pcmstream import Placed
 from narrator.assembly.tags import Tags
 from narrator.assembly.wav import read_wav_info, read_wav_samples
-from narrator.boundary import Boundary
+from narrator.text.boundary import Boundary
 
 SETTINGS = EncodeSettings(24000, 64, 64)
 

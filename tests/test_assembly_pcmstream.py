@@ -11,7 +11,7 @@ from narrator.assembly.model import ChapterAudio, Pauses, Piece
 from narrator.assembly.pcmstream import (
     CHUNK, FADE, PauseSamples, apply_gain, body_blocks, piece_blocks, Placed, scan, seconds_to_samples,
 )
-from narrator.boundary import Boundary
+from narrator.text.boundary import Boundary
 from narrator.errors import AssemblyError, JobFileError
 from narrator.server import textcode
 

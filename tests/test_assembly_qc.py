@@ -11,7 +11,7 @@ from hypothesis import given, strategies as st
 from narrator.assembly.model import Piece
 from narrator.assembly.pcmstream import Placed
 from narrator.assembly.qc import ChapterQc, PaceBook, QcReport, SILENCE_LEVEL, SilenceTracker, dbfs, edge_silence
-from narrator.boundary import Boundary
+from narrator.text.boundary import Boundary
 
 
 def longest_run(samples: np.ndarray) -> tuple[int, int]:

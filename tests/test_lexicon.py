@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from narrator.lexicon import LexiconRule, apply_lexicon
+from narrator.text.lexicon import LexiconRule, apply_lexicon
 
 
 def test_rules_apply_in_order_each_seeing_the_last_result():

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from narrator.paragraphs import is_decoration, split_paragraphs
+from narrator.text.paragraphs import is_decoration, split_paragraphs
 
 
 def squash(text: str) -> str:

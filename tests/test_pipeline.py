@@ -14,7 +14,7 @@ from ebooklib import epub
 
 from narrator.errors import UserError
 from narrator.jobfile import load_job
-from narrator.paragraphs import is_decoration
+from narrator.text.paragraphs import is_decoration
 from narrator.pipeline import RunOptions, run_job
 from narrator.planner import announced_title, title_sentence
 from narrator.scheduler import JobStopped

@@ -11,7 +11,7 @@ import pytest
 from narrator.client import Endpoint
 from narrator.errors import StoreError
 from narrator.scheduler import AdaptiveLimit, JobStopped, Pool, PoolSettings
-from narrator.segmenter import SegmenterSettings, split_text
+from narrator.text.segmenter import SegmenterSettings, split_text
 from narrator.server import FaultPlan, ServerConfig, running_server
 from narrator.server.textcode import decode
 from narrator.store import PlannedSegment, Store, segment_key

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from narrator.boundary import Boundary
+from narrator.text.boundary import Boundary
 from narrator.errors import JobFileError
-from narrator.paragraphs import is_decoration, split_paragraphs
-from narrator.segmenter import (
+from narrator.text.paragraphs import is_decoration, split_paragraphs
+from narrator.text.segmenter import (
     Segment,
     SegmenterSettings,
     predict_seconds,
@@ -20,7 +20,7 @@ from narrator.segmenter import (
     segment_chapter,
     split_text,
 )
-from narrator.sentences import _locate, inside_word, sentence_spans, windows
+from narrator.text.sentences import _locate, inside_word, sentence_spans, windows
 
 SHORT = SegmenterSettings(max_seconds=4.0)  # 60 characters: forces splitting in small tests
 
@@ -145,7 +145,7 @@ def test_long_sentence_splits_at_clauses_then_words_and_never_joins_a_previous_s
 
 def test_a_token_longer_than_a_request_is_cut_with_a_warning(caplog):
     url = "https://example.invalid/" + "/".join(["segment"] * 30)
-    with caplog.at_level("WARNING", logger="narrator.segmenter"):
+    with caplog.at_level("WARNING", logger="narrator.text.segmenter"):
         segments = segment_chapter([f"See {url} now."], SHORT)
     assert_sound([f"See {url} now."], segments, SHORT)
     assert "longer than one request" in caplog.text
@@ -160,7 +160,7 @@ def test_newlines_inside_a_paragraph_do_not_split_sentences():
 def test_chinese_splits_at_its_own_punctuation_without_warnings(caplog):
     text = "我们今天去公园散步，天气很好。" * 12
     config = SegmenterSettings(language="Chinese")
-    with caplog.at_level("WARNING", logger="narrator.segmenter"):
+    with caplog.at_level("WARNING", logger="narrator.text.segmenter"):
         segments = segment_chapter([text], config)
     assert_sound([text], segments, config)
     assert len(segments) > 1 and all(s.text.endswith(("。", "，")) for s in segments)

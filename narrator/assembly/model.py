@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from narrator.boundary import Boundary
+from narrator.text.boundary import Boundary
 
 if TYPE_CHECKING:
     from narrator.assembly.qc import QcReport

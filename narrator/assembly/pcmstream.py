@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from narrator.assembly.model import SAMPLE_BYTES, SOURCE_RATE, ChapterAudio, Pauses, Piece
-from narrator.boundary import Boundary
+from narrator.text.boundary import Boundary
 from narrator.errors import AssemblyError, JobFileError
 
 CHUNK = 5 * SOURCE_RATE  # samples per block read from a piece file

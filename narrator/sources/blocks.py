@@ -36,7 +36,7 @@ class Chapter:
     """One chapter: an optional title and its whitespace-folded paragraphs, in order.
 
     Decoration lines such as "* * *" stay as paragraphs of their own; the segmenter turns
-    them into scene breaks (see narrator/paragraphs.py). `fallback_title` marks a title that
+    them into scene breaks (see narrator/text/paragraphs.py). `fallback_title` marks a title that
     is our stand-in (from the file name, or "Opening") rather than the document's or the
     job's: it names the chapter but is not worth announcing, whatever its words.
     """

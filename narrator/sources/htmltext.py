@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from bs4 import BeautifulSoup, CData, NavigableString, PageElement, Tag
 from bs4 import MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
 
-from narrator.paragraphs import split_paragraphs
+from narrator.text.paragraphs import split_paragraphs
 from narrator.sources.blocks import Block
 from narrator.sources.decode import fold
 

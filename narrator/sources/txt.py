@@ -4,7 +4,7 @@ A heading is a short line standing alone between blank lines, made of a keyword 
 Part, Book, Volume, Section, Act) and a number (digits, Roman numerals or words), optionally
 followed by a title; or a lone Prologue/Epilogue/... line. A heading line directly followed by
 one short title line ("CHAPTER I" / "THE STORM") is one heading. Hard-wrapped lines are joined
-by narrator.paragraphs.split_paragraphs.
+by narrator.text.paragraphs.split_paragraphs.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from narrator.paragraphs import split_paragraphs
+from narrator.text.paragraphs import split_paragraphs
 from narrator.sources.blocks import Block, Chapter, chapters_from_blocks
 from narrator.sources.decode import fold, read_text
 

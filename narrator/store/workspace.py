@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from narrator.boundary import Boundary
+from narrator.text.boundary import Boundary
 from narrator.errors import StoreError
 from narrator.store import files
 from narrator.store.machine import (
@@ -71,7 +71,7 @@ class PlannedSegment:
     chapter: int
     order: int
     text: str
-    boundary: str  # a narrator.boundary.Boundary value
+    boundary: str  # a narrator.text.boundary.Boundary value
     seconds: float  # predicted
 
 

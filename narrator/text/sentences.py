@@ -19,7 +19,7 @@ import unicodedata
 
 import pysbd
 
-log = logging.getLogger("narrator.segmenter")
+log = logging.getLogger("narrator.text.segmenter")
 
 WINDOW = 8_000
 PYSBD_LANGUAGES = frozenset(

@@ -1,6 +1,6 @@
 """Paragraphs -> segments that each stay under the per-request duration budget.
 
-Sentences (narrator/sentences.py) are packed greedily up to the budget, never across a
+Sentences (narrator/text/sentences.py) are packed greedily up to the budget, never across a
 paragraph. A sentence over the budget is cut at clause punctuation, then between words; a
 single token longer than the budget is cut inside (with a warning). At every level a piece
 that had to be cut starts a new segment, so a segment ends mid-sentence only when its
@@ -24,10 +24,10 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from narrator.boundary import Boundary
+from narrator.text.boundary import Boundary
 from narrator.errors import JobFileError
-from narrator.paragraphs import is_decoration
-from narrator.sentences import Span, inside_word, resolve_language, sentence_spans
+from narrator.text.paragraphs import is_decoration
+from narrator.text.sentences import Span, inside_word, resolve_language, sentence_spans
 
 __all__ = [
     "Segment",
@@ -38,7 +38,7 @@ __all__ = [
     "split_text",
 ]
 
-log = logging.getLogger("narrator.segmenter")
+log = logging.getLogger("narrator.text.segmenter")
 
 # Characters per second of speech by pysbd language code; others use DEFAULT_RATE.
 _RATES = {
