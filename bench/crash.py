@@ -36,7 +36,7 @@ from anyio.from_thread import start_blocking_portal
 
 from narrator.errors import StoreError
 from narrator.jobfile import load_job
-from narrator.planner import build_plan
+from narrator.plan import build_plan
 from narrator.server import RunningServer, ServerConfig, running_server
 from narrator.store import Store
 

@@ -28,7 +28,7 @@ import anyio
 
 from narrator.jobfile import Job, load_job
 from narrator.pipeline import RunOptions, RunSummary, run_job
-from narrator.planner import build_plan
+from narrator.plan import build_plan
 from narrator.server import FaultPlan, ServerConfig, running_server
 from narrator.store import Store
 

@@ -14,7 +14,7 @@ import anyio
 
 from narrator import protocol as proto
 from narrator.client import DEFAULT_KEY_ENV, HOSTED_URL, Session, SynthesisResult
-from narrator.embedded import open_service
+from narrator.service import open_service
 from narrator.codes import ErrorCode
 from narrator.errors import (
     AuthError, NarratorError, OutputError, ServerError, SynthesisError, UserError, is_retryable,

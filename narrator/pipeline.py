@@ -29,10 +29,10 @@ from narrator.assembly import (
 )
 from narrator.text.boundary import Boundary
 from narrator.codes import ErrorCode
-from narrator.embedded import open_service, read_api_key
+from narrator.service import open_service, read_api_key
 from narrator.errors import AuthError
 from narrator.jobfile import Job, VoiceSpec, load_job
-from narrator.planner import Plan, build_plan, request_params, segmenter_settings
+from narrator.plan import Plan, build_plan, request_params, segmenter_settings
 from narrator.progress import SynthesisProgress
 from narrator.scheduler import JobStopped, Pool, PoolReport, PoolSettings
 from narrator.store import PlannedSegment, Store

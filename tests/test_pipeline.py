@@ -16,7 +16,7 @@ from narrator.errors import UserError
 from narrator.jobfile import load_job
 from narrator.text.paragraphs import is_decoration
 from narrator.pipeline import RunOptions, run_job
-from narrator.planner import announced_title, title_sentence
+from narrator.plan import announced_title, title_sentence
 from narrator.scheduler import JobStopped
 from narrator.server import FaultPlan, RunningServer, ServerConfig, running_server
 from narrator.server.textcode import decode

@@ -1,11 +1,11 @@
-"""narrator.planner: which chapter titles are spoken, read from real job files."""
+"""narrator.plan: which chapter titles are spoken, read from real job files."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from narrator.jobfile import load_job
-from narrator.planner import build_plan
+from narrator.plan import build_plan
 
 
 def spoken(tmp_path: Path, name: str, text: str) -> list[str]:
