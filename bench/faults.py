@@ -89,7 +89,7 @@ async def one_run(
     async with running_server(config) as srv:
         job = load_job(write_job(folder, srv.url, text, backoff_max))
         started = time.monotonic()
-        summary = await run_job(job, RunOptions(quiet=True))
+        summary = await run_job(job, RunOptions())
         wall = time.monotonic() - started
         # An injected "ok" is a spiked request; spikes are counted from the plan instead.
         injected = Counter(r.outcome for r in srv.stats.interactions if r.injected and r.outcome != "ok")

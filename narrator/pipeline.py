@@ -1,20 +1,22 @@
-"""`narrator run | status | plan`: a job from sources to finished audio files.
+"""A job from sources to finished audio files (the library behind `narrator run`).
 
     job file -> plan (sources, lexicon, segments) -> store -> pool (synthesis) -> assembly
 
 The store is the source of truth: a run stores every finished segment as it arrives, so a
 killed run resumes where it stopped, and a second run of an unchanged job sends no request.
+Nothing here prints: notes go to `RunOptions.note` as they arise and into the summary, and
+progress goes to the object `RunOptions.progress` makes.
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
-import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import anyio
 
@@ -31,9 +33,8 @@ from narrator.text.boundary import Boundary
 from narrator.codes import ErrorCode
 from narrator.service import open_service, read_api_key
 from narrator.errors import AuthError
-from narrator.jobfile import Job, VoiceSpec, load_job
+from narrator.jobfile import Job, VoiceSpec
 from narrator.plan import Plan, build_plan, request_params, segmenter_settings
-from narrator.progress import SynthesisProgress
 from narrator.scheduler import JobStopped, Pool, PoolReport, PoolSettings
 from narrator.store import PlannedSegment, Store
 
@@ -49,41 +50,46 @@ class RunSummary:
     files: list[Path] = field(default_factory=list)
     qc_table: str = ""
     errors: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # from assembly
+    plan_notes: list[str] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
         return self.failed == 0
 
 
+class SynthesisMeter(Protocol):
+    """What the pool reports progress to: a finished segment, and segments added by splits."""
+
+    def advance(self, seconds: float) -> None: ...
+
+    def grow(self, count: int) -> None: ...
+
+
+class _NoMeter:
+    def advance(self, seconds: float) -> None:
+        pass
+
+    def grow(self, count: int) -> None:
+        pass
+
+
+def _no_progress(total: int) -> AbstractContextManager[SynthesisMeter]:
+    return nullcontext(_NoMeter())
+
+
+def _ignore(note: str) -> None:
+    pass
+
+
 @dataclass(frozen=True)
 class RunOptions:
     fresh: bool = False
     assemble: bool = True
-    quiet: bool = False
-
-
-def add_commands(sub: argparse._SubParsersAction) -> None:
-    run = sub.add_parser("run", help="synthesize a job and assemble its audiobook (resumes)")
-    run.add_argument("job", type=Path, help="the job YAML file")
-    run.add_argument("--fresh", action="store_true", help="discard stored audio and start over")
-    run.add_argument("--no-assemble", action="store_true", help="synthesize only")
-    run.add_argument("-q", "--quiet", action="store_true", help="no progress output")
-    run.set_defaults(handler=run_command)
-    status = sub.add_parser("status", help="show a job's progress from its store")
-    status.add_argument("job", type=Path)
-    status.set_defaults(handler=status_command)
-    plan = sub.add_parser("plan", help="show chapters, segments and duration (no network)")
-    plan.add_argument("job", type=Path)
-    plan.set_defaults(handler=plan_command)
-
-
-def run_command(args: argparse.Namespace) -> int:
-    job = load_job(args.job)
-    options = RunOptions(fresh=args.fresh, assemble=not args.no_assemble, quiet=args.quiet)
-    summary = anyio.run(run_job, job, options)
-    _print_summary(summary)
-    return 0 if summary.complete else 1
+    # Called with each plan note as soon as it is known (the summary keeps them too).
+    note: Callable[[str], None] = _ignore
+    # Makes the meter for `total` pending segments; the CLI passes a progress bar.
+    progress: Callable[[int], AbstractContextManager[SynthesisMeter]] = _no_progress
 
 
 async def run_job(job: Job, options: RunOptions = RunOptions()) -> RunSummary:
@@ -92,10 +98,11 @@ async def run_job(job: Job, options: RunOptions = RunOptions()) -> RunSummary:
         read_api_key(job.server.api_key_env, f"{job.path.name}: server.api_key_env")
     plan = await anyio.to_thread.run_sync(build_plan, job)
     for note in plan.notes:
-        print(f"note: {note}", file=sys.stderr)
+        options.note(note)
     store = await anyio.to_thread.run_sync(lambda: Store.open(job.workspace, fresh=options.fresh))
     try:
         summary = await _synthesize(job, plan, store, options)
+        summary.plan_notes.extend(plan.notes)
         if summary.complete and options.assemble:
             result = await anyio.to_thread.run_sync(assemble_job, job, plan, store)
             summary.files = list(result.files)
@@ -116,7 +123,7 @@ async def _synthesize(job: Job, plan: Plan, store: Store, options: RunOptions) -
     if not pending:
         return summary
     server = job.server
-    with SynthesisProgress(len(pending), quiet=options.quiet) as bar:
+    with options.progress(len(pending)) as bar:
         async with open_service(server.url if server else None, _key_env(job)) as service:
             for voice, segments in _by_voice(pending, plan):
                 pool = Pool(
@@ -229,53 +236,4 @@ def _voice_label(voice: VoiceSpec) -> str:
     return f"{voice.config_id} {json.dumps(request_params(voice), sort_keys=True)}"
 
 
-def _print_summary(summary: RunSummary) -> None:
-    print(
-        f"segments: {summary.planned} planned, {summary.reused} already stored, "
-        f"{summary.synthesized} synthesized, {summary.failed} failed "
-        f"({summary.requests} requests, {summary.audio_seconds / 60:.1f} new audio min)"
-    )
-    for error in summary.errors[:10]:
-        print(f"  failed: {error}", file=sys.stderr)
-    if not summary.complete:
-        print("some segments failed; run the job again to retry them", file=sys.stderr)
-    if summary.qc_table:
-        print(summary.qc_table)
-    for note in summary.notes:
-        print(f"note: {note}", file=sys.stderr)
-    for path in summary.files:
-        print(f"wrote {path}")
-
-
-def status_command(args: argparse.Namespace) -> int:
-    job = load_job(args.job)
-    if not job.workspace.exists():
-        print(f"{args.job}: not started (no workspace at {job.workspace})")
-        return 0
-    store = Store.read_only(job.workspace)  # works while a run holds the workspace
-    try:
-        print(store.status().render())
-    finally:
-        store.close()
-    return 0
-
-
-def plan_command(args: argparse.Namespace) -> int:
-    job = load_job(args.job)
-    plan = build_plan(job)
-    width = max((len(c.title) for c in plan.chapters), default=10)
-    for number, chapter in enumerate(plan.chapters, 1):
-        print(
-            f"{number:>3}  {chapter.title:<{width}}  {chapter.segments:>5} segments  "
-            f"{chapter.seconds / 60:>7.1f} min  voice {chapter.voice.config_id}"
-        )
-    print(
-        f"total: {len(plan.chapters)} chapters, {len(plan.segments)} segments, "
-        f"{plan.unique_requests} requests, about {plan.seconds / 60:.1f} min of audio"
-    )
-    for note in plan.notes:
-        print(f"note: {note}")
-    return 0
-
-
-__all__ = ["RunOptions", "RunSummary", "run_job", "assemble_job", "add_commands"]
+__all__ = ["RunOptions", "RunSummary", "SynthesisMeter", "run_job", "assemble_job"]

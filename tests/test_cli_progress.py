@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from narrator.progress import SynthesisProgress
+from narrator.cli.progress import SynthesisProgress
 
 
 def test_plain_lines_count_segments_and_a_split_grows_the_total():

@@ -105,7 +105,7 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
         with pytest.MonkeyPatch.context() as mp:
             async with server(mp) as srv:
                 job = write_job(folder, srv.url, text=BOOK, synthesis=SYNTHESIS)
-                return await run_job(load_job(job), RunOptions(quiet=True))
+                return await run_job(load_job(job), RunOptions())
 
     summary = anyio.run(run)
     assert summary.complete and summary.synthesized >= 20
@@ -134,7 +134,7 @@ async def test_faulty_run_writes_the_clean_runs_bytes(name, clean, tmp_path, mon
     plan = PLANS[name]
     async with server(monkeypatch, faults=plan) as srv:
         job = write_job(tmp_path, srv.url, text=BOOK, synthesis=SYNTHESIS)
-        summary = await run_job(load_job(job), RunOptions(quiet=True))
+        summary = await run_job(load_job(job), RunOptions())
         injected = [r for r in srv.stats.interactions if r.injected]
         ok_texts = srv.stats.texts("ok")
     assert summary.complete, summary.errors
@@ -154,11 +154,11 @@ async def test_every_fault_kind_was_seen_and_retried(tmp_path, monkeypatch):
     text = prose(seed=9, chapters=1, paragraphs=2, sentences=2)
     async with server(monkeypatch) as srv:
         reference = await run_job(
-            load_job(write_job(tmp_path / "a", srv.url, text=text, formats="[wav]")), RunOptions(quiet=True)
+            load_job(write_job(tmp_path / "a", srv.url, text=text, formats="[wav]")), RunOptions()
         )
     async with server(monkeypatch, faults=FaultPlan(script=script)) as srv:
         job = write_job(tmp_path / "b", srv.url, text=text, formats="[wav]", synthesis=SYNTHESIS)
-        summary = await run_job(load_job(job), RunOptions(quiet=True))
+        summary = await run_job(load_job(job), RunOptions())
         outcomes = [r.outcome for r in srv.stats.interactions]
     assert summary.complete
     assert outcomes[: len(script) - 1] == [s for s in script if not s.startswith("slow")]
@@ -199,7 +199,7 @@ async def test_requests_past_the_deadline_are_abandoned_and_retried(clean, tmp_p
     plan = FaultPlan(seed=4, spike=0.15, spike_seconds=1.4, drop=0.05)
     async with server(monkeypatch, faults=plan) as srv:
         job = write_job(tmp_path, srv.url, text=BOOK, synthesis=f"{SYNTHESIS}, request_timeout: 1")
-        summary = await run_job(load_job(job), RunOptions(quiet=True))
+        summary = await run_job(load_job(job), RunOptions())
         abandoned = srv.stats.outcomes["disconnected"] + srv.stats.outcomes["cancelled"]
     assert summary.complete, summary.errors
     assert abandoned >= 2

@@ -145,7 +145,7 @@ def _words(text: str) -> str:
 async def test_multi_source_job_speaks_every_word_in_order(tmp_path, monkeypatch):
     async with server(monkeypatch) as srv:
         job_path = write_job(tmp_path, srv.url)
-        summary = await run_job(load_job(job_path), RunOptions(quiet=True))
+        summary = await run_job(load_job(job_path), RunOptions())
     assert summary.complete and summary.synthesized > 0
     chapters = expected_chapters(job_path)
     assert len(chapters) == 5  # two txt chapters, md, html, epub (nav page skipped)
@@ -162,11 +162,11 @@ async def test_titles_can_stay_silent_and_file_names_are_never_announced(tmp_pat
     plain.write_text("Just one paragraph without a heading.", encoding="utf-8")
     async with server(monkeypatch) as srv:
         job_path = write_job(tmp_path, srv.url, "speak_titles: false\n")
-        summary = await run_job(load_job(job_path), RunOptions(quiet=True))
+        summary = await run_job(load_job(job_path), RunOptions())
         assert not decoded_chapters(summary.files)[0].startswith("CHAPTER")
         (tmp_path / "out").rename(tmp_path / "out-silent")
         job_path = write_job(tmp_path, srv.url, sources=[plain])
-        summary = await run_job(load_job(job_path), RunOptions(quiet=True))
+        summary = await run_job(load_job(job_path), RunOptions())
     assert decoded_chapters(summary.files) == ["Just one paragraph without a heading."]
 
 
@@ -174,15 +174,15 @@ async def test_titles_can_stay_silent_and_file_names_are_never_announced(tmp_pat
 async def test_second_run_sends_no_request_and_an_edit_only_the_edited_segments(tmp_path, monkeypatch):
     async with server(monkeypatch) as srv:
         job_path = write_job(tmp_path, srv.url)
-        first = await run_job(load_job(job_path), RunOptions(quiet=True))
+        first = await run_job(load_job(job_path), RunOptions())
         after_first = srv.stats.requests
-        second = await run_job(load_job(job_path), RunOptions(quiet=True))
+        second = await run_job(load_job(job_path), RunOptions())
         assert srv.stats.requests == after_first and second.synthesized == 0
         assert second.reused == first.planned
 
         txt = tmp_path / "01.txt"
         txt.write_text(txt.read_text().replace("door seven", "door eleven"), encoding="utf-8")
-        third = await run_job(load_job(job_path), RunOptions(quiet=True))
+        third = await run_job(load_job(job_path), RunOptions())
         new_texts = srv.stats.texts()[after_first:]
     assert third.synthesized == len(new_texts) == 1
     assert "door eleven" in new_texts[0]
@@ -195,10 +195,10 @@ async def test_injected_faults_still_give_the_same_audiobook(tmp_path, monkeypat
     clean_dir.mkdir()
     faulty_dir.mkdir()
     async with server(monkeypatch) as srv:
-        clean = await run_job(load_job(write_job(clean_dir, srv.url)), RunOptions(quiet=True))
+        clean = await run_job(load_job(write_job(clean_dir, srv.url)), RunOptions())
     faults = FaultPlan(seed=11, rate_limited=0.3, backend_unavailable=0.1, drop=0.05, malformed=0.02)
     async with server(monkeypatch, faults=faults) as srv:
-        faulty = await run_job(load_job(write_job(faulty_dir, srv.url)), RunOptions(quiet=True))
+        faulty = await run_job(load_job(write_job(faulty_dir, srv.url)), RunOptions())
         injected = sum(1 for r in srv.stats.interactions if r.injected)
     assert faulty.complete and injected > 0
     for a, b in zip(sorted(clean.files), sorted(faulty.files), strict=True):
@@ -211,7 +211,7 @@ async def test_wrong_key_stops_at_once_naming_the_variable(tmp_path, monkeypatch
         monkeypatch.setenv(KEY_ENV, "not-the-key")
         job = load_job(write_job(tmp_path, srv.url))
         with pytest.raises(JobStopped) as stopped:
-            await run_job(job, RunOptions(quiet=True))
+            await run_job(job, RunOptions())
         assert srv.stats.requests == 0
     message = str(stopped.value)
     assert KEY_ENV in message and "not-the-key" not in message
@@ -222,7 +222,7 @@ async def test_auth_failed_message_stops_within_one_request_per_worker(tmp_path,
     async with server(monkeypatch, auth_failure="message") as srv:
         monkeypatch.setenv(KEY_ENV, "not-the-key")
         with pytest.raises(JobStopped, match=KEY_ENV):
-            await run_job(load_job(write_job(tmp_path, srv.url)), RunOptions(quiet=True))
+            await run_job(load_job(write_job(tmp_path, srv.url)), RunOptions())
         assert srv.stats.auth_failures <= 4  # synthesis.concurrency
 
 
@@ -232,7 +232,7 @@ async def test_unknown_voice_stops_naming_the_config_id(tmp_path, monkeypatch):
         job_path = write_job(tmp_path, srv.url)
         job_path.write_text(job_path.read_text().replace("config_id: test", "config_id: nobody"))
         with pytest.raises(JobStopped, match="nobody"):
-            await run_job(load_job(job_path), RunOptions(quiet=True))
+            await run_job(load_job(job_path), RunOptions())
 
 
 @pytest.mark.anyio
@@ -241,7 +241,7 @@ async def test_missing_key_variable_is_a_user_error_before_any_request(tmp_path,
         monkeypatch.delenv(KEY_ENV)
         job = load_job(write_job(tmp_path, srv.url))
         with pytest.raises(UserError, match=f"{KEY_ENV} is not set.*book.yaml: server.api_key_env"):
-            await run_job(job, RunOptions(quiet=True))
+            await run_job(job, RunOptions())
         assert srv.stats.connections == 0
         assert not job.workspace.exists()  # said before anything was created
 
@@ -260,7 +260,7 @@ async def test_segment_cut_at_the_cap_is_resplit_and_complete(tmp_path, monkeypa
                 "voice: {config_id: test}", "voice: {config_id: test, params: {chars_per_second: 5}}"
             )
         )
-        summary = await run_job(load_job(job_path), RunOptions(quiet=True))
+        summary = await run_job(load_job(job_path), RunOptions())
         truncated = [r for r in srv.stats.interactions if r.truncated]
     assert summary.complete and truncated
     assert decoded_chapters(summary.files) == [_words(long_text)]
@@ -279,5 +279,5 @@ async def test_qc_compares_each_segments_pace_with_its_own_voice(tmp_path, monke
             "  - slow.txt", "  - {path: slow.txt, voice: {params: {chars_per_second: 6}}}"
         ).replace("subtitles: []}", "subtitles: [], qc: true}")
         job.write_text(body, encoding="utf-8")
-        summary = await run_job(load_job(job), RunOptions(quiet=True))
+        summary = await run_job(load_job(job), RunOptions())
     assert summary.complete and "0 pace outliers" in summary.qc_table

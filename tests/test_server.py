@@ -370,7 +370,7 @@ async def test_joe_voice_speaks_a_sentence():
 def test_serve_without_a_key_names_the_options(monkeypatch):
     import argparse
 
-    from narrator.server.cli_serve import add_serve_arguments, config_from_args
+    from narrator.cli.serve import add_serve_arguments, config_from_args
 
     monkeypatch.delenv("NARRATOR_SERVER_KEYS", raising=False)
     parser = argparse.ArgumentParser()
@@ -388,7 +388,7 @@ def test_narrator_serve_prints_its_url_and_stops_on_a_signal(sig):
     env = {k: v for k, v in os.environ.items() if k != "NARRATOR_SERVER_KEYS"}
     env["NARRATOR_SERVER_KEYS"] = "env-secret-key"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "narrator.server.cli_serve", "--port", "0", "--engine", "test"],
+        [sys.executable, "-m", "narrator.cli.serve", "--port", "0", "--engine", "test"],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:

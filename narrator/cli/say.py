@@ -1,4 +1,4 @@
-"""Sub-command wiring: arguments and the handlers behind `say`, `run`, `status` and `plan`."""
+"""`narrator say`: one text spoken into one audio file."""
 
 from __future__ import annotations
 
@@ -44,12 +44,6 @@ def add_say(sub: argparse._SubParsersAction) -> None:
     say.add_argument("--language", default="English", help="language name or Auto")
     say.add_argument("--force", action="store_true", help="overwrite an existing output file")
     say.set_defaults(handler=say_command)
-
-
-def add_job_commands(sub: argparse._SubParsersAction) -> None:
-    from narrator import pipeline
-
-    pipeline.add_commands(sub)
 
 
 def say_command(args: argparse.Namespace) -> int:

@@ -1,6 +1,6 @@
 """`narrator serve`: its options, and the command that runs the server until Ctrl-C.
 
-narrator/cli.py wires these two functions into its `serve` subcommand.
+narrator/cli/main.py adds it as the `serve` subcommand (`add_serve`).
 """
 
 from __future__ import annotations
@@ -13,11 +13,18 @@ from pathlib import Path
 
 import anyio
 
+from narrator.cli.parser import OneLineParser
 from narrator.errors import UserError
 from narrator.server.app import RunningServer, running_server
 from narrator.server.config import AUTH_FAILURE_MODES, KEYS_ENV, KNOWN_ENGINES, ServerConfig
 from narrator.server.config import keys_from_env, validate
 from narrator.server.faults import FaultPlan, parse_faults, parse_script
+
+
+def add_serve(sub: argparse._SubParsersAction) -> None:
+    serve = sub.add_parser("serve", help="run the local Oris Voice compatible server")
+    add_serve_arguments(serve)
+    serve.set_defaults(handler=serve_command)
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
@@ -100,9 +107,7 @@ async def _serve_until_signal(config: ServerConfig, on_ready: Callable[[RunningS
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m narrator.server.cli_serve`: the serve command on its own."""
-    from narrator.cli import OneLineParser
-
+    """`python -m narrator.cli.serve`: the serve command on its own."""
     parser = OneLineParser(prog="narrator serve", description=__doc__.splitlines()[0])
     add_serve_arguments(parser)
     try:

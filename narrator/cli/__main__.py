@@ -1,0 +1,7 @@
+"""`python -m narrator.cli ...` runs the `narrator` command."""
+
+import sys
+
+from narrator.cli.main import main
+
+sys.exit(main())
