@@ -63,6 +63,7 @@ def book(pool: list[Path], hours: float, chapters: int) -> list[ChapterAudio]:
                 boundary = Boundary.CHAPTER if last else kinds[index % 3]
                 text = f"Chapter {chapter} segment {index}: a sentence of ordinary length for pace checks."
                 yield Piece(pool[(chapter * 7 + index) % POOL], text, boundary, voice="bench")
+
         return pieces
 
     return [ChapterAudio(f"Chapter {c + 1}", pieces_of(c)) for c in range(chapters)]
@@ -74,29 +75,54 @@ def child(args: argparse.Namespace) -> None:
     chapters = book(pool, args.hours, args.chapters)
     out = Path(args.out)
     if args.mode == "rss":
-        options = OutputOptions(out, formats=("wav",), per_chapter=False, whole_book=True,
-                                subtitles=("srt",), qc=True)
+        options = OutputOptions(
+            out, formats=("wav",), per_chapter=False, whole_book=True, subtitles=("srt",), qc=True
+        )
         pauses = Pauses()
     else:
-        options = OutputOptions(out, formats=("mp3",), per_chapter=False, whole_book=True,
-                                subtitles=(), qc=args.mode == "mp3-qc")
+        options = OutputOptions(
+            out,
+            formats=("mp3",),
+            per_chapter=False,
+            whole_book=True,
+            subtitles=(),
+            qc=args.mode == "mp3-qc",
+        )
         pauses = NO_PAUSES
     start = time.perf_counter()
     result = assemble(BookInfo("Bench Book", "Bench"), chapters, pauses, options)
     elapsed = time.perf_counter() - start
     audio = result.qc.total_seconds if result.qc else args.hours * 3600
-    print(json.dumps({
-        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "ffmpeg_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
-        "seconds": elapsed, "audio_seconds": audio,
-        "bytes": sum(p.stat().st_size for p in result.files),
-    }))
+    print(
+        json.dumps(
+            {
+                "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "ffmpeg_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+                "seconds": elapsed,
+                "audio_seconds": audio,
+                "bytes": sum(p.stat().st_size for p in result.files),
+            }
+        )
+    )
 
 
 def run_child(pool: Path, out: Path, hours: float, chapters: int, mode: str) -> dict:
     out.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, __file__, "--child", "--pool", str(pool), "--out", str(out),
-               "--hours", str(hours), "--chapters", str(chapters), "--mode", mode]
+    command = [
+        sys.executable,
+        __file__,
+        "--child",
+        "--pool",
+        str(pool),
+        "--out",
+        str(out),
+        "--hours",
+        str(hours),
+        "--chapters",
+        str(chapters),
+        "--mode",
+        mode,
+    ]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode:
         raise SystemExit(f"child failed: {done.stderr.strip()[-500:]}")
@@ -112,9 +138,30 @@ def raw_ffmpeg(pool: Path, work: Path, hours: float, chapters: int) -> float:
             for piece in chapter.pieces():
                 out.write(piece.path.read_bytes())
     start = time.perf_counter()
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "s16le", "-ar", str(RATE), "-ac", "1",
-                    "-i", str(pcm), "-c:a", "libmp3lame", "-b:a", "64k", "-f", "mp3", str(work / "raw.mp3")],
-                   check=True)
+    subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "s16le",
+            "-ar",
+            str(RATE),
+            "-ac",
+            "1",
+            "-i",
+            str(pcm),
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            "64k",
+            "-f",
+            "mp3",
+            str(work / "raw.mp3"),
+        ],
+        check=True,
+    )
     elapsed = time.perf_counter() - start
     pcm.unlink()
     return elapsed
@@ -138,21 +185,31 @@ def main() -> None:
         make_pool(pool_dir)
         short = run_child(pool_dir, work / "o1", 1.0, 12, "rss")
         long = run_child(pool_dir, work / "o20", args.long_hours, 40, "rss")
-        print(f"peak RSS, 1 h book:  {short['rss_mb']:6.1f} MB  ({short['seconds']:.1f} s, "
-              f"{short['bytes'] / 1e9:.2f} GB written; largest ffmpeg child {short['ffmpeg_rss_mb']:.1f} MB)")
-        print(f"peak RSS, {args.long_hours:g} h book: {long['rss_mb']:6.1f} MB  ({long['seconds']:.1f} s, "
-              f"{long['bytes'] / 1e9:.2f} GB written; largest ffmpeg child {long['ffmpeg_rss_mb']:.1f} MB)")
+        print(
+            f"peak RSS, 1 h book:  {short['rss_mb']:6.1f} MB  ({short['seconds']:.1f} s, "
+            f"{short['bytes'] / 1e9:.2f} GB written; largest ffmpeg child {short['ffmpeg_rss_mb']:.1f} MB)"
+        )
+        print(
+            f"peak RSS, {args.long_hours:g} h book: {long['rss_mb']:6.1f} MB  ({long['seconds']:.1f} s, "
+            f"{long['bytes'] / 1e9:.2f} GB written; largest ffmpeg child {long['ffmpeg_rss_mb']:.1f} MB)"
+        )
         ratio = long["rss_mb"] / short["rss_mb"]
-        print(f"RSS {args.long_hours:g}h/1h = {ratio:.2f}  (goal <= 1.3; each <= 150 MB: "
-              f"{'met' if ratio <= 1.3 and long['rss_mb'] <= 150 else 'NOT met'})")
+        print(
+            f"RSS {args.long_hours:g}h/1h = {ratio:.2f}  (goal <= 1.3; each <= 150 MB: "
+            f"{'met' if ratio <= 1.3 and long['rss_mb'] <= 150 else 'NOT met'})"
+        )
         raw = raw_ffmpeg(pool_dir, work, 1.0, 12)
         ours = run_child(pool_dir, work / "mp3", 1.0, 12, "mp3")
         ours_qc = run_child(pool_dir, work / "mp3qc", 1.0, 12, "mp3-qc")
-        print(f"MP3 64k of 1 h: raw ffmpeg {3600 / raw:.0f}x realtime ({raw:.2f} s), "
-              f"assemble {3600 / ours['seconds']:.0f}x ({ours['seconds']:.2f} s) -> "
-              f"{raw / ours['seconds']:.2f} of raw speed (goal >= 0.8)")
-        print(f"  with QC meters on: {3600 / ours_qc['seconds']:.0f}x ({ours_qc['seconds']:.2f} s) -> "
-              f"{raw / ours_qc['seconds']:.2f} of raw speed")
+        print(
+            f"MP3 64k of 1 h: raw ffmpeg {3600 / raw:.0f}x realtime ({raw:.2f} s), "
+            f"assemble {3600 / ours['seconds']:.0f}x ({ours['seconds']:.2f} s) -> "
+            f"{raw / ours['seconds']:.2f} of raw speed (goal >= 0.8)"
+        )
+        print(
+            f"  with QC meters on: {3600 / ours_qc['seconds']:.0f}x ({ours_qc['seconds']:.2f} s) -> "
+            f"{raw / ours_qc['seconds']:.2f} of raw speed"
+        )
 
 
 if __name__ == "__main__":

@@ -82,7 +82,10 @@ output: {{formats: [wav, mp3], loudness: null, subtitles: [], qc: false}}
 @contextmanager
 def threaded_server(key: str) -> Iterator[RunningServer]:
     config = ServerConfig(api_keys=(key,), engines=("test",), latency=LATENCY, capacity=8)
-    with start_blocking_portal() as portal, portal.wrap_async_context_manager(running_server(config)) as srv:
+    with (
+        start_blocking_portal() as portal,
+        portal.wrap_async_context_manager(running_server(config)) as srv,
+    ):
         yield srv
 
 

@@ -92,7 +92,9 @@ async def one_run(
         summary = await run_job(job, RunOptions())
         wall = time.monotonic() - started
         # An injected "ok" is a spiked request; spikes are counted from the plan instead.
-        injected = Counter(r.outcome for r in srv.stats.interactions if r.injected and r.outcome != "ok")
+        injected = Counter(
+            r.outcome for r in srv.stats.interactions if r.injected and r.outcome != "ok"
+        )
         if faults is not None:  # a spike is a delay, not an outcome: replay the seeded draws
             injected["latency spike"] = spikes(faults, srv.stats.requests)
     return summary, injected, wall
@@ -123,8 +125,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         clean, _, clean_wall = anyio.run(one_run, Path(tmp) / "clean", text, None, args.backoff_max)
         want = {p.name: p.read_bytes() for p in clean.files}
-        print(f"clean run: {clean.synthesized} segments, {clean.requests} requests, {clean_wall:.1f} s")
-        print(f"{'run':>3} {'requests':>8} {'retries':>7} {'lost':>4} {'differ':>6} {'wall s':>7}  faults injected")
+        print(
+            f"clean run: {clean.synthesized} segments, {clean.requests} requests, {clean_wall:.1f} s"
+        )
+        print(
+            f"{'run':>3} {'requests':>8} {'retries':>7} {'lost':>4} {'differ':>6} {'wall s':>7}  faults injected"
+        )
         for run in range(1, args.runs + 1):
             plan = fault_plan(seed=run)
             folder = Path(tmp) / f"faulty{run}"
@@ -138,7 +144,9 @@ def main() -> int:
             print(f"{row}  {kinds}")
             bad += lost + differ + (not summary.complete)
     verdict = "ok" if not bad else "FAIL"
-    print(f"runs {args.runs} (seed = run number); segments lost and outputs differing must be 0: {verdict}")
+    print(
+        f"runs {args.runs} (seed = run number); segments lost and outputs differing must be 0: {verdict}"
+    )
     return 1 if bad else 0
 
 

@@ -55,8 +55,18 @@ async def in_process(config: ServerConfig):
 @contextlib.asynccontextmanager
 async def own_process(config: ServerConfig):
     """`narrator serve` as a child process on a free port; yields its URL."""
-    args = [sys.executable, "-m", "narrator.cli", "serve", "--port", "0",
-            "--capacity", str(config.capacity), "--latency", str(config.latency)]
+    args = [
+        sys.executable,
+        "-m",
+        "narrator.cli",
+        "serve",
+        "--port",
+        "0",
+        "--capacity",
+        str(config.capacity),
+        "--latency",
+        str(config.latency),
+    ]
     args += [a for engine in config.engines for a in ("--engine", engine)]
     env = dict(os.environ, NARRATOR_SERVER_KEYS=",".join(config.api_keys))
     child = subprocess.Popen(args, stdout=subprocess.PIPE, text=True, env=env)
@@ -73,7 +83,11 @@ async def own_process(config: ServerConfig):
 
 
 async def run_pool(
-    config: ServerConfig, voice: str, texts: list[str], concurrency: int, warm: bool = False,
+    config: ServerConfig,
+    voice: str,
+    texts: list[str],
+    concurrency: int,
+    warm: bool = False,
     serve=in_process,
 ):
     key = config.api_keys[0]
@@ -108,9 +122,11 @@ async def capacity_case(n: int, latency: float, capacity: int, serve=in_process)
     wall, report = await run_pool(config, "test", texts, capacity, serve=serve)
     ideal = n * latency / capacity
     where = "server in-process" if serve is in_process else "server own process"
-    print(f"[capacity, {where}] N={n} L={latency}s C={capacity}: wall {wall:.2f}s, ideal {ideal:.2f}s, "
-          f"ratio {wall / ideal:.3f} (goal <= 1.05); requests {report.requests}, "
-          f"retries {report.retries}, overhead {(wall - ideal) / n * capacity * 1000:.1f} ms/request")
+    print(
+        f"[capacity, {where}] N={n} L={latency}s C={capacity}: wall {wall:.2f}s, ideal {ideal:.2f}s, "
+        f"ratio {wall / ideal:.3f} (goal <= 1.05); requests {report.requests}, "
+        f"retries {report.retries}, overhead {(wall - ideal) / n * capacity * 1000:.1f} ms/request"
+    )
 
 
 async def rate_case(n: int, rate: float, latency: float) -> None:
@@ -122,9 +138,11 @@ async def rate_case(n: int, rate: float, latency: float) -> None:
     wall, report = await run_pool(config, "test", texts, 8)
     goodput = report.done / wall
     rejected = report.rate_limited / max(1, report.requests)
-    print(f"[rate] N={n} R={rate}/s L={latency}s concurrency<=8: wall {wall:.2f}s, "
-          f"goodput {goodput:.2f}/s = {goodput / rate:.3f} R (goal >= 0.9), "
-          f"rejected {report.rate_limited}/{report.requests} = {rejected:.1%} (goal <= 10 %)")
+    print(
+        f"[rate] N={n} R={rate}/s L={latency}s concurrency<=8: wall {wall:.2f}s, "
+        f"goodput {goodput:.2f}/s = {goodput / rate:.3f} R (goal >= 0.9), "
+        f"rejected {report.rate_limited}/{report.requests} = {rejected:.1%} (goal <= 10 %)"
+    )
 
 
 def ten_minutes_of_text() -> list[str]:
@@ -178,9 +196,11 @@ async def piper_case(quick: bool) -> None:
         f"best/best ratio {min(rtfs) / min(alone):.3f}"
         for c, rtfs in piped.items()
     )
-    print(f"[piper] {len(texts)} segments, {audio / 60:.1f} min of audio, runs alternated: "
-          f"Piper alone RTF {' '.join(f'{r:.4f}' for r in alone)}; {shown} "
-          f"(store and client included; goal <= 1.15)")
+    print(
+        f"[piper] {len(texts)} segments, {audio / 60:.1f} min of audio, runs alternated: "
+        f"Piper alone RTF {' '.join(f'{r:.4f}' for r in alone)}; {shown} "
+        f"(store and client included; goal <= 1.15)"
+    )
 
 
 async def main(quick: bool) -> None:

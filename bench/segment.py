@@ -73,13 +73,23 @@ def child(kind: str, arg: int) -> None:
     wall, cpu = time.perf_counter(), time.process_time()
     count = work(text)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    row = {"chars": len(text), "wall": wall, "cpu": cpu, "count": count, "rss": _rss_mb(), "base": baseline}
+    row = {
+        "chars": len(text),
+        "wall": wall,
+        "cpu": cpu,
+        "count": count,
+        "rss": _rss_mb(),
+        "base": baseline,
+    }
     print(json.dumps(row))
 
 
 def run(kind: str, arg: int = 1) -> dict:
     out = subprocess.run(
-        [sys.executable, __file__, "--child", kind, str(arg)], capture_output=True, text=True, check=True
+        [sys.executable, __file__, "--child", kind, str(arg)],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -95,7 +105,9 @@ def main(quick: bool) -> None:
     ]
     if not quick:
         rows.append(("pysbd whole string, whole transcript", run("pysbd-whole", 10**9)))
-    print(f"{'case':<34} {'chars':>9} {'wall s':>7} {'cpu s':>7} {'pieces':>7} {'peak RSS MB':>12} {'(+ over start)':>14}")
+    print(
+        f"{'case':<34} {'chars':>9} {'wall s':>7} {'cpu s':>7} {'pieces':>7} {'peak RSS MB':>12} {'(+ over start)':>14}"
+    )
     for name, r in rows:
         print(f"{name:<34} {r['chars']:>9} {r['wall']:>7.2f} {r['cpu']:>7.2f} {r['count']:>7} "
               f"{r['rss']:>12.0f} {r['rss'] - r['base']:>+14.0f}")  # fmt: skip

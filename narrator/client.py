@@ -51,6 +51,7 @@ def truncation_tolerance(cap: float) -> float:
     """
     return max(2 / proto.TOKENS_PER_SECOND, min(1.0, 0.05 * cap))
 
+
 CANCEL_GRACE_S = 2.0
 
 
@@ -331,7 +332,9 @@ def _map_transport_errors(doing: str) -> Iterator[None]:
     except websockets.exceptions.ConnectionClosed as exc:
         code = exc.rcvd.code if exc.rcvd is not None else None
         reason = exc.rcvd.reason if exc.rcvd is not None else ""
-        detail = f"close code {code}" + (f" ({reason})" if reason else "") if code else "no close frame"
+        detail = (
+            f"close code {code}" + (f" ({reason})" if reason else "") if code else "no close frame"
+        )
         raise TransportError(f"connection closed while {doing}: {detail}") from exc
     except OSError as exc:
         raise TransportError(f"connection failed while {doing}: {exc.strerror or exc}") from exc

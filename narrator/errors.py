@@ -85,7 +85,9 @@ class ServerError(SynthesisError):
         self.code = code
         self.message = message
         self.interaction_id = interaction_id
-        super().__init__(f"{code or 'server error'}: {message}" if message else (code or "server error"))
+        super().__init__(
+            f"{code or 'server error'}: {message}" if message else (code or "server error")
+        )
 
 
 class AuthError(ServerError):

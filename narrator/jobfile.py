@@ -50,7 +50,11 @@ class Params(Mapping[str, Any]):
 
     def __init__(self, data: Mapping[str, Any] | None = None) -> None:
         self._json = json.dumps(
-            dict(data or {}), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+            dict(data or {}),
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+            allow_nan=False,
         )
         self._data: dict[str, Any] = json.loads(self._json)
 
@@ -178,23 +182,34 @@ class _Reader:
         if value is None:
             return {}
         if not isinstance(value, dict):
-            raise self.fail(where, f"must be a mapping of {', '.join(allowed)}, got {_kind(value)}; write 'key: value' lines under it")
+            raise self.fail(
+                where,
+                f"must be a mapping of {', '.join(allowed)}, got {_kind(value)}; write 'key: value' lines under it",
+            )
         for key in value:
             if not isinstance(key, str) or key not in allowed:
-                raise self.fail(_join(where, str(key)), f"unknown key; {_suggest(str(key), allowed)}")
+                raise self.fail(
+                    _join(where, str(key)), f"unknown key; {_suggest(str(key), allowed)}"
+                )
         return value
 
-    def text(self, value: Any, where: str, *, default: str | None = None, empty: bool = False) -> Any:
+    def text(
+        self, value: Any, where: str, *, default: str | None = None, empty: bool = False
+    ) -> Any:
         if value is None:
             return default
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            raise self.fail(where, f"must be text, got {_kind(value)}; quote it if it is meant as text")
+            raise self.fail(
+                where, f"must be text, got {_kind(value)}; quote it if it is meant as text"
+            )
         value = str(value)
         if not empty and not value.strip():
             raise self.fail(where, "must not be empty; write a value or remove the key")
         return value
 
-    def number(self, value: Any, where: str, default: Any, low: float, high: float, integer: bool = False) -> Any:
+    def number(
+        self, value: Any, where: str, default: Any, low: float, high: float, integer: bool = False
+    ) -> Any:
         if value is None:
             return default
         wanted = "an integer" if integer else "a number"
@@ -213,15 +228,21 @@ class _Reader:
     def choice(self, value: Any, where: str, default: str, allowed: Sequence[str]) -> str:
         text = self.text(value, where, default=default)
         if text.lower() not in allowed:
-            raise self.fail(where, f"unknown value {text!r}; {_suggest(text.lower(), allowed, 'use')}")
+            raise self.fail(
+                where, f"unknown value {text!r}; {_suggest(text.lower(), allowed, 'use')}"
+            )
         return text.lower()
 
-    def choices(self, value: Any, where: str, default: tuple[str, ...], allowed: Sequence[str], empty: bool) -> tuple[str, ...]:
+    def choices(
+        self, value: Any, where: str, default: tuple[str, ...], allowed: Sequence[str], empty: bool
+    ) -> tuple[str, ...]:
         if value is None:
             return default
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, list):
-            raise self.fail(where, f"must be a list, got {_kind(value)}; write e.g. [{', '.join(allowed)}]")
+            raise self.fail(
+                where, f"must be a list, got {_kind(value)}; write e.g. [{', '.join(allowed)}]"
+            )
         if not items and not empty:
             raise self.fail(where, f"must name at least one of {', '.join(allowed)}")
         picked = [self.choice(item, f"{where}[{i}]", "", allowed) for i, item in enumerate(items)]
@@ -229,13 +250,17 @@ class _Reader:
 
     def resolve(self, value: Any, where: str) -> Path:
         if value is None:
-            raise self.fail(where, "no path given; write the file's path (relative to the job file)")
+            raise self.fail(
+                where, "no path given; write the file's path (relative to the job file)"
+            )
         raw = self.text(value, where)
         if "\x00" in raw:
             raise self.fail(where, "the path contains a NUL character; fix the path")
         path = Path(raw).expanduser()
         # resolve() drops the "../" of job-relative paths so messages show the real location.
-        return self.stat(where, lambda: (path if path.is_absolute() else self.base / path).resolve())
+        return self.stat(
+            where, lambda: (path if path.is_absolute() else self.base / path).resolve()
+        )
 
     def stat(self, where: str, probe: Callable[[], _T]) -> _T:
         """Run a filesystem probe; an OS refusal (name too long, loop) becomes a one-line error."""
@@ -248,7 +273,9 @@ class _Reader:
     def file(self, value: Any, where: str) -> Path:
         path = self.resolve(value, where)
         if not self.stat(where, path.exists):
-            raise self.fail(where, f"file not found: {path}; fix the path (it is relative to the job file)")
+            raise self.fail(
+                where, f"file not found: {path}; fix the path (it is relative to the job file)"
+            )
         if self.stat(where, path.is_dir):
             raise self.fail(where, f"{path} is a directory; name a file")
         return path
@@ -287,7 +314,9 @@ def load_job(path: Path) -> Job:
         pauses=_pauses(reader, top.get("pauses")),
         lexicon=_lexicon(reader, top.get("lexicon")),
         output=_output(reader, top.get("output"), reader.base / "out" / stem),
-        workspace=reader.folder(top.get("workspace"), "workspace", reader.base / ".narrator" / stem),
+        workspace=reader.folder(
+            top.get("workspace"), "workspace", reader.base / ".narrator" / stem
+        ),
         speak_titles=reader.flag(top.get("speak_titles"), "speak_titles", True),
     )
 
@@ -311,7 +340,10 @@ class _Loader(yaml.SafeLoader):
         seen: set[object] = set()
         for key_node, _ in node.value:
             # Merge keys (<<) may repeat what they merge: only literal keys are checked.
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+            if (
+                not isinstance(key_node, yaml.ScalarNode)
+                or key_node.tag == "tag:yaml.org,2002:merge"
+            ):
                 continue
             key = self.construct_object(key_node)
             if key in seen:
@@ -325,16 +357,24 @@ def _read_yaml(reader: _Reader) -> dict[str, Any]:
     try:
         data = yaml.load(raw, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except _DuplicateKey as exc:
-        raise reader.fail(f"line {exc.line}", f"key {exc.key!r} appears twice; keep only one") from exc
+        raise reader.fail(
+            f"line {exc.line}", f"key {exc.key!r} appears twice; keep only one"
+        ) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise reader.fail(where, f"YAML syntax error: {problem}; fix the indentation/quoting there") from exc
+        raise reader.fail(
+            where, f"YAML syntax error: {problem}; fix the indentation/quoting there"
+        ) from exc
     if data is None:
-        raise reader.fail("", "the job file is empty; it needs at least 'sources' (a list of files to narrate)")
+        raise reader.fail(
+            "", "the job file is empty; it needs at least 'sources' (a list of files to narrate)"
+        )
     if not isinstance(data, dict):
-        raise reader.fail("", f"the top level must be a mapping (title:, sources:, ...), got {_kind(data)}")
+        raise reader.fail(
+            "", f"the top level must be a mapping (title:, sources:, ...), got {_kind(data)}"
+        )
     return data
 
 
@@ -346,9 +386,13 @@ def _read_text(path: Path) -> str:
             raise JobFileError(f"{path}: is a directory; name the job's .yaml file")
         return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise JobFileError(f"{path}: not UTF-8 text ({exc.reason}); save the job file as UTF-8") from exc
+        raise JobFileError(
+            f"{path}: not UTF-8 text ({exc.reason}); save the job file as UTF-8"
+        ) from exc
     except OSError as exc:
-        raise JobFileError(f"{path}: cannot read the job file ({exc.strerror}); check the path and its permissions") from exc
+        raise JobFileError(
+            f"{path}: cannot read the job file ({exc.strerror}); check the path and its permissions"
+        ) from exc
 
 
 def _cover(reader: _Reader, raw: Any) -> Path | None:
@@ -359,9 +403,13 @@ def _cover(reader: _Reader, raw: Any) -> Path | None:
         with path.open("rb") as handle:
             head = handle.read(8)
     except OSError as exc:
-        raise reader.fail("cover", f"cannot read {path} ({exc.strerror}); check its permissions") from exc
+        raise reader.fail(
+            "cover", f"cannot read {path} ({exc.strerror}); check its permissions"
+        ) from exc
     if not (head.startswith(b"\xff\xd8\xff") or head == b"\x89PNG\r\n\x1a\n"):
-        raise reader.fail("cover", f"{path} is not a JPEG or PNG image; convert it or remove 'cover'")
+        raise reader.fail(
+            "cover", f"{path} is not a JPEG or PNG image; convert it or remove 'cover'"
+        )
     return path
 
 
@@ -374,7 +422,10 @@ def _voice(reader: _Reader, raw: Any, where: str, base: VoiceSpec) -> VoiceSpec:
     try:
         frozen = Params(params)
     except (TypeError, ValueError) as exc:
-        raise reader.fail(f"{where}.params", f"values must be plain YAML data ({exc}); use text, numbers, lists, mappings") from exc
+        raise reader.fail(
+            f"{where}.params",
+            f"values must be plain YAML data ({exc}); use text, numbers, lists, mappings",
+        ) from exc
     return VoiceSpec(
         config_id=reader.text(data.get("config_id"), f"{where}.config_id", default=base.config_id),
         language=reader.text(data.get("language"), f"{where}.language", default=base.language),
@@ -386,16 +437,26 @@ def _params(reader: _Reader, raw: Any, where: str) -> dict[str, Any]:
     if raw is None:
         return {}
     if not isinstance(raw, dict) or not all(isinstance(k, str) for k in raw):
-        raise reader.fail(where, f"must be a mapping of parameter names to values, got {_kind(raw)}")
+        raise reader.fail(
+            where, f"must be a mapping of parameter names to values, got {_kind(raw)}"
+        )
     for name, key in _RESERVED_PARAMS.items():
         if name in raw:
             raise reader.fail(f"{where}.{name}", f"has its own key; set {key} instead")
     if found := secret_names(raw):
-        raise reader.fail(f"{where}.{found[0]}", "looks like a credential, which a job file must not hold; "
-                          "name the environment variable in server.api_key_env instead")
+        raise reader.fail(
+            f"{where}.{found[0]}",
+            "looks like a credential, which a job file must not hold; "
+            "name the environment variable in server.api_key_env instead",
+        )
     tokens = raw.get("max_new_tokens")
-    if "max_new_tokens" in raw and (isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 1):
-        raise reader.fail(f"{where}.max_new_tokens", f"must be a positive integer (default {DEFAULT_MAX_NEW_TOKENS}), got {tokens!r}")
+    if "max_new_tokens" in raw and (
+        isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 1
+    ):
+        raise reader.fail(
+            f"{where}.max_new_tokens",
+            f"must be a positive integer (default {DEFAULT_MAX_NEW_TOKENS}), got {tokens!r}",
+        )
     return raw
 
 
@@ -404,7 +465,10 @@ def _sources(reader: _Reader, raw: Any, voice: VoiceSpec) -> tuple[SourceSpec, .
         raise reader.fail("sources", "no sources; list the files to narrate (txt, md, html, epub)")
     items = [raw] if isinstance(raw, (str, dict)) else raw
     if not isinstance(items, list):
-        raise reader.fail("sources", f"must be a list of file paths, got {_kind(raw)}; write e.g. [chapter1.txt, book.epub]")
+        raise reader.fail(
+            "sources",
+            f"must be a list of file paths, got {_kind(raw)}; write e.g. [chapter1.txt, book.epub]",
+        )
     return tuple(_source(reader, item, f"sources[{i}]", voice) for i, item in enumerate(items))
 
 
@@ -429,7 +493,10 @@ def _server(reader: _Reader, top: dict[str, Any]) -> ServerSpec | None:
     data = reader.mapping(top["server"], "server", ("url", "api_key_env"))
     url = reader.text(data.get("url"), "server.url", default=HOSTED_URL).strip()
     if not re.match(r"^wss?://[^/\s]+", url):
-        raise reader.fail("server.url", f"{url!r} is not a WebSocket URL; it must start with ws:// or wss:// and a host")
+        raise reader.fail(
+            "server.url",
+            f"{url!r} is not a WebSocket URL; it must start with ws:// or wss:// and a host",
+        )
     env = reader.text(data.get("api_key_env"), "server.api_key_env", default=DEFAULT_KEY_ENV)
     if not _ENV_RE.match(env):
         raise reader.fail(
@@ -458,7 +525,9 @@ def _pauses(reader: _Reader, raw: Any) -> PausesSpec:
     names = tuple(PausesSpec.__dataclass_fields__)
     d = reader.mapping(raw, "pauses", names)
     default = PausesSpec()
-    return PausesSpec(**{n: reader.number(d.get(n), f"pauses.{n}", getattr(default, n), 0, 30) for n in names})
+    return PausesSpec(
+        **{n: reader.number(d.get(n), f"pauses.{n}", getattr(default, n), 0, 30) for n in names}
+    )
 
 
 def _lexicon(reader: _Reader, raw: Any) -> tuple[LexiconRule, ...]:
@@ -467,7 +536,10 @@ def _lexicon(reader: _Reader, raw: Any) -> tuple[LexiconRule, ...]:
     if isinstance(raw, dict):
         raw = [{"find": k, "replace": v} for k, v in raw.items()]
     if not isinstance(raw, list):
-        raise reader.fail("lexicon", f"must be a list of {{find, replace}} rules or a mapping find: replace, got {_kind(raw)}")
+        raise reader.fail(
+            "lexicon",
+            f"must be a list of {{find, replace}} rules or a mapping find: replace, got {_kind(raw)}",
+        )
     return tuple(_rule(reader, item, f"lexicon[{i}]") for i, item in enumerate(raw))
 
 
@@ -485,11 +557,15 @@ def _rule(reader: _Reader, raw: Any, where: str) -> LexiconRule:
     try:
         rule.pattern()
     except re.error as exc:
-        raise reader.fail(f"{where}.find", f"invalid regular expression ({exc}); fix it or set regex: false") from exc
+        raise reader.fail(
+            f"{where}.find", f"invalid regular expression ({exc}); fix it or set regex: false"
+        ) from exc
     try:
         rule.check()
     except (re.error, IndexError) as exc:
-        raise reader.fail(f"{where}.replace", f"invalid replacement ({exc}); refer only to groups in 'find'") from exc
+        raise reader.fail(
+            f"{where}.replace", f"invalid replacement ({exc}); refer only to groups in 'find'"
+        ) from exc
     return rule
 
 
@@ -514,7 +590,9 @@ def _output(reader: _Reader, raw: Any, default_dir: Path) -> OutputSpec:
         qc=reader.flag(d.get("qc"), w + "qc", base.qc),
     )  # fmt: skip
     if not spec.per_chapter and not spec.whole_book:
-        raise reader.fail("output", "per_chapter and whole_book are both false; set one of them to true")
+        raise reader.fail(
+            "output", "per_chapter and whole_book are both false; set one of them to true"
+        )
     _check_encoding(reader, spec)
     return spec
 
@@ -544,16 +622,24 @@ def _template(reader: _Reader, raw: Any, where: str, default: str) -> str:
     try:
         fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
     except ValueError as exc:
-        raise reader.fail(where, f"bad template ({exc}); write fields like {{title}} and double literal braces") from exc
+        raise reader.fail(
+            where, f"bad template ({exc}); write fields like {{title}} and double literal braces"
+        ) from exc
     for name in fields:
         if name not in TEMPLATE_FIELDS:
             raise reader.fail(where, f"unknown field {{{name}}}; use {', '.join(TEMPLATE_FIELDS)}")
     try:
         sample = template.format_map(_SAMPLE_FIELDS)
     except (ValueError, TypeError, KeyError, IndexError) as exc:
-        raise reader.fail(where, f"bad format in {template!r} ({exc}); e.g. {{index:02d}} for numbers, {{title}} for text") from exc
+        raise reader.fail(
+            where,
+            f"bad format in {template!r} ({exc}); e.g. {{index:02d}} for numbers, {{title}} for text",
+        ) from exc
     if re.search(r"[/\\]|\.\.|[\x00-\x1f]", template) or sample.startswith("."):
-        raise reader.fail(where, f"{template!r} is unsafe as a file name; no path separators, '..' or a leading dot")
+        raise reader.fail(
+            where,
+            f"{template!r} is unsafe as a file name; no path separators, '..' or a leading dot",
+        )
     return template
 
 
@@ -580,7 +666,13 @@ def _join(where: str, key: str) -> str:
 
 
 def _kind(value: Any) -> str:
-    kinds = {dict: "a mapping", list: "a list", str: "text", bool: "true/false", type(None): "nothing"}
+    kinds = {
+        dict: "a mapping",
+        list: "a list",
+        str: "text",
+        bool: "true/false",
+        type(None): "nothing",
+    }
     return kinds.get(type(value), type(value).__name__)
 
 

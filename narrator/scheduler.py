@@ -86,7 +86,9 @@ class AdaptiveLimit:
     DECREASE = 0.7
     GROWTH = 0.5  # slots per second
 
-    def __init__(self, maximum: int, *, cooldown: float = 1.0, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self, maximum: int, *, cooldown: float = 1.0, clock: Callable[[], float] = time.monotonic
+    ):
         self.maximum = maximum
         self.limit = float(maximum)
         self.in_use = 0
@@ -169,11 +171,14 @@ class Pool:
         return self.report
 
     async def _worker(self, receive: anyio.abc.ObjectReceiveStream[PlannedSegment]) -> None:
-        async with receive, Session(
-            self.endpoint,
-            request_timeout=self.settings.request_timeout,
-            connect_timeout=self.settings.connect_timeout,
-        ) as session:
+        async with (
+            receive,
+            Session(
+                self.endpoint,
+                request_timeout=self.settings.request_timeout,
+                connect_timeout=self.settings.connect_timeout,
+            ) as session,
+        ):
             async with anyio.create_task_group() as writes:
                 writer = _Writer(writes)
                 async for segment in receive:

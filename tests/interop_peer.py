@@ -86,7 +86,7 @@ def decode_input(data: bytes) -> Input:
     if end > len(data):
         raise PeerError(f"params size {size} runs past the end of the frame")
     try:
-        params = json.loads(data[INPUT_HEADER.size:end]) if size else {}
+        params = json.loads(data[INPUT_HEADER.size : end]) if size else {}
         text = data[end:].decode("utf-8")
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise PeerError(f"undecodable input: {exc}") from exc
@@ -96,10 +96,16 @@ def decode_input(data: bytes) -> Input:
 
 
 def encode_response(message: Response, trailer: bytes = b"") -> bytes:
-    parts = [RESPONSE_HEADER.pack(
-        int(message.is_final), message.interaction_id.bytes, message.timestamp,
-        message.usage, message.index, len(message.entries),
-    )]
+    parts = [
+        RESPONSE_HEADER.pack(
+            int(message.is_final),
+            message.interaction_id.bytes,
+            message.timestamp,
+            message.usage,
+            message.index,
+            len(message.entries),
+        )
+    ]
     for kind, data in message.entries:
         parts += [ENTRY_HEADER.pack(len(data), kind), data]
     return b"".join(parts) + trailer
@@ -117,7 +123,7 @@ def decode_response(data: bytes) -> Response:
         offset += ENTRY_HEADER.size
         if offset + size > len(data):
             raise PeerError(f"entry of {size} bytes runs past the end of the frame")
-        entries.append((kind, data[offset:offset + size]))
+        entries.append((kind, data[offset : offset + size]))
         offset += size
     # Anything after the entries (a frame-type byte on newer servers) is ignored.
     return Response(bool(final), uuid.UUID(bytes=raw_id), timestamp, usage, index, tuple(entries))
@@ -144,10 +150,16 @@ def now_ms() -> int:
 
 
 def error_json(code: str, message: str, interaction_id: uuid.UUID | None = None) -> str:
-    return encode_json("errorResponse", {
-        "interaction_id": None if interaction_id is None else str(interaction_id),
-        "code": code, "message": message, "details": None, "timestamp": now_ms(),
-    })
+    return encode_json(
+        "errorResponse",
+        {
+            "interaction_id": None if interaction_id is None else str(interaction_id),
+            "code": code,
+            "message": message,
+            "details": None,
+            "timestamp": now_ms(),
+        },
+    )
 
 
 def samples_for(text: str, seconds_per_char: float) -> bytes:
@@ -219,10 +231,19 @@ class PeerServer:
             await ws.close(1008)  # choice: policy-violation close after a handshake refusal
             return
         await self._watch_for_early_frames(ws)
-        await ws.send(encode_json("sessionReady", {
-            "trace_id": str(uuid.uuid4()), "status": "success", "load": 0.0,
-            "timestamp": now_ms(), "num_clients": self.state.connections, "max_capacity": 4,
-        }))
+        await ws.send(
+            encode_json(
+                "sessionReady",
+                {
+                    "trace_id": str(uuid.uuid4()),
+                    "status": "success",
+                    "load": 0.0,
+                    "timestamp": now_ms(),
+                    "num_clients": self.state.connections,
+                    "max_capacity": 4,
+                },
+            )
+        )
         try:
             await self._serve_session(ws)
         except* ConnectionClosed:
@@ -312,17 +333,23 @@ class PeerServer:
     def _frames(self, request: Input, interaction_id: uuid.UUID) -> list[bytes]:
         tokens = int(request.params.get("max_new_tokens", DEFAULT_TOKENS))
         pcm = samples_for(request.text, self.config.seconds_per_char)
-        pcm = pcm[:tokens * SAMPLES_PER_TOKEN * 2]  # the cap is silent: the reply ends normally
+        pcm = pcm[: tokens * SAMPLES_PER_TOKEN * 2]  # the cap is silent: the reply ends normally
         step = self.config.chunk_samples * 2
-        chunks = [pcm[i:i + step] for i in range(0, len(pcm), step)]
+        chunks = [pcm[i : i + step] for i in range(0, len(pcm), step)]
         if self.config.empty_final or not chunks:
             chunks.append(b"")
         return [
-            encode_response(Response(
-                index == len(chunks) - 1, interaction_id, now_ms(),
-                len(chunk) // 2 * 1000 // RATE,  # choice: usage = milliseconds of audio sent
-                index, self._entries(chunk),
-            ), self.config.trailer)
+            encode_response(
+                Response(
+                    index == len(chunks) - 1,
+                    interaction_id,
+                    now_ms(),
+                    len(chunk) // 2 * 1000 // RATE,  # choice: usage = milliseconds of audio sent
+                    index,
+                    self._entries(chunk),
+                ),
+                self.config.trailer,
+            )
             for index, chunk in enumerate(chunks)
         ]
 
@@ -331,7 +358,7 @@ class PeerServer:
             return ()
         parts = max(1, self.config.entries_per_chunk)
         size = -(-len(chunk) // parts // 2) * 2  # whole samples per entry
-        return tuple((AUDIO, chunk[i:i + size]) for i in range(0, len(chunk), size))
+        return tuple((AUDIO, chunk[i : i + size]) for i in range(0, len(chunk), size))
 
 
 @asynccontextmanager
@@ -339,7 +366,10 @@ async def peer_server(config: PeerConfig | None = None) -> AsyncIterator[PeerSer
     """The peer server on 127.0.0.1, port 0; `.state.url` is its endpoint without a query."""
     peer = PeerServer(config or PeerConfig())
     async with serve(
-        peer.handler, "127.0.0.1", 0, process_request=peer.process_request,
+        peer.handler,
+        "127.0.0.1",
+        0,
+        process_request=peer.process_request,
         max_size=2 * MAX_FRAME,  # larger than the limit, so the limit is ours to report
     ) as server:
         port = server.sockets[0].getsockname()[1]
@@ -442,7 +472,9 @@ class PeerClient:
 
 @asynccontextmanager
 async def peer_client(
-    url: str, key: str | None, config_id: str | None,
+    url: str,
+    key: str | None,
+    config_id: str | None,
 ) -> AsyncIterator[PeerClient | Refusal]:
     """Connects and waits for sessionReady; yields a Refusal instead if the server refuses."""
     if config_id is not None:
@@ -451,8 +483,9 @@ async def peer_client(
     try:
         # The default 1 MiB max_size would refuse 30 s of audio (1.44 MB) sent as one message;
         # no ping timeout, as the vendor advises (the tests bound every wait themselves).
-        ws = await connect(url, additional_headers=headers, proxy=None, max_size=16 * MAX_FRAME,
-                           ping_timeout=None)
+        ws = await connect(
+            url, additional_headers=headers, proxy=None, max_size=16 * MAX_FRAME, ping_timeout=None
+        )
     except InvalidStatus as exc:
         yield Refusal(status=exc.response.status_code, body=exc.response.body or b"")
         return
@@ -481,7 +514,10 @@ async def _await_ready(ws: ClientConnection) -> dict[str, Any] | Refusal:
 
 
 async def peer_synthesize(
-    url: str, key: str | None, config_id: str | None, text: str,
+    url: str,
+    key: str | None,
+    config_id: str | None,
+    text: str,
     params: Mapping[str, Any] | None = None,
 ) -> Result | Refusal:
     """One whole interaction on a fresh connection."""

@@ -17,7 +17,10 @@ def test_layout_and_marks_follow_the_rule() -> None:
     assert total == 2400 + 150_010 + 9600 + 9600
     marks = book_marks(PLANS, PAUSES)
     assert [(m.start, m.end) for m in marks] == [
-        (0, starts[1] - 2400), (starts[1] - 2400, starts[2] - 2400), (starts[2] - 2400, total)]
+        (0, starts[1] - 2400),
+        (starts[1] - 2400, starts[2] - 2400),
+        (starts[2] - 2400, total),
+    ]
 
 
 def test_lead_is_capped_by_the_chapter_pause() -> None:
@@ -37,4 +40,6 @@ def test_id3_frames_are_an_ordered_top_level_toc() -> None:
     assert toc.flags & CTOCFlags.TOP_LEVEL and toc.flags & CTOCFlags.ORDERED
     assert list(toc.child_element_ids) == ["chp0", "chp1"]
     assert [(c.start_time, c.end_time, str(c.sub_frames["TIT2"])) for c in chaps] == [
-        (0, 1000, "One"), (1000, 1501, "Two")]
+        (0, 1000, "One"),
+        (1000, 1501, "Two"),
+    ]

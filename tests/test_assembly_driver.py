@@ -19,7 +19,15 @@ import pytest
 from mutagen.id3 import ID3
 from mutagen.mp4 import MP4
 
-from narrator.assembly import AssemblyResult, BookInfo, ChapterAudio, OutputOptions, Pauses, Piece, assemble
+from narrator.assembly import (
+    AssemblyResult,
+    BookInfo,
+    ChapterAudio,
+    OutputOptions,
+    Pauses,
+    Piece,
+    assemble,
+)
 from narrator.assembly import encode, loudness, wav
 from narrator.assembly.wav import read_wav_samples
 from narrator.text.boundary import Boundary
@@ -49,7 +57,9 @@ def make_chapters(root: Path, count: int = 2, per: int = 5) -> list[ChapterAudio
     return chapters
 
 
-def expected_layout(chapters: list[ChapterAudio], start: int) -> tuple[list[tuple[str, int, int]], int]:
+def expected_layout(
+    chapters: list[ChapterAudio], start: int
+) -> tuple[list[tuple[str, int, int]], int]:
     """(text, START-marker sample, sample after END) for each piece of `chapters` laid end to end
     from `start`, using the documented rule; returns the position after the last body too."""
     found, position = [], start
@@ -71,8 +81,24 @@ def decoded(pcm: np.ndarray) -> list[tuple[str, int, int]]:
 
 
 def ffmpeg_decode(path: Path) -> np.ndarray:
-    run = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "s16le",
-                          "-ac", "1", "-ar", str(RATE), "-"], capture_output=True, check=True)
+    run = subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            "-f",
+            "s16le",
+            "-ac",
+            "1",
+            "-ar",
+            str(RATE),
+            "-",
+        ],
+        capture_output=True,
+        check=True,
+    )
     return np.frombuffer(run.stdout, dtype="<i2")
 
 
@@ -97,7 +123,9 @@ def test_chapter_wav_has_every_piece_at_its_sample(tmp_path: Path) -> None:
 
 
 def test_book_wav_separates_chapters_by_the_chapter_pause(tmp_path: Path) -> None:
-    result, chapters = run(tmp_path, formats=("wav",), per_chapter=False, whole_book=True, subtitles=("srt",))
+    result, chapters = run(
+        tmp_path, formats=("wav",), per_chapter=False, whole_book=True, subtitles=("srt",)
+    )
     assert [p.name for p in result.files] == ["The Lamp.wav", "The Lamp.srt", "The Lamp.qc.json"]
     pcm = read_wav_samples(result.files[0])
     expected, body_end = expected_layout(chapters, round(PAUSES.lead_in * RATE))
@@ -119,7 +147,9 @@ def test_book_mp3_has_tags_and_chapter_frames_at_the_right_times(tmp_path: Path)
     _, first_end = expected_layout(chapters[:1], round(PAUSES.lead_in * RATE))
     second_start = first_end + round(PAUSES.chapter * RATE) - round(PAUSES.lead_in * RATE)
     assert [(c.start_time, str(c.sub_frames["TIT2"])) for c in chaps] == [
-        (0, "Part 1"), (round(second_start * 1000 / RATE), "Part 2")]
+        (0, "Part 1"),
+        (round(second_start * 1000 / RATE), "Part 2"),
+    ]
     decoded_len = len(ffmpeg_decode(book))
     _, body_end = expected_layout(chapters, round(PAUSES.lead_in * RATE))
     total = body_end + round(PAUSES.tail * RATE)
@@ -131,7 +161,9 @@ def test_book_mp3_has_tags_and_chapter_frames_at_the_right_times(tmp_path: Path)
 
 
 def test_book_m4b_has_chapter_atoms_tags_and_cover(tmp_path: Path) -> None:
-    result, chapters = run(tmp_path, formats=("m4b",), per_chapter=False, whole_book=True, subtitles=())
+    result, chapters = run(
+        tmp_path, formats=("m4b",), per_chapter=False, whole_book=True, subtitles=()
+    )
     book = result.files[0]
     mp4 = MP4(book)
     _, first_end = expected_layout(chapters[:1], round(PAUSES.lead_in * RATE))
@@ -146,10 +178,15 @@ def test_book_m4b_has_chapter_atoms_tags_and_cover(tmp_path: Path) -> None:
 
 
 def test_mp3_at_44k_allows_a_higher_bitrate(tmp_path: Path) -> None:
-    result, _ = run(tmp_path, formats=("mp3",), mp3_bitrate="192k", sample_rate=44100, subtitles=(), qc=False)
+    result, _ = run(
+        tmp_path, formats=("mp3",), mp3_bitrate="192k", sample_rate=44100, subtitles=(), qc=False
+    )
     assert ID3(result.files[0]).version[:2] == (2, 3)
-    info = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-i", str(result.files[0])],
-                          capture_output=True, text=True).stderr
+    info = subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-i", str(result.files[0])],
+        capture_output=True,
+        text=True,
+    ).stderr
     assert "44100 Hz" in info and "192 kb/s" in info
     assert result.qc is None
 
@@ -177,7 +214,7 @@ def test_a_chapter_the_peak_ceiling_keeps_under_the_target_gets_a_note(tmp_path:
     store = tmp_path / "store"
     store.mkdir()
     pcm = np.zeros(RATE * 4, dtype="<i2")
-    pcm[::RATE // 4] = 30000  # sparse clicks: loud peaks, little loudness
+    pcm[:: RATE // 4] = 30000  # sparse clicks: loud peaks, little loudness
     path = store / "clicks.pcm"
     pcm.tofile(path)
     piece = Piece(path, "clicks", Boundary.CHAPTER)
@@ -252,8 +289,12 @@ def test_killed_assembly_leaves_no_final_file(tmp_path: Path) -> None:
     assert names and all(name.startswith(".") and name.endswith(".part") for name in names)
     # A later run cleans up the stale temp files of the names it writes.
     chapters = [ChapterAudio("Only", lambda: iter([Piece(pcm, "long", Boundary.CHAPTER)]))]
-    assemble(BookInfo("Killed"), chapters, Pauses(),
-             OutputOptions(out, formats=("m4b", "mp3"), whole_book=True, subtitles=("srt",), qc=False))
+    assemble(
+        BookInfo("Killed"),
+        chapters,
+        Pauses(),
+        OutputOptions(out, formats=("m4b", "mp3"), whole_book=True, subtitles=("srt",), qc=False),
+    )
     assert not [name for name in os.listdir(out) if name.endswith(".part")]
 
 
@@ -281,9 +322,13 @@ def test_missing_segment_audio_is_an_assembly_error(tmp_path: Path) -> None:
         assemble(BookInfo("B"), chapters, PAUSES, OutputOptions(tmp_path / "o"))
 
 
-def test_ffmpeg_failure_is_an_assembly_error_and_leaves_nothing(tmp_path: Path, monkeypatch) -> None:
+def test_ffmpeg_failure_is_an_assembly_error_and_leaves_nothing(
+    tmp_path: Path, monkeypatch
+) -> None:
     chapters = make_chapters(tmp_path / "store", count=1, per=2)
-    monkeypatch.setattr(encode, "mp3_args", lambda kbps, rate: ["-c:a", "no_such_codec", "-f", "mp3"])
+    monkeypatch.setattr(
+        encode, "mp3_args", lambda kbps, rate: ["-c:a", "no_such_codec", "-f", "mp3"]
+    )
     with pytest.raises(AssemblyError, match="ffmpeg failed"):
         assemble(BookInfo("B"), chapters, PAUSES, OutputOptions(tmp_path / "o", subtitles=()))
     assert os.listdir(tmp_path / "o") == []
@@ -318,8 +363,13 @@ def test_full_disk_is_one_error_and_leaves_no_file_and_no_ffmpeg(
     monkeypatch.setattr(wav, "open", _open_on_full_disk, raising=False)
     chapters = make_chapters(tmp_path / "store")
     out = tmp_path / "out"
-    options = OutputOptions(out, formats=("wav", "mp3"), per_chapter=not whole_book, whole_book=whole_book,
-                            subtitles=("srt", "vtt"))
+    options = OutputOptions(
+        out,
+        formats=("wav", "mp3"),
+        per_chapter=not whole_book,
+        whole_book=whole_book,
+        subtitles=("srt", "vtt"),
+    )
     with pytest.raises(AssemblyError, match=os.strerror(errno.ENOSPC)) as caught:
         assemble(BookInfo("Full"), chapters, PAUSES, options)
     assert "\n" not in str(caught.value)
@@ -331,6 +381,8 @@ def test_full_disk_is_one_error_and_leaves_no_file_and_no_ffmpeg(
 def test_empty_chapters_are_skipped_with_a_note(tmp_path: Path) -> None:
     chapters = make_chapters(tmp_path / "store", count=1, per=2)
     chapters.insert(0, ChapterAudio("Empty", lambda: iter(())))
-    result = assemble(BookInfo("B"), chapters, PAUSES, OutputOptions(tmp_path / "o", formats=("wav",)))
+    result = assemble(
+        BookInfo("B"), chapters, PAUSES, OutputOptions(tmp_path / "o", formats=("wav",))
+    )
     assert [p.name for p in result.files if p.suffix == ".wav"] == ["01 - Part 1.wav"]
     assert "'Empty'" in result.notes[0]

@@ -8,7 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from narrator.assembly.encode import FfmpegPipe, check_aac, check_mp3, m4b_args, mp3_args, parse_bitrate
+from narrator.assembly.encode import (
+    FfmpegPipe,
+    check_aac,
+    check_mp3,
+    m4b_args,
+    mp3_args,
+    parse_bitrate,
+)
 from narrator.errors import AssemblyError, OutputError
 
 
@@ -56,7 +63,9 @@ def test_m4b_args_map_chapters_only_when_given(tmp_path: Path) -> None:
 
 def test_failure_names_ffmpegs_complaint(tmp_path: Path) -> None:
     pipe = FfmpegPipe("bad.mp3", [], ["-c:a", "no_such_codec", "-f", "mp3", str(tmp_path / "x")])
-    with pytest.raises(AssemblyError, match="ffmpeg failed on bad.mp3.*no_such_codec|ffmpeg failed on bad.mp3"):
+    with pytest.raises(
+        AssemblyError, match="ffmpeg failed on bad.mp3.*no_such_codec|ffmpeg failed on bad.mp3"
+    ):
         for _ in range(200):  # ffmpeg exits at once: a write or the finish reports it
             pipe.write(np.zeros(24000, dtype="<i2"))
         pipe.finish()

@@ -5,16 +5,30 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, strategies as st
 
-from narrator.assembly.naming import MAX_NAME_BYTES, NameBook, check_template, render_name, safe_component
+from narrator.assembly.naming import (
+    MAX_NAME_BYTES,
+    NameBook,
+    check_template,
+    render_name,
+    safe_component,
+)
 from narrator.errors import OutputError
 
 
 @pytest.mark.parametrize(
     ("title", "safe"),
-    [("AC/DC", "AC-DC"), ("..", "untitled"), ("../../etc/passwd", "-\u2026-etc-passwd"),
-     ("Wait... what?", "Wait\u2026 what"), ("x....y", "x\u2026y"),
-     ("a\\b", "a-b"), ("What? Why: \"now\"", "What Why now"), (" .hidden", "hidden"),
-     ("line\nbreak\ttab", "line break tab"), ("", "untitled")],
+    [
+        ("AC/DC", "AC-DC"),
+        ("..", "untitled"),
+        ("../../etc/passwd", "-\u2026-etc-passwd"),
+        ("Wait... what?", "Wait\u2026 what"),
+        ("x....y", "x\u2026y"),
+        ("a\\b", "a-b"),
+        ('What? Why: "now"', "What Why now"),
+        (" .hidden", "hidden"),
+        ("line\nbreak\ttab", "line break tab"),
+        ("", "untitled"),
+    ],
 )
 def test_safe_component(title: str, safe: str) -> None:
     assert safe_component(title) == safe
@@ -22,11 +36,23 @@ def test_safe_component(title: str, safe: str) -> None:
 
 @pytest.mark.parametrize(
     ("title", "safe"),
-    [("Con", "Con_"), ("con.mp3", "con_.mp3"), ("NUL ", "NUL_"), ("aux.", "aux_"), ("prn. . .", "prn_"),
-     ("con .mp3", "con_ .mp3"), ("COM1", "COM1_"), ("lpt9.txt", "lpt9_.txt"), ("Com\u00b9", "Com\u00b9_"),
-     ("CONOUT$", "CONOUT$_"),
-     # not devices: a longer word, a number past 9, a device name after the first dot or before a space
-     ("Console", "Console"), ("COM10", "COM10"), ("x.con", "x.con"), ("Con Air", "Con Air")],
+    [
+        ("Con", "Con_"),
+        ("con.mp3", "con_.mp3"),
+        ("NUL ", "NUL_"),
+        ("aux.", "aux_"),
+        ("prn. . .", "prn_"),
+        ("con .mp3", "con_ .mp3"),
+        ("COM1", "COM1_"),
+        ("lpt9.txt", "lpt9_.txt"),
+        ("Com\u00b9", "Com\u00b9_"),
+        ("CONOUT$", "CONOUT$_"),
+        # not devices: a longer word, a number past 9, a device name after the first dot or before a space
+        ("Console", "Console"),
+        ("COM10", "COM10"),
+        ("x.con", "x.con"),
+        ("Con Air", "Con Air"),
+    ],
 )
 def test_windows_device_names_get_an_underscore(title: str, safe: str) -> None:
     assert safe_component(title) == safe
@@ -40,9 +66,14 @@ def test_any_title_is_one_safe_component(title: str) -> None:
     assert len(name.encode("utf-8")) <= MAX_NAME_BYTES
 
 
-@given(st.sampled_from(["con", "Aux", "nul", "COM3", "lpt1"]), st.text(alphabet=" .", max_size=4),
-       st.sampled_from(["", ".mp3", ".tar.gz", " .m4b"]))
-def test_device_names_with_any_case_dots_and_extension_are_avoided(device: str, trail: str, ext: str) -> None:
+@given(
+    st.sampled_from(["con", "Aux", "nul", "COM3", "lpt1"]),
+    st.text(alphabet=" .", max_size=4),
+    st.sampled_from(["", ".mp3", ".tar.gz", " .m4b"]),
+)
+def test_device_names_with_any_case_dots_and_extension_are_avoided(
+    device: str, trail: str, ext: str
+) -> None:
     name = safe_component(device + trail + ext)
     base = name.partition(".")[0].rstrip(" ")  # what Windows compares with its device names
     assert base.upper() != device.upper() and base.startswith(device)
@@ -72,4 +103,9 @@ def test_check_template_accepts_known_fields() -> None:
 
 def test_duplicates_are_numbered_case_insensitively() -> None:
     names = NameBook()
-    assert [names.claim(n) for n in ("Intro", "intro", "Intro", "Other")] == ["Intro", "intro (2)", "Intro (3)", "Other"]
+    assert [names.claim(n) for n in ("Intro", "intro", "Intro", "Other")] == [
+        "Intro",
+        "intro (2)",
+        "Intro (3)",
+        "Other",
+    ]

@@ -54,7 +54,12 @@ def test_track_writes_all_formats_and_cues(tmp_path: Path) -> None:
     track.pad(12000)
     assert not [p for p in os.listdir(tmp_path) if not p.startswith(".")]
     result = track.finish()
-    assert sorted(p.name for p in result.files) == ["Track.mp3", "Track.srt", "Track.vtt", "Track.wav"]
+    assert sorted(p.name for p in result.files) == [
+        "Track.mp3",
+        "Track.srt",
+        "Track.vtt",
+        "Track.wav",
+    ]
     assert "00:00:00,500 --> 00:00:01,500\nhello there" in (tmp_path / "Track.srt").read_text()
     assert result.samples == 48000 and result.silence.longest == 12000
     assert result.loudness.integrated is not None

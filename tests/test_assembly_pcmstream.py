@@ -9,13 +9,23 @@ import pytest
 
 from narrator.assembly.model import ChapterAudio, Pauses, Piece
 from narrator.assembly.pcmstream import (
-    CHUNK, FADE, PauseSamples, apply_gain, body_blocks, piece_blocks, Placed, scan, seconds_to_samples,
+    CHUNK,
+    FADE,
+    PauseSamples,
+    apply_gain,
+    body_blocks,
+    piece_blocks,
+    Placed,
+    scan,
+    seconds_to_samples,
 )
 from narrator.text.boundary import Boundary
 from narrator.errors import AssemblyError, JobFileError
 from narrator.server import textcode
 
-PAUSES = PauseSamples.of(Pauses(sentence=0.1, paragraph=0.2, scene=0.3, chapter=9, lead_in=9, tail=9))
+PAUSES = PauseSamples.of(
+    Pauses(sentence=0.1, paragraph=0.2, scene=0.3, chapter=9, lead_in=9, tail=9)
+)
 
 
 def chapter_of(tmp_path: Path, specs: list[tuple[int, Boundary]]) -> ChapterAudio:
@@ -28,8 +38,13 @@ def chapter_of(tmp_path: Path, specs: list[tuple[int, Boundary]]) -> ChapterAudi
 
 
 def test_pause_after_each_piece_but_the_last(tmp_path: Path) -> None:
-    specs = [(500, Boundary.SENTENCE), (600, Boundary.PARAGRAPH), (700, Boundary.SCENE),
-             (800, Boundary.CHAPTER), (900, Boundary.PARAGRAPH)]
+    specs = [
+        (500, Boundary.SENTENCE),
+        (600, Boundary.PARAGRAPH),
+        (700, Boundary.SCENE),
+        (800, Boundary.CHAPTER),
+        (900, Boundary.PARAGRAPH),
+    ]
     chapter = chapter_of(tmp_path, specs)
     pcm = np.concatenate([b.pcm for b in body_blocks(chapter, PAUSES)])
     # A mid-chapter CHAPTER boundary counts as a paragraph; the last piece gets no pause.
@@ -51,12 +66,17 @@ def test_blocks_are_bounded_and_positions_reported(tmp_path: Path) -> None:
     blocks = list(body_blocks(chapter, PAUSES))
     assert max(b.pcm.size for b in blocks) <= CHUNK
     firsts = [b.placed for b in blocks if b.first]
-    assert [(p.index, p.offset, p.samples) for p in firsts] == [(0, 0, CHUNK * 2 + 7), (1, CHUNK * 2 + 7 + 2400, 300)]
+    assert [(p.index, p.offset, p.samples) for p in firsts] == [
+        (0, 0, CHUNK * 2 + 7),
+        (1, CHUNK * 2 + 7 + 2400, 300),
+    ]
 
 
 def test_fade_touches_only_the_edges_and_has_no_step(tmp_path: Path) -> None:
     path = tmp_path / "p.pcm"
-    path.write_bytes(np.full(CHUNK + 50, 20000, dtype="<i2").tobytes())  # the fade-out spans two blocks
+    path.write_bytes(
+        np.full(CHUNK + 50, 20000, dtype="<i2").tobytes()
+    )  # the fade-out spans two blocks
     placed = Placed(Piece(path, "x", Boundary.CHAPTER), 0, 0, CHUNK + 50)
     pcm = np.concatenate([b.pcm for b in piece_blocks(placed)]).astype(np.int32)
     assert (pcm[FADE:-FADE] == 20000).all()
@@ -85,7 +105,10 @@ def test_truncated_or_missing_audio_is_reported(tmp_path: Path) -> None:
     with pytest.raises(AssemblyError, match="odd size"):
         scan(ChapterAudio("c", lambda: iter([Piece(path, "x", Boundary.CHAPTER)])), PAUSES)
     with pytest.raises(AssemblyError, match="cannot read"):
-        scan(ChapterAudio("c", lambda: iter([Piece(tmp_path / "none", "x", Boundary.CHAPTER)])), PAUSES)
+        scan(
+            ChapterAudio("c", lambda: iter([Piece(tmp_path / "none", "x", Boundary.CHAPTER)])),
+            PAUSES,
+        )
 
 
 def test_pauses_are_validated_and_rounded() -> None:

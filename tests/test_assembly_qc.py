@@ -10,7 +10,15 @@ from hypothesis import given, strategies as st
 
 from narrator.assembly.model import Piece
 from narrator.assembly.pcmstream import Placed
-from narrator.assembly.qc import ChapterQc, PaceBook, QcReport, SILENCE_LEVEL, SilenceTracker, dbfs, edge_silence
+from narrator.assembly.qc import (
+    ChapterQc,
+    PaceBook,
+    QcReport,
+    SILENCE_LEVEL,
+    SilenceTracker,
+    dbfs,
+    edge_silence,
+)
 from narrator.text.boundary import Boundary
 
 

@@ -15,7 +15,9 @@ from narrator.assembly.tags import Cover, Tags, load_cover, tag_m4b, tag_mp3
 from narrator.errors import AssemblyError, SourceError
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(40)
-TAGS = Tags("Chapter Three", "The Book", "An Author", (3, 9), "1999", "Mystery", Cover(PNG, "image/png"))
+TAGS = Tags(
+    "Chapter Three", "The Book", "An Author", (3, 9), "1999", "Mystery", Cover(PNG, "image/png")
+)
 
 
 def encoded(tmp_path: Path, kind: str) -> Path:
@@ -33,7 +35,12 @@ def test_mp3_tags_cover_and_chapters(tmp_path: Path) -> None:
     id3 = ID3(path)
     assert id3.version[:2] == (2, 3)
     assert [str(id3[k]) for k in ("TIT2", "TALB", "TPE1", "TRCK", "TCON")] == [
-        "Chapter Three", "The Book", "An Author", "3/9", "Mystery"]
+        "Chapter Three",
+        "The Book",
+        "An Author",
+        "3/9",
+        "Mystery",
+    ]
     assert str(id3["TDRC"]) == "1999"
     assert b"TYER" in path.read_bytes()[:4096]  # the v2.3 year frame on disk
     picture = id3.getall("APIC")[0]

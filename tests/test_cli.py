@@ -104,39 +104,115 @@ ERROR_CASES: list[tuple[str, Setup, tuple[str, ...]]] = [
     ("only whitespace", _with_source("w.txt", " \n\t\n  \n"), ("w.txt", "no text to narrate")),
     ("binary", _with_source("b.txt", bytes(range(256)) * 4), ("b.txt", "binary")),
     ("invalid utf-8", _with_source("u.txt", b"caf\xc3 \x81\x8d\x90 ok"), ("u.txt", "UTF-8")),
-    ("broken epub", _with_source("x.epub", b"PK\x03\x04 not really a zip"), ("x.epub", "EPUB", "re-export")),
+    (
+        "broken epub",
+        _with_source("x.epub", b"PK\x03\x04 not really a zip"),
+        ("x.epub", "EPUB", "re-export"),
+    ),
     ("epub that is text", _with_source("t.epub", "just words"), ("t.epub", "EPUB")),
     ("unknown extension", _with_source("a.pdf", "%PDF-1.4"), ("a.pdf", ".txt, .md")),
-    ("missing source", _with_source("a.txt", "x", sources="[nope.txt]"), ("sources[0]", "file not found")),
-    ("directory as source", lambda f: (f.joinpath("d").mkdir(), ["run", str(job(f, "[d]"))])[1], ("sources[0]", "directory")),
-    ("html with no text", _with_source("h.html", "<html><script>x()</script></html>"), ("h.html", "no text")),
-    ("yaml syntax error", _job_text("title: [\nsources: a.txt\n"), ("job.yaml", "YAML syntax error")),
+    (
+        "missing source",
+        _with_source("a.txt", "x", sources="[nope.txt]"),
+        ("sources[0]", "file not found"),
+    ),
+    (
+        "directory as source",
+        lambda f: (f.joinpath("d").mkdir(), ["run", str(job(f, "[d]"))])[1],
+        ("sources[0]", "directory"),
+    ),
+    (
+        "html with no text",
+        _with_source("h.html", "<html><script>x()</script></html>"),
+        ("h.html", "no text"),
+    ),
+    (
+        "yaml syntax error",
+        _job_text("title: [\nsources: a.txt\n"),
+        ("job.yaml", "YAML syntax error"),
+    ),
     ("top level list", _job_text("- a\n- b\n"), ("job.yaml", "mapping")),
     ("empty job", _job_text(""), ("job.yaml", "empty")),
-    ("wrong type", _job_text("title: T\nsources: [a.txt]\nsynthesis: {concurrency: many}\n"), ("synthesis.concurrency", "integer")),
-    ("unknown key", _job_text("title: T\nsources: [a.txt]\nvoise: {}\n"), ("voise", "did you mean 'voice'")),
-    ("negative concurrency", _extra("synthesis: {concurrency: -3}\n"), ("synthesis.concurrency", "from 1 to 64")),
+    (
+        "wrong type",
+        _job_text("title: T\nsources: [a.txt]\nsynthesis: {concurrency: many}\n"),
+        ("synthesis.concurrency", "integer"),
+    ),
+    (
+        "unknown key",
+        _job_text("title: T\nsources: [a.txt]\nvoise: {}\n"),
+        ("voise", "did you mean 'voice'"),
+    ),
+    (
+        "negative concurrency",
+        _extra("synthesis: {concurrency: -3}\n"),
+        ("synthesis.concurrency", "from 1 to 64"),
+    ),
     ("bool as number", _extra("pauses: {scene: true}\n"), ("pauses.scene",)),
-    ("unknown format", _job_text("title: T\nsources: [a.txt]\noutput: {formats: [flac]}\n"), ("output.formats", "flac")),
-    ("bad template field", _job_text("title: T\nsources: [a.txt]\noutput: {name_template: '{chapter}'}\n"), ("name_template", "{chapter}")),
-    ("bad regex", _extra("lexicon: [{find: '[', replace: x, regex: true}]\n"), ("lexicon[0].find", "regular expression")),
+    (
+        "unknown format",
+        _job_text("title: T\nsources: [a.txt]\noutput: {formats: [flac]}\n"),
+        ("output.formats", "flac"),
+    ),
+    (
+        "bad template field",
+        _job_text("title: T\nsources: [a.txt]\noutput: {name_template: '{chapter}'}\n"),
+        ("name_template", "{chapter}"),
+    ),
+    (
+        "bad regex",
+        _extra("lexicon: [{find: '[', replace: x, regex: true}]\n"),
+        ("lexicon[0].find", "regular expression"),
+    ),
     ("http url", _extra("server: {url: 'http://127.0.0.1:1/'}\n"), ("server.url", "ws://")),
-    ("missing key variable", _extra("server: {url: 'ws://127.0.0.1:9/', api_key_env: NARRATOR_UNSET_VAR_X}\n"), ("NARRATOR_UNSET_VAR_X", "export")),
-    ("output dir is a file", lambda f: (text_file(f, "a.txt", "Hi."), text_file(f, "blocker", "x"), ["run", str(job(f, output="{dir: blocker, formats: [wav]}"))])[2], ("output.dir", "not a folder")),
-    ("mp3 bitrate too high at 24 kHz", _job_text("title: T\nsources: [a.txt]\nvoice: {config_id: test}\noutput: {formats: [mp3], mp3_bitrate: 192k}\n"), ("192k", "44100")),
+    (
+        "missing key variable",
+        _extra("server: {url: 'ws://127.0.0.1:9/', api_key_env: NARRATOR_UNSET_VAR_X}\n"),
+        ("NARRATOR_UNSET_VAR_X", "export"),
+    ),
+    (
+        "output dir is a file",
+        lambda f: (
+            text_file(f, "a.txt", "Hi."),
+            text_file(f, "blocker", "x"),
+            ["run", str(job(f, output="{dir: blocker, formats: [wav]}"))],
+        )[2],
+        ("output.dir", "not a folder"),
+    ),
+    (
+        "mp3 bitrate too high at 24 kHz",
+        _job_text(
+            "title: T\nsources: [a.txt]\nvoice: {config_id: test}\noutput: {formats: [mp3], mp3_bitrate: 192k}\n"
+        ),
+        ("192k", "44100"),
+    ),
     ("missing cover", _extra("cover: nope.jpg\n"), ("cover", "file not found")),
     ("missing job file", lambda f: ["run", str(f / "absent.yaml")], ("absent.yaml", "not found")),
     ("job is a directory", lambda f: ["plan", str(f)], ("directory",)),
-    ("unknown voice", _job_text("title: T\nsources: [a.txt]\nvoice: {config_id: nobody}\n"), ("nobody", "config_id")),
+    (
+        "unknown voice",
+        _job_text("title: T\nsources: [a.txt]\nvoice: {config_id: nobody}\n"),
+        ("nobody", "config_id"),
+    ),
     ("say with empty text", lambda f: ["say", "   ", "-o", str(f / "x.wav")], ("text is empty",)),
-    ("say over an existing file", lambda f: (text_file(f, "x.wav", "keep me"), ["say", "Hi.", "-o", str(f / "x.wav")])[1], ("x.wav", "--force")),
-    ("serve without a key", lambda f: ["serve", "--port", "0"], ("--api-key", "NARRATOR_SERVER_KEYS")),
+    (
+        "say over an existing file",
+        lambda f: (text_file(f, "x.wav", "keep me"), ["say", "Hi.", "-o", str(f / "x.wav")])[1],
+        ("x.wav", "--force"),
+    ),
+    (
+        "serve without a key",
+        lambda f: ["serve", "--port", "0"],
+        ("--api-key", "NARRATOR_SERVER_KEYS"),
+    ),
     ("bad fault spec", lambda f: ["serve", "--api-key", "k", "--faults", "drop=2"], ("--faults",)),
 ]
 
 
 @pytest.mark.parametrize("name, setup, needles", ERROR_CASES, ids=[c[0] for c in ERROR_CASES])
-def test_bad_input_gives_one_line_error_and_nonzero_exit(name, setup, needles, tmp_path, capsys, monkeypatch):
+def test_bad_input_gives_one_line_error_and_nonzero_exit(
+    name, setup, needles, tmp_path, capsys, monkeypatch
+):
     monkeypatch.delenv("NARRATOR_SERVER_KEYS", raising=False)
     args = setup(tmp_path)
     code, _, err = run_cli(args, capsys)
@@ -146,10 +222,18 @@ def test_bad_input_gives_one_line_error_and_nonzero_exit(name, setup, needles, t
 
 
 OK_CASES: list[tuple[str, str | bytes, str]] = [
-    ("utf-16 with BOM", "Grüße aus Köln. Alles gut.".encode("utf-16"), "Grüße aus Köln. Alles gut."),
+    (
+        "utf-16 with BOM",
+        "Grüße aus Köln. Alles gut.".encode("utf-16"),
+        "Grüße aus Köln. Alles gut.",
+    ),
     ("utf-8 with BOM", b"\xef\xbb\xbfPlain text with a BOM.", "Plain text with a BOM."),
     ("cp1252 quotes", "He said \u201chi\u201d.".encode("cp1252"), "He said \u201chi\u201d."),
-    ("emoji cjk rtl", "Smile 😀. 你好，世界。 שלום עולם. Done.", "Smile 😀. 你好，世界。 שלום עולם. Done."),
+    (
+        "emoji cjk rtl",
+        "Smile 😀. 你好，世界。 שלום עולם. Done.",
+        "Smile 😀. 你好，世界。 שלום עולם. Done.",
+    ),
     ("control characters", "Bell\x07 and\x0b tab\tend.", "Bell and tab end."),
     ("html without body", "<p>Just a fragment.</p><p>Two.</p>", "Just a fragment. Two."),
 ]
@@ -233,7 +317,10 @@ def test_ctrl_c_stops_cleanly_with_exit_130_and_keeps_finished_work(tmp_path):
     )  # fmt: skip
     try:
         url = serve.stdout.readline().split("listening on ")[1].split()[0]
-        path = job(tmp_path, extra=f"server: {{url: '{url}', api_key_env: NARRATOR_KEY}}\nsynthesis: {{concurrency: 2}}\n")
+        path = job(
+            tmp_path,
+            extra=f"server: {{url: '{url}', api_key_env: NARRATOR_KEY}}\nsynthesis: {{concurrency: 2}}\n",
+        )
         run = subprocess.Popen(
             [sys.executable, "-m", "narrator.cli", "run", str(path)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

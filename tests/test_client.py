@@ -145,8 +145,15 @@ async def test_multi_entry_and_zero_entry_final_frames():
 @pytest.mark.anyio
 @pytest.mark.parametrize(
     "params, seconds, truncated",
-    [({}, 30.0, True), ({}, 29.9, True), ({}, 29.2, True), ({}, 28.5, False), ({}, 20.0, False),
-     ({"max_new_tokens": 120}, 10.0, True), ({"max_new_tokens": 120}, 9.3, False)],
+    [
+        ({}, 30.0, True),
+        ({}, 29.9, True),
+        ({}, 29.2, True),
+        ({}, 28.5, False),
+        ({}, 20.0, False),
+        ({"max_new_tokens": 120}, 10.0, True),
+        ({"max_new_tokens": 120}, 9.3, False),
+    ],
 )
 async def test_truncation_flag_at_the_cap(params, seconds, truncated):
     async with scripted(echo_server(lambda text: seconds)) as seen, session_for(seen) as session:

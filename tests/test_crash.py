@@ -34,7 +34,14 @@ REPO = Path(__file__).resolve().parents[1]
 KEY_ENV = "NARRATOR_CRASH_KEY"
 TEMP_SUFFIXES = (".part", ".tmp")
 
-_PEOPLE = ("the miller", "a courier", "the old surveyor", "Tamsin", "the choir master", "a stranger")
+_PEOPLE = (
+    "the miller",
+    "a courier",
+    "the old surveyor",
+    "Tamsin",
+    "the choir master",
+    "a stranger",
+)
 _DEEDS = ("walked the long road to", "drew a careful plan of", "sang quietly beside",
           "paid three coins for", "kept a lantern lit in", "wrote a short letter about")  # fmt: skip
 _PLACES = ("the salt flats", "the chapel on the hill", "a flooded orchard", "the north gate",
@@ -244,7 +251,9 @@ def test_killed_during_synthesis_resumes_without_asking_twice(crash_server, refe
     check_final(runs, reference)
 
 
-def test_killed_while_writing_outputs_leaves_no_part_file_and_same_bytes(crash_server, reference, tmp_path):
+def test_killed_while_writing_outputs_leaves_no_part_file_and_same_bytes(
+    crash_server, reference, tmp_path
+):
     srv, key = crash_server
     runs = Runs(write_job(tmp_path, srv.url), srv, key)
     rng = random.Random(7)
@@ -272,7 +281,9 @@ def test_server_vanishing_mid_run_stops_cleanly_and_another_finishes_the_book(re
         waited = time.monotonic() - gone
     assert code != 0 and waited < 20, f"exit {code} after {waited:.1f} s"
     errors = [line for line in (tmp_path / "run.log").read_text().splitlines() if "error" in line]
-    assert len(errors) == 1 and errors[0].startswith("narrator: error:") and "reach" in errors[0], errors
+    assert len(errors) == 1 and errors[0].startswith("narrator: error:") and "reach" in errors[0], (
+        errors
+    )
     stored = stored_texts(runs.job)
     assert 0 < len(stored) < len(build_plan(load_job(runs.job)).segments)
     with threaded_server(key) as second:

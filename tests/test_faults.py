@@ -58,7 +58,9 @@ def prose(seed: int, chapters: int, paragraphs: int, sentences: int) -> str:
     return "\n".join(out)
 
 
-def write_job(folder: Path, url: str, *, text: str, synthesis: str = "", formats: str = "[wav, mp3]") -> Path:
+def write_job(
+    folder: Path, url: str, *, text: str, synthesis: str = "", formats: str = "[wav, mp3]"
+) -> Path:
     """A job reading one generated .txt through the server at `url`; outputs in folder/out."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "book.txt").write_text(text, encoding="utf-8")
@@ -175,7 +177,9 @@ def closed_port() -> int:
 
 def test_server_gone_ends_with_one_clear_line_in_bounded_time(tmp_path):
     url = f"ws://127.0.0.1:{closed_port()}"
-    job = write_job(tmp_path, url, text=BOOK, synthesis="max_attempts: 3, connect_timeout: 2, backoff_max: 1")
+    job = write_job(
+        tmp_path, url, text=BOOK, synthesis="max_attempts: 3, connect_timeout: 2, backoff_max: 1"
+    )
     env = {**os.environ, KEY_ENV: "any-key", "PYTHONPATH": str(REPO)}
     started = time.monotonic()
     done = subprocess.run(

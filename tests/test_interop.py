@@ -24,14 +24,19 @@ from protocol_vectors import (
 )
 
 INPUTS = [
-    (VECTOR_INPUT_PARAMS,
-     peer.Input("Hello world.", {"language": "English", "max_new_tokens": 360}, TIMESTAMP)),
+    (
+        VECTOR_INPUT_PARAMS,
+        peer.Input("Hello world.", {"language": "English", "max_new_tokens": 360}, TIMESTAMP),
+    ),
     (VECTOR_INPUT_PLAIN, peer.Input("Ça va?", {}, TIMESTAMP)),
 ]
 SAMPLES = b"\x00\x00\x01\x00\xff\xff\xff\x7f"  # [0, 1, -1, 32767] int16 LE
 RESPONSES = [
-    (VECTOR_RESPONSE_AUDIO, b"",
-     peer.Response(False, ID, TIMESTAMP + 123, 7, 0, ((peer.AUDIO, SAMPLES),))),
+    (
+        VECTOR_RESPONSE_AUDIO,
+        b"",
+        peer.Response(False, ID, TIMESTAMP + 123, 7, 0, ((peer.AUDIO, SAMPLES),)),
+    ),
     (VECTOR_RESPONSE_FINAL, b"\x01", peer.Response(True, ID, TIMESTAMP + 456, 12, 1, ())),
 ]
 
@@ -182,8 +187,12 @@ async def test_narrator_retries_after_a_retryable_peer_error_on_the_same_session
 @pytest.mark.anyio
 @pytest.mark.parametrize(
     "code, verdict",
-    [("TIMEOUT", Verdict.RETRY), ("INTERNAL_ERROR", Verdict.RETRY),
-     ("INVALID_MESSAGE", Verdict.FATAL_SEGMENT), ("QUOTA_EXCEEDED", Verdict.FATAL_SEGMENT)],
+    [
+        ("TIMEOUT", Verdict.RETRY),
+        ("INTERNAL_ERROR", Verdict.RETRY),
+        ("INVALID_MESSAGE", Verdict.FATAL_SEGMENT),
+        ("QUOTA_EXCEEDED", Verdict.FATAL_SEGMENT),
+    ],
 )
 async def test_narrator_classifies_peer_error_codes_and_recovers(code, verdict):
     # QUOTA_EXCEEDED is not in PROTOCOL.md: an unknown code is fatal for the segment, verbatim.

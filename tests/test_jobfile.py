@@ -52,7 +52,11 @@ def test_minimal_job_gets_every_default(tmp_path):
     job = load_job(write_job(tmp_path, OK))
     assert job.title == "T" and job.author is None and job.cover is None
     assert job.server is None and job.lexicon == ()
-    assert job.voice == VoiceSpec() and job.voice.config_id == "joe" and job.voice.language == "English"
+    assert (
+        job.voice == VoiceSpec()
+        and job.voice.config_id == "joe"
+        and job.voice.language == "English"
+    )
     assert job.voice.params == {} and job.voice.max_new_tokens == 360
     assert job.synthesis == SynthesisSpec(4, 20.0, 8, 120.0, None)
     assert job.pauses == PausesSpec(0.35, 0.8, 1.6, 2.0, 0.5, 1.0)
@@ -108,12 +112,23 @@ workspace: ws
     # the override inherits what it does not say from the job's voice
     assert override.language == "German" and override.max_new_tokens == 200
     assert job.voice.params == {"max_new_tokens": 200, "style": {"warm": 1}}
-    assert job.server is not None and job.server.url == "ws://127.0.0.1:9/" and job.server.api_key_env == "MY_KEY"
+    assert (
+        job.server is not None
+        and job.server.url == "ws://127.0.0.1:9/"
+        and job.server.api_key_env == "MY_KEY"
+    )
     assert job.synthesis == SynthesisSpec(2, 12.5, 3, 30.0, 5.0, 2.5)
     assert job.pauses.sentence == 0.2 and job.pauses.tail == 0.0 and job.pauses.scene == 1.6
-    assert job.lexicon[0].regex and not job.lexicon[0].whole_word and not job.lexicon[0].case_sensitive
+    assert (
+        job.lexicon[0].regex and not job.lexicon[0].whole_word and not job.lexicon[0].case_sensitive
+    )
     o = job.output
-    assert o.formats == ("wav", "m4b") and o.subtitles == ("vtt",) and o.whole_book and not o.per_chapter
+    assert (
+        o.formats == ("wav", "m4b")
+        and o.subtitles == ("vtt",)
+        and o.whole_book
+        and not o.per_chapter
+    )
     assert o.loudness is None and o.dir == tmp_path / "out" and o.sample_rate == 44100 and not o.qc
     assert (o.mp3_bitrate, o.aac_bitrate, o.true_peak) == ("96000", "128k", -1.0)
     assert o.book_template == "{book} - {author}"
@@ -179,14 +194,18 @@ def test_params_are_read_only_hashable_and_equal_by_value():
 def test_lexicon_both_forms_keep_their_order(tmp_path):
     job = load_job(write_job(tmp_path, OK + "lexicon: {b: c, a: b, 1984: Nineteen Eighty-Four}\n"))
     assert [r.find for r in job.lexicon] == ["b", "a", "1984"]
-    assert apply_lexicon(job.lexicon, "a b 1984") == "b c Nineteen Eighty-Four"  # b->c first, then a->b
+    assert (
+        apply_lexicon(job.lexicon, "a b 1984") == "b c Nineteen Eighty-Four"
+    )  # b->c first, then a->b
     listed = "lexicon:\n  - {find: NASA, replace: N A S A}\n  - {find: '(\\d+)%', replace: '\\1 percent', regex: true, whole_word: false}\n"
     job = load_job(write_job(tmp_path, OK + listed))
     assert apply_lexicon(job.lexicon, "NASA spent 40% more") == "N A S A spent 40 percent more"
 
 
 def test_replace_may_be_empty_to_delete(tmp_path):
-    job = load_job(write_job(tmp_path, OK + "lexicon: [{find: ' (sic)', replace: '', whole_word: false}]\n"))
+    job = load_job(
+        write_job(tmp_path, OK + "lexicon: [{find: ' (sic)', replace: '', whole_word: false}]\n")
+    )
     assert apply_lexicon(job.lexicon, "It were (sic) so.") == "It were so."
 
 
@@ -227,17 +246,29 @@ ERRORS = [
     (OK + "voise: joe", "voise", "did you mean 'voice'?"),
     (OK + "output: {formts: [mp3]}", "output.formts", "did you mean 'formats'?"),
     (OK + "pauses: {paragrap: 1}", "pauses.paragrap", "did you mean 'paragraph'?"),
-    (OK + "lexicon: [{find: a, replace: b, regexp: true}]", "lexicon[0].regexp", "did you mean 'regex'?"),
+    (
+        OK + "lexicon: [{find: a, replace: b, regexp: true}]",
+        "lexicon[0].regexp",
+        "did you mean 'regex'?",
+    ),
     ("title: T\nsources: [{path: a.txt, titel: x}]", "sources[0].titel", "did you mean 'title'?"),
     (OK + "server: {url: 'ws://h', api_key: X}", "server.api_key", "did you mean 'api_key_env'?"),
     (OK + "zzz: 1", "zzz", "allowed: title, author"),
     (OK + "1: 2", "1", "unknown key"),
     # types
-    (OK + "synthesis: {concurrency: true}", "synthesis.concurrency", "must be an integer from 1 to 64, got True"),
+    (
+        OK + "synthesis: {concurrency: true}",
+        "synthesis.concurrency",
+        "must be an integer from 1 to 64, got True",
+    ),
     (OK + "synthesis: {concurrency: '4'}", "synthesis.concurrency", "must be an integer"),
     (OK + "synthesis: {concurrency: 2.5}", "synthesis.concurrency", "must be an integer"),
     (OK + "synthesis: {max_segment_seconds: 31}", "synthesis.max_segment_seconds", "from 1 to 30"),
-    (OK + "synthesis: {max_segment_seconds: .nan}", "synthesis.max_segment_seconds", "from 1 to 30"),
+    (
+        OK + "synthesis: {max_segment_seconds: .nan}",
+        "synthesis.max_segment_seconds",
+        "from 1 to 30",
+    ),
     (OK + "synthesis: {max_attempts: 0}", "synthesis.max_attempts", "from 1 to 100"),
     (OK + "synthesis: {connect_timeout: fast}", "synthesis.connect_timeout", "must be a number"),
     (OK + "synthesis: {backoff_max: 0}", "synthesis.backoff_max", "from 0.1 to 600"),
@@ -262,30 +293,70 @@ ERRORS = [
     ("title: T\nsources: [[a.txt]]", "sources[0].path", "must be text"),
     ("title: T\nsources: [a.txt, null]", "sources[1].path", "no path given"),
     (OK + "cover: ''", "cover", "must not be empty"),
-    ("title: T\nsources: [{path: a.txt, split: chapters}]", "sources[0].split", "use auto, headings, none"),
-    ("title: T\nsources: [{path: a.txt, split: heading}]", "sources[0].split", "did you mean 'headings'?"),
+    (
+        "title: T\nsources: [{path: a.txt, split: chapters}]",
+        "sources[0].split",
+        "use auto, headings, none",
+    ),
+    (
+        "title: T\nsources: [{path: a.txt, split: heading}]",
+        "sources[0].split",
+        "did you mean 'headings'?",
+    ),
     ("title: T\nsources: [{path: a.txt, voice: [x]}]", "sources[0].voice", "must be a mapping"),
     # voice
     (OK + "voice: {params: [1]}", "voice.params", "must be a mapping"),
-    (OK + "voice: {params: {max_new_tokens: 0}}", "voice.params.max_new_tokens", "positive integer"),
-    (OK + "voice: {params: {max_new_tokens: true}}", "voice.params.max_new_tokens", "positive integer"),
-    (OK + "voice: {params: {language: French}}", "voice.params.language", "set voice.language instead"),
+    (
+        OK + "voice: {params: {max_new_tokens: 0}}",
+        "voice.params.max_new_tokens",
+        "positive integer",
+    ),
+    (
+        OK + "voice: {params: {max_new_tokens: true}}",
+        "voice.params.max_new_tokens",
+        "positive integer",
+    ),
+    (
+        OK + "voice: {params: {language: French}}",
+        "voice.params.language",
+        "set voice.language instead",
+    ),
     (OK + "voice: {params: {API-Key: sk-123}}", "voice.params.API-Key", "server.api_key_env"),
-    ("title: T\nsources: [{path: a.txt, voice: {params: {token: x}}}]", "sources[0].voice.params.token", "credential"),
+    (
+        "title: T\nsources: [{path: a.txt, voice: {params: {token: x}}}]",
+        "sources[0].voice.params.token",
+        "credential",
+    ),
     (OK + "voice: {params: {when: 2024-01-01}}", "voice.params", "plain YAML data"),
     (OK + "voice: {config_id: ''}", "voice.config_id", "must not be empty"),
     # server
     (OK + "server: {url: 'http://x'}", "server.url", "ws:// or wss://"),
     (OK + "server: {url: 'wss://'}", "server.url", "and a host"),
-    (OK + "server: {api_key_env: 'my key'}", "server.api_key_env", "not an environment variable name"),
+    (
+        OK + "server: {api_key_env: 'my key'}",
+        "server.api_key_env",
+        "not an environment variable name",
+    ),
     (OK + "server: {api_key_env: sk-12345}", "server.api_key_env", "not the key"),
     (OK + "server: wss://x", "server", "must be a mapping"),
     # lexicon
-    (OK + "lexicon: [{find: '(', replace: x, regex: true}]", "lexicon[0].find", "invalid regular expression"),
-    (OK + "lexicon: [{find: '(a)', replace: '\\2', regex: true}]", "lexicon[0].replace", "refer only to groups"),
+    (
+        OK + "lexicon: [{find: '(', replace: x, regex: true}]",
+        "lexicon[0].find",
+        "invalid regular expression",
+    ),
+    (
+        OK + "lexicon: [{find: '(a)', replace: '\\2', regex: true}]",
+        "lexicon[0].replace",
+        "refer only to groups",
+    ),
     (OK + "lexicon: [{find: x}]", "lexicon[0]", "both 'find' and 'replace'"),
     (OK + "lexicon: {x: }", "lexicon[0]", "both 'find' and 'replace'"),
-    (OK + "lexicon: [{find: x, replace: y, whole_word: 1}]", "lexicon[0].whole_word", "true or false"),
+    (
+        OK + "lexicon: [{find: x, replace: y, whole_word: 1}]",
+        "lexicon[0].whole_word",
+        "true or false",
+    ),
     (OK + "lexicon: 5", "lexicon", "must be a list"),
     # output
     (OK + "output: {formats: [ogg]}", "output.formats[0]", "use wav, mp3, m4b"),
@@ -293,7 +364,11 @@ ERRORS = [
     (OK + "output: {formats: []}", "output.formats", "at least one of wav, mp3, m4b"),
     (OK + "output: {formats: {mp3: 1}}", "output.formats", "must be a list"),
     (OK + "output: {subtitles: [ass]}", "output.subtitles[0]", "use srt, vtt"),
-    (OK + "output: {name_template: '{nope}'}", "output.name_template", "use index, title, book, author"),
+    (
+        OK + "output: {name_template: '{nope}'}",
+        "output.name_template",
+        "use index, title, book, author",
+    ),
     (OK + "output: {book_template: '{title.upper}'}", "output.book_template", "unknown field"),
     (OK + "output: {name_template: '{title[0]}'}", "output.name_template", "unknown field"),
     (OK + "output: {name_template: '{}'}", "output.name_template", "unknown field"),
@@ -302,7 +377,7 @@ ERRORS = [
     (OK + "output: {name_template: '../{title}'}", "output.name_template", "no path separators"),
     (OK + "output: {name_template: 'a/{title}'}", "output.name_template", "unsafe"),
     (OK + "output: {name_template: '.{title}'}", "output.name_template", "leading dot"),
-    (OK + "output: {name_template: \"{title}\\n\"}", "output.name_template", "unsafe"),
+    (OK + 'output: {name_template: "{title}\\n"}', "output.name_template", "unsafe"),
     (OK + "output: {per_chapter: false}", "output", "set one of them to true"),
     (OK + "output: {mp3_bitrate: fast}", "output.mp3_bitrate", "like 64k"),
     (OK + "output: {aac_bitrate: 999k, formats: [m4b]}", "output.aac_bitrate", "from 8k to 320k"),
@@ -320,7 +395,9 @@ ERRORS = [
 ]
 
 
-@pytest.mark.parametrize("body, field, fix", ERRORS, ids=[f"{i}-{e[1]}" for i, e in enumerate(ERRORS)])
+@pytest.mark.parametrize(
+    "body, field, fix", ERRORS, ids=[f"{i}-{e[1]}" for i, e in enumerate(ERRORS)]
+)
 def test_errors_name_the_field_and_the_fix(tmp_path, body, field, fix):
     message = error_of(write_job(tmp_path, body))
     assert f": {field}" in message and fix in message
@@ -367,7 +444,10 @@ def test_source_that_is_a_directory(tmp_path):
 
 def test_output_dir_or_workspace_that_is_a_file(tmp_path):
     (tmp_path / "blocker").write_text("x", encoding="utf-8")
-    for body, field in (("output: {dir: blocker}", "output.dir"), ("workspace: blocker", "workspace")):
+    for body, field in (
+        ("output: {dir: blocker}", "output.dir"),
+        ("workspace: blocker", "workspace"),
+    ):
         message = error_of(write_job(tmp_path, OK + body))
         assert f": {field}: " in message and "not a folder; choose another path" in message
 
@@ -392,15 +472,37 @@ def test_first_error_wins_in_file_order_of_checks(tmp_path):
 
 
 JSONISH = st.recursive(
-    st.none() | st.booleans() | st.integers(-100, 100) | st.floats(allow_nan=False) | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    st.none()
+    | st.booleans()
+    | st.integers(-100, 100)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
     max_leaves=8,
 )
-TOP = st.sampled_from(["title", "author", "cover", "sources", "voice", "server", "synthesis", "pauses",
-                       "lexicon", "output", "workspace", "sourcez"])
+TOP = st.sampled_from(
+    [
+        "title",
+        "author",
+        "cover",
+        "sources",
+        "voice",
+        "server",
+        "synthesis",
+        "pauses",
+        "lexicon",
+        "output",
+        "workspace",
+        "sourcez",
+    ]
+)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(extra=st.dictionaries(TOP, JSONISH, max_size=4))
 def test_any_document_loads_or_gives_one_line_error(tmp_path, extra):
     data = {"title": "T", "sources": ["a.txt"], **extra}
@@ -433,8 +535,17 @@ def test_quickstart_is_local_wav_and_mp3_with_loudness():
 
 def test_lantern_has_chapters_from_several_kinds_of_source():
     job = load_job(REPO / "jobs" / "lantern.yaml")
-    assert len(job.sources) >= 4 and {s.path.suffix for s in job.sources} >= {".txt", ".md", ".html", ".epub"}
-    assert job.output.whole_book and job.output.per_chapter and {"mp3", "m4b"} <= set(job.output.formats)
+    assert len(job.sources) >= 4 and {s.path.suffix for s in job.sources} >= {
+        ".txt",
+        ".md",
+        ".html",
+        ".epub",
+    }
+    assert (
+        job.output.whole_book
+        and job.output.per_chapter
+        and {"mp3", "m4b"} <= set(job.output.formats)
+    )
     assert job.lexicon and job.pauses != PausesSpec() and job.cover is None
 
 

@@ -26,13 +26,19 @@ def test_rules_apply_in_order_each_seeing_the_last_result():
 
 def test_whole_word_respects_letters_digits_and_unicode():
     rule = (LexiconRule("Ana", "Anna"),)
-    assert apply_lexicon(rule, "Ana, Anas, Banana, Ana's, Ana2, éAna, Ana.") == "Anna, Anas, Banana, Anna's, Ana2, éAna, Anna."
+    assert (
+        apply_lexicon(rule, "Ana, Anas, Banana, Ana's, Ana2, éAna, Ana.")
+        == "Anna, Anas, Banana, Anna's, Ana2, éAna, Anna."
+    )
     assert apply_lexicon((LexiconRule("ana", "ANA", whole_word=False),), "Banana") == "BANAna"
 
 
 def test_case_sensitivity():
     assert apply_lexicon((LexiconRule("nasa", "N A S A"),), "NASA nasa") == "NASA N A S A"
-    assert apply_lexicon((LexiconRule("nasa", "N A S A", case_sensitive=False),), "NASA Nasa") == "N A S A N A S A"
+    assert (
+        apply_lexicon((LexiconRule("nasa", "N A S A", case_sensitive=False),), "NASA Nasa")
+        == "N A S A N A S A"
+    )
 
 
 def test_literal_rules_take_text_as_written():

@@ -17,7 +17,10 @@ def squash(text: str) -> str:
 
 def test_hard_wrapped_lines_become_one_paragraph_and_blank_lines_separate():
     text = "The rain came down\nover the harbour\n  all night.\n\n   \nMorning was grey.\n"
-    assert split_paragraphs(text) == ["The rain came down over the harbour all night.", "Morning was grey."]
+    assert split_paragraphs(text) == [
+        "The rain came down over the harbour all night.",
+        "Morning was grey.",
+    ]
 
 
 @pytest.mark.parametrize("newline", ["\r\n", "\r", "\u2028", "\x85"])
@@ -33,21 +36,34 @@ def test_unicode_paragraph_separator_and_whitespace_only_lines_separate():
 
 def test_decoration_lines_stand_alone_even_without_blank_lines():
     text = "End of a scene.\n* * *\nStart of the next\none.\n\n---\n\nLast."
-    assert split_paragraphs(text) == ["End of a scene.", "* * *", "Start of the next one.", "---", "Last."]
+    assert split_paragraphs(text) == [
+        "End of a scene.",
+        "* * *",
+        "Start of the next one.",
+        "---",
+        "Last.",
+    ]
 
 
-@pytest.mark.parametrize("line", ["* * *", "***", "---", "#", "=====", "  ~ ~ ~  ", "⁂", "— — —", "_____", ". * ."])
+@pytest.mark.parametrize(
+    "line", ["* * *", "***", "---", "#", "=====", "  ~ ~ ~  ", "⁂", "— — —", "_____", ". * ."]
+)
 def test_decoration(line):
     assert is_decoration(line)
 
 
-@pytest.mark.parametrize("line", ["", "   ", "...", "* item", "# Heading", "-1", "— he said", "A.", "1. * 2"])
+@pytest.mark.parametrize(
+    "line", ["", "   ", "...", "* item", "# Heading", "-1", "— he said", "A.", "1. * 2"]
+)
 def test_not_decoration(line):
     assert not is_decoration(line)
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.sampled_from("ab .*-#\n\r\t\u00a0\u2029é"), max_size=200) | st.text(max_size=200))
+@given(
+    st.text(alphabet=st.sampled_from("ab .*-#\n\r\t\u00a0\u2029é"), max_size=200)
+    | st.text(max_size=200)
+)
 def test_nothing_is_lost_and_paragraphs_are_clean(text):
     paragraphs = split_paragraphs(text)
     assert squash("".join(paragraphs)) == squash(text)

@@ -171,7 +171,9 @@ async def test_titles_can_stay_silent_and_file_names_are_never_announced(tmp_pat
 
 
 @pytest.mark.anyio
-async def test_second_run_sends_no_request_and_an_edit_only_the_edited_segments(tmp_path, monkeypatch):
+async def test_second_run_sends_no_request_and_an_edit_only_the_edited_segments(
+    tmp_path, monkeypatch
+):
     async with server(monkeypatch) as srv:
         job_path = write_job(tmp_path, srv.url)
         first = await run_job(load_job(job_path), RunOptions())
@@ -196,7 +198,9 @@ async def test_injected_faults_still_give_the_same_audiobook(tmp_path, monkeypat
     faulty_dir.mkdir()
     async with server(monkeypatch) as srv:
         clean = await run_job(load_job(write_job(clean_dir, srv.url)), RunOptions())
-    faults = FaultPlan(seed=11, rate_limited=0.3, backend_unavailable=0.1, drop=0.05, malformed=0.02)
+    faults = FaultPlan(
+        seed=11, rate_limited=0.3, backend_unavailable=0.1, drop=0.05, malformed=0.02
+    )
     async with server(monkeypatch, faults=faults) as srv:
         faulty = await run_job(load_job(write_job(faulty_dir, srv.url)), RunOptions())
         injected = sum(1 for r in srv.stats.interactions if r.injected)
@@ -257,7 +261,8 @@ async def test_segment_cut_at_the_cap_is_resplit_and_complete(tmp_path, monkeypa
         job_path = write_job(tmp_path, srv.url, sources=[source])
         job_path.write_text(
             job_path.read_text().replace(
-                "voice: {config_id: test}", "voice: {config_id: test, params: {chars_per_second: 5}}"
+                "voice: {config_id: test}",
+                "voice: {config_id: test, params: {chars_per_second: 5}}",
             )
         )
         summary = await run_job(load_job(job_path), RunOptions())
@@ -275,9 +280,11 @@ async def test_qc_compares_each_segments_pace_with_its_own_voice(tmp_path, monke
     (tmp_path / "slow.txt").write_text("".join(line.format(i) for i in range(3)), encoding="utf-8")
     async with server(monkeypatch) as srv:
         job = write_job(tmp_path, srv.url, sources=[tmp_path / "fast.txt", tmp_path / "slow.txt"])
-        body = job.read_text(encoding="utf-8").replace(
-            "  - slow.txt", "  - {path: slow.txt, voice: {params: {chars_per_second: 6}}}"
-        ).replace("subtitles: []}", "subtitles: [], qc: true}")
+        body = (
+            job.read_text(encoding="utf-8")
+            .replace("  - slow.txt", "  - {path: slow.txt, voice: {params: {chars_per_second: 6}}}")
+            .replace("subtitles: []}", "subtitles: [], qc: true}")
+        )
         job.write_text(body, encoding="utf-8")
         summary = await run_job(load_job(job), RunOptions())
     assert summary.complete and "0 pace outliers" in summary.qc_table

@@ -69,7 +69,10 @@ def test_every_truncated_response_raises_protocol_error():
 def test_every_truncated_input_raises_or_decodes_a_prefix():
     # A cut inside the header or params is malformed; a cut inside the text is a shorter text
     # unless it splits a UTF-8 sequence, which is malformed too.
-    for vector, expected in ((VECTOR_INPUT_PARAMS, INPUT_PARAMS), (VECTOR_INPUT_PLAIN, INPUT_PLAIN)):
+    for vector, expected in (
+        (VECTOR_INPUT_PARAMS, INPUT_PARAMS),
+        (VECTOR_INPUT_PLAIN, INPUT_PLAIN),
+    ):
         text_start = len(vector) - len(expected.text.encode())
         for cut in range(len(vector)):
             try:
@@ -167,7 +170,9 @@ def test_json_messages_round_trip_and_have_the_documented_shape():
 
 
 def test_session_ready_tolerates_missing_optional_fields():
-    ready = p.decode_message('{"type":"sessionReady","payload":{"trace_id":"t","status":"success"}}')
+    ready = p.decode_message(
+        '{"type":"sessionReady","payload":{"trace_id":"t","status":"success"}}'
+    )
     assert isinstance(ready, p.SessionReady) and ready.max_capacity is None
 
 
@@ -183,7 +188,12 @@ def test_server_messages_read_informational_fields_leniently():
         '"details":"see docs","timestamp":null}}'
     )
     assert isinstance(error, p.ErrorResponse)
-    assert (error.code, error.message, error.details, error.timestamp_ms) == ("AUTH_FAILED", "bad key", None, 0)
+    assert (error.code, error.message, error.details, error.timestamp_ms) == (
+        "AUTH_FAILED",
+        "bad key",
+        None,
+        0,
+    )
 
 
 def test_unknown_message_type_is_its_own_protocol_error():
@@ -232,7 +242,9 @@ def test_cap_seconds_matches_the_documented_limit():
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=10,
 )
 
@@ -248,9 +260,9 @@ def test_input_round_trip(text, timestamp, params):
     assert p.decode_input(p.encode_input(msg)) == msg
 
 
-entries = st.lists(
-    st.builds(p.Entry, st.integers(0, 255), st.binary(max_size=64)), max_size=5
-).map(tuple)
+entries = st.lists(st.builds(p.Entry, st.integers(0, 255), st.binary(max_size=64)), max_size=5).map(
+    tuple
+)
 
 
 @settings(max_examples=200, deadline=None)

@@ -28,7 +28,9 @@ def plan(store: Store, texts: list[str], voice: str = "test") -> list[PlannedSeg
     return store.pending()
 
 
-async def run(tmp_path: Path, texts: list[str], settings: PoolSettings = FAST, voice="test", **server):
+async def run(
+    tmp_path: Path, texts: list[str], settings: PoolSettings = FAST, voice="test", **server
+):
     key = secrets.token_urlsafe(12)
     async with running_server(ServerConfig(api_keys=(key,), engines=("test",), **server)) as srv:
         with Store.open(tmp_path / "ws") as store:
@@ -112,9 +114,13 @@ async def test_unknown_voice_stops_the_job_within_one_request_per_worker(tmp_pat
 async def test_fatal_error_mid_job_stops_all_workers_promptly(tmp_path):
     texts = [f"Segment {i}." for i in range(200)]
     key = secrets.token_urlsafe(12)
-    async with running_server(ServerConfig(api_keys=(key,), engines=("test",), latency=0.02)) as srv:
+    async with running_server(
+        ServerConfig(api_keys=(key,), engines=("test",), latency=0.02)
+    ) as srv:
         with Store.open(tmp_path / "ws") as store:
-            pool = Pool(store, Endpoint(srv.url, "test", "wrong-" + key), {}, FAST, SegmenterSettings())
+            pool = Pool(
+                store, Endpoint(srv.url, "test", "wrong-" + key), {}, FAST, SegmenterSettings()
+            )
             with pytest.raises(JobStopped):
                 await pool.run(plan(store, texts))
         assert srv.stats.requests == 0 and srv.stats.auth_failures <= FAST.concurrency
@@ -124,7 +130,9 @@ async def test_fatal_error_mid_job_stops_all_workers_promptly(tmp_path):
 async def test_server_gone_stops_after_bounded_attempts(tmp_path):
     settings = PoolSettings(concurrency=2, max_attempts=2, backoff_initial=0.01, backoff_max=0.02)
     with Store.open(tmp_path / "ws") as store:
-        pool = Pool(store, Endpoint("ws://127.0.0.1:9/", "test", "k"), {}, settings, SegmenterSettings())
+        pool = Pool(
+            store, Endpoint("ws://127.0.0.1:9/", "test", "k"), {}, settings, SegmenterSettings()
+        )
         with anyio.fail_after(20), pytest.raises(JobStopped, match="cannot reach"):
             await pool.run(plan(store, [f"Segment {i}." for i in range(50)]))
         assert pool.report.requests <= settings.max_attempts * (settings.unreachable_after + 2)
@@ -167,7 +175,9 @@ async def test_split_part_equal_to_a_later_planned_segment_is_spoken_once(tmp_pa
 
 
 @pytest.mark.anyio
-async def test_a_failing_store_write_ends_the_run_with_that_error_not_a_group(tmp_path, monkeypatch):
+async def test_a_failing_store_write_ends_the_run_with_that_error_not_a_group(
+    tmp_path, monkeypatch
+):
     def disk_full(self, key, pcm, *, usage=0):
         raise StoreError("workspace ws: cannot write x.pcm (No space left on device)")
 
@@ -181,6 +191,8 @@ async def test_a_failing_store_write_ends_the_run_with_that_error_not_a_group(tm
 async def test_a_fatal_error_with_every_worker_gone_is_one_job_stop(tmp_path, concurrency):
     # With one worker, its end also breaks the stream the segments are fed through: the job
     # must still stop with the one fatal error, not a group holding a BrokenResourceError too.
-    settings = PoolSettings(concurrency=concurrency, max_attempts=2, backoff_initial=0.01, backoff_max=0.02)
+    settings = PoolSettings(
+        concurrency=concurrency, max_attempts=2, backoff_initial=0.01, backoff_max=0.02
+    )
     with pytest.raises(JobStopped, match="MODEL_NOT_FOUND"):
         await run(tmp_path, [f"Segment {i}." for i in range(5)], settings, voice="nobody")

@@ -65,7 +65,11 @@ def assert_boundaries(paragraphs: list[str], segments: list[Segment]) -> None:
         assert seg.boundary is expected
 
 
-words = st.text(alphabet=st.characters(categories=("L", "N", "M"), max_codepoint=0x2FFF), min_size=1, max_size=12)
+words = st.text(
+    alphabet=st.characters(categories=("L", "N", "M"), max_codepoint=0x2FFF),
+    min_size=1,
+    max_size=12,
+)
 punct = st.sampled_from(
     [".", "!", "?", "!!", "??", "...", "…", ",", ";", ":", " — ", "—", "”", "\"", "(", ")", "Dr.", "e.g.",
      "U.S.", "\n", "a)", "1.", "$5.50"]
@@ -75,7 +79,9 @@ glued = st.lists(st.one_of(words, punct), min_size=1, max_size=12).map("".join) 
 paragraph = st.one_of(
     st.lists(sentence, min_size=1, max_size=8).map(" ".join),
     glued,
-    st.sampled_from(["* * *", "***", "---", "#", "====", "  leading space. Then more!!  ", "", "   "]),
+    st.sampled_from(
+        ["* * *", "***", "---", "#", "====", "  leading space. Then more!!  ", "", "   "]
+    ),
 )
 budgets = st.sampled_from([SHORT, SegmenterSettings(max_seconds=1.0), SegmenterSettings()])
 
@@ -110,7 +116,12 @@ def test_editing_one_paragraph_changes_only_its_segments(paragraphs, data):
 def test_boundaries_sentence_paragraph_scene_chapter():
     paragraphs = ["First sentence is here. " * 4, "Short one.", "* * *", "After the break.", "***"]
     segments = segment_chapter(paragraphs, SHORT)
-    assert [s.boundary for s in segments] == [Boundary.SENTENCE, Boundary.PARAGRAPH, Boundary.SCENE, Boundary.CHAPTER]
+    assert [s.boundary for s in segments] == [
+        Boundary.SENTENCE,
+        Boundary.PARAGRAPH,
+        Boundary.SCENE,
+        Boundary.CHAPTER,
+    ]
     assert [s.text for s in segments][2:] == ["Short one.", "After the break."]
     assert segment_chapter(["* * *", "---", "  "], SHORT) == []
 
@@ -154,7 +165,10 @@ def test_a_token_longer_than_a_request_is_cut_with_a_warning(caplog):
 
 def test_newlines_inside_a_paragraph_do_not_split_sentences():
     text = "I met Mr.\nSmith and his\ndog. They were\nfine."
-    assert [text[a:b] for a, b in sentence_spans(text)] == ["I met Mr.\nSmith and his\ndog.", "They were\nfine."]
+    assert [text[a:b] for a, b in sentence_spans(text)] == [
+        "I met Mr.\nSmith and his\ndog.",
+        "They were\nfine.",
+    ]
 
 
 def test_chinese_splits_at_its_own_punctuation_without_warnings(caplog):
@@ -207,18 +221,34 @@ def test_a_200kb_paragraph_is_linear_and_complete():
 
 def test_split_text_prefers_the_middle_sentence_end():
     text = "The first half is right here. And the second half comes after it."
-    assert split_text(text, SegmenterSettings()) == ["The first half is right here.", "And the second half comes after it."]
+    assert split_text(text, SegmenterSettings()) == [
+        "The first half is right here.",
+        "And the second half comes after it.",
+    ]
     clause = "The first half runs on and on, and the second half follows it closely"
-    assert split_text(clause, SegmenterSettings()) == ["The first half runs on and on,", "and the second half follows it closely"]
+    assert split_text(clause, SegmenterSettings()) == [
+        "The first half runs on and on,",
+        "and the second half follows it closely",
+    ]
     one = "a-very-long-single-sentence without any punctuation at all in it anywhere"
     parts = split_text(one, SegmenterSettings(), parts=3)
     assert len(parts) == 3 and " ".join(parts) == one
     assert split_text("word", SegmenterSettings()) == ["word"]
-    assert len(split_text("我们今天去公园散步。天气很好，我们很开心。", SegmenterSettings(language="zh"))) == 2
+    assert (
+        len(
+            split_text(
+                "我们今天去公园散步。天气很好，我们很开心。", SegmenterSettings(language="zh")
+            )
+        )
+        == 2
+    )
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.one_of(st.text(max_size=300), st.lists(paragraph, max_size=3).map(" ".join)), st.integers(2, 5))
+@given(
+    st.one_of(st.text(max_size=300), st.lists(paragraph, max_size=3).map(" ".join)),
+    st.integers(2, 5),
+)
 def test_split_text_keeps_every_character_and_splits_two_words(text, parts):
     got = split_text(text, SegmenterSettings(), parts)
     assert squash(" ".join(got)) == squash(text)
@@ -240,7 +270,9 @@ def test_language_resolution(language, code, noted):
 
 def test_predicted_seconds_follow_the_language_rate_and_the_ceiling():
     assert predict_seconds("x" * 150, SegmenterSettings()) == pytest.approx(10.0)
-    assert predict_seconds("  a \n\n b  ", SegmenterSettings(chars_per_second=3.0)) == pytest.approx(1.0)
+    assert predict_seconds(
+        "  a \n\n b  ", SegmenterSettings(chars_per_second=3.0)
+    ) == pytest.approx(1.0)
     assert predict_seconds("x" * 140, SegmenterSettings(language="German")) == pytest.approx(10.0)
     assert SegmenterSettings(max_seconds=40).budget_chars == 450  # hard ceiling 30 s
     assert SegmenterSettings(max_seconds=40, ceiling_seconds=10).budget_chars == 150

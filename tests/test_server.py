@@ -311,6 +311,7 @@ async def test_over_capacity_is_backend_unavailable_and_the_session_stays_open()
 async def test_latency_runs_inside_capacity_slots():
     # 6 requests, latency 0.3 s, capacity 3: two rounds, about 0.6 s.
     async with server(capacity=3, latency=0.3) as running:
+
         async def one(n: int) -> None:
             async with session(running) as client:
                 for _ in range(2):

@@ -21,10 +21,17 @@ def run(pieces: list[int], chunk: int = 12_000, cap: int = 720_000):
 
 def test_cap_samples_is_2000_per_token():
     assert cap_samples(360) == 720_000 and cap_samples(1) == 2000 and cap_samples(7) == 14_000
-    assert tokens_for(0) == 0 and tokens_for(1) == 1 and tokens_for(2000) == 1 and tokens_for(2001) == 2
+    assert (
+        tokens_for(0) == 0
+        and tokens_for(1) == 1
+        and tokens_for(2000) == 1
+        and tokens_for(2001) == 2
+    )
 
 
-@pytest.mark.parametrize("pieces", [[30_000], [12_000, 12_000], [5, 11_995, 1], [24_000] * 3, [1] * 50])
+@pytest.mark.parametrize(
+    "pieces", [[30_000], [12_000, 12_000], [5, 11_995, 1], [24_000] * 3, [1] * 50]
+)
 def test_full_chunks_then_a_non_empty_tail(pieces):
     chunker, out, (tail, tail_usage) = run(pieces)
     total = sum(pieces)

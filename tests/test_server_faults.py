@@ -118,7 +118,11 @@ async def test_seeded_server_runs_replay_identically():
 def test_injector_is_deterministic_and_follows_the_probabilities():
     plan = FaultPlan(seed=7, rate_limited=0.3, drop=0.05, spike=0.1, spike_seconds=2.0)
     draws = [plan.injector().next() for _ in range(1)]
-    one, two, other = plan.injector(), plan.injector(), FaultPlan(seed=8, rate_limited=0.3).injector()
+    one, two, other = (
+        plan.injector(),
+        plan.injector(),
+        FaultPlan(seed=8, rate_limited=0.3).injector(),
+    )
     a = [one.next() for _ in range(2000)]
     assert a == [two.next() for _ in range(2000)]
     assert a != [other.next() for _ in range(2000)]
@@ -138,7 +142,9 @@ def test_script_entries_become_faults():
 
 def test_parse_faults_and_script():
     plan = parse_faults("rate_limited=0.3, drop=0.05,seed=7", parse_script("RATE_LIMITED,ok,drop"))
-    assert plan == FaultPlan(seed=7, rate_limited=0.3, drop=0.05, script=("RATE_LIMITED", "ok", "drop"))
+    assert plan == FaultPlan(
+        seed=7, rate_limited=0.3, drop=0.05, script=("RATE_LIMITED", "ok", "drop")
+    )
     assert parse_faults("") == FaultPlan()
     assert parse_script(" slow:0.5 , plain_text ") == ("slow:0.5", "plain_text")
 

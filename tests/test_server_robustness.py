@@ -339,8 +339,9 @@ async def _drain(stream: Any) -> None:
 
 _json = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=4)
-    | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=10,
 )
 _messages = st.builds(
@@ -384,7 +385,6 @@ async def _fuzz_session(frames: list[str | bytes]) -> None:
 @given(frames=FRAMES)
 def test_fuzzed_frames_never_break_the_session(frames):
     anyio.run(_fuzz_session, frames, backend="asyncio")
-
 
 
 @pytest.mark.anyio

@@ -125,8 +125,12 @@ def test_quickstart_sample_is_one_short_chapter() -> None:
 
 @pytest.mark.parametrize(
     ("name", "title"),
-    [("01-arrival.txt", "CHAPTER I. ARRIVAL"), ("02-market.md", "The Market"),
-     ("03-river.html", "The River"), ("04-night.epub", "Night")],
+    [
+        ("01-arrival.txt", "CHAPTER I. ARRIVAL"),
+        ("02-market.md", "The Market"),
+        ("03-river.html", "The River"),
+        ("04-night.epub", "Night"),
+    ],
 )
 def test_lantern_sample_chapters(name: str, title: str) -> None:
     chapters = read_source(SAMPLES / "lantern" / name)
@@ -147,8 +151,27 @@ def test_lantern_samples_show_each_feature() -> None:
 
 
 SENTINEL = "@title@"  # our own title for text outside any heading; '@' is not in the texts
-_WORD = st.sampled_from(["the", "lamp", "Ines", "river", "CHAPTER", "Part", "I", "One", "*",
-                         "* * *", "—", "naïve", "3", "Chapter 2", "BOOK II", "Prologue", "-"])
+_WORD = st.sampled_from(
+    [
+        "the",
+        "lamp",
+        "Ines",
+        "river",
+        "CHAPTER",
+        "Part",
+        "I",
+        "One",
+        "*",
+        "* * *",
+        "—",
+        "naïve",
+        "3",
+        "Chapter 2",
+        "BOOK II",
+        "Prologue",
+        "-",
+    ]
+)
 _LINE = st.lists(_WORD, min_size=0, max_size=6).map(" ".join)
 _TEXT = st.lists(_LINE, min_size=0, max_size=25).map("\n".join)
 

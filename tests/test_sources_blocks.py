@@ -59,21 +59,31 @@ def test_document_title_alone_is_text_of_the_first_chapter_not_a_chapter() -> No
 def test_text_before_the_first_heading_is_kept_as_opening() -> None:
     blocks = [t("preface text"), h("One"), t("a")]
     chapters = chapters_from_blocks(blocks, split="auto", title=None, path=P)
-    assert chapters == [Chapter("Opening", ("preface text",), fallback_title=True),
-                        Chapter("One", ("a",))]
+    assert chapters == [
+        Chapter("Opening", ("preface text",), fallback_title=True),
+        Chapter("One", ("a",)),
+    ]
     titled = chapters_from_blocks(blocks, split="auto", title="Foreword", path=P)
     assert titled[0].title == "Foreword"
 
 
 def test_heading_without_text_gives_its_title_to_the_next_chapter() -> None:
-    chapters = merge_empty([Chapter("PART ONE", ()), Chapter("CHAPTER I", ("a",)),
-                            Chapter("CHAPTER II", ("b",))])
+    chapters = merge_empty(
+        [Chapter("PART ONE", ()), Chapter("CHAPTER I", ("a",)), Chapter("CHAPTER II", ("b",))]
+    )
     assert chapters == [Chapter("PART ONE — CHAPTER I", ("a",)), Chapter("CHAPTER II", ("b",))]
 
 
 def test_a_run_of_empty_headings_is_a_contents_list_kept_as_text() -> None:
-    chapters = merge_empty([Chapter("Opening", ("Contents",)), Chapter("I", ()), Chapter("II", ()),
-                            Chapter("III", ()), Chapter("I", ("a",))])
+    chapters = merge_empty(
+        [
+            Chapter("Opening", ("Contents",)),
+            Chapter("I", ()),
+            Chapter("II", ()),
+            Chapter("III", ()),
+            Chapter("I", ("a",)),
+        ]
+    )
     assert chapters == [Chapter("Opening", ("Contents", "I", "II", "III")), Chapter("I", ("a",))]
 
 
@@ -112,8 +122,13 @@ def test_unknown_split_mode_is_an_error() -> None:
 
 @pytest.mark.parametrize(
     ("name", "expected"),
-    [("01-arrival.txt", "Arrival"), ("my_book.md", "My Book"), ("The River.html", "The River"),
-     ("2024.txt", "2024"), ("notes-on-Rome.md", "Notes on Rome")],
+    [
+        ("01-arrival.txt", "Arrival"),
+        ("my_book.md", "My Book"),
+        ("The River.html", "The River"),
+        ("2024.txt", "2024"),
+        ("notes-on-Rome.md", "Notes on Rome"),
+    ],
 )
 def test_pretty_stem(name: str, expected: str) -> None:
     assert pretty_stem(Path(name)) == expected

@@ -19,8 +19,12 @@ def page(file_name: str, body: str, title: str = "") -> epub.EpubHtml:
     return item
 
 
-def build(path: Path, spine: list[epub.EpubHtml], toc: list | None = None,
-          extra: list[epub.EpubHtml] | None = None) -> Path:
+def build(
+    path: Path,
+    spine: list[epub.EpubHtml],
+    toc: list | None = None,
+    extra: list[epub.EpubHtml] | None = None,
+) -> Path:
     """Write a real EPUB with ebooklib: `spine` in reading order, nav page first."""
     book = epub.EpubBook()
     book.set_identifier("test-book")
@@ -40,8 +44,10 @@ def test_chapters_follow_the_spine_not_the_file_names(tmp_path: Path) -> None:
     b = page("b.xhtml", "<p>First in reading order.</p>", "Dawn")
     a = page("a.xhtml", "<p>Second in reading order.</p>", "Dusk")
     chapters = read_source(build(tmp_path / "book.epub", [b, a]))
-    assert chapters == [Chapter("Dawn", ("First in reading order.",)),
-                        Chapter("Dusk", ("Second in reading order.",))]
+    assert chapters == [
+        Chapter("Dawn", ("First in reading order.",)),
+        Chapter("Dusk", ("Second in reading order.",)),
+    ]
 
 
 def test_nav_page_is_skipped(tmp_path: Path) -> None:
@@ -66,8 +72,15 @@ def test_title_falls_back_to_the_first_heading(tmp_path: Path) -> None:
 def test_nested_toc_sections_give_titles(tmp_path: Path) -> None:
     one = page("text/one.xhtml", "<p>A.</p>")
     two = page("text/two.xhtml", "<p>B.</p>")
-    toc = [(epub.Section("Part One"), [epub.Link("text/one.xhtml", "Opening Move", "o"),
-                                       epub.Link("text/two.xhtml", "Second Move", "s")])]
+    toc = [
+        (
+            epub.Section("Part One"),
+            [
+                epub.Link("text/one.xhtml", "Opening Move", "o"),
+                epub.Link("text/two.xhtml", "Second Move", "s"),
+            ],
+        )
+    ]
     chapters = read_source(build(tmp_path / "book.epub", [one, two], toc=toc))
     assert [c.title for c in chapters] == ["Opening Move", "Second Move"]
 
@@ -100,8 +113,7 @@ def test_document_with_several_headings_stays_one_chapter_in_auto(tmp_path: Path
     doc = page("letters.xhtml", body, "Letters")
     path = build(tmp_path / "book.epub", [doc])
     assert read_source(path) == [Chapter("Letters", ("Monday", "A.", "Tuesday", "B."))]
-    assert [c.title for c in read_source(path, split="headings")] == [
-        "Letters — Monday", "Tuesday"]
+    assert [c.title for c in read_source(path, split="headings")] == ["Letters — Monday", "Tuesday"]
 
 
 def test_an_article_does_not_hide_the_rest_of_an_epub_document(tmp_path: Path) -> None:
@@ -123,8 +135,10 @@ def test_untitled_document_continues_the_chapter_before_it(tmp_path: Path) -> No
     rest = page("one_split_001.xhtml", "<p>B.</p><h2>Later</h2><p>C.</p>")
     toc = [epub.Link("one.xhtml", "One", "one")]
     chapters = read_source(build(tmp_path / "book.epub", [opening, one, rest], toc=toc))
-    assert chapters == [Chapter(None, ("Untitled start.",)),
-                        Chapter("One", ("A.", "B.", "Later", "C."))]
+    assert chapters == [
+        Chapter(None, ("Untitled start.",)),
+        Chapter("One", ("A.", "B.", "Later", "C.")),
+    ]
 
 
 def test_split_none_is_one_chapter_with_every_word(tmp_path: Path) -> None:
@@ -135,8 +149,11 @@ def test_split_none_is_one_chapter_with_every_word(tmp_path: Path) -> None:
 
 
 def test_toc_titles_map_documents_without_fragments() -> None:
-    toc = [epub.Link("a.xhtml#x", "  First   title ", "a"), epub.Link("a.xhtml#y", "Later", "b"),
-           (epub.Section("S", href="b%20c.xhtml"), [])]
+    toc = [
+        epub.Link("a.xhtml#x", "  First   title ", "a"),
+        epub.Link("a.xhtml#y", "Later", "b"),
+        (epub.Section("S", href="b%20c.xhtml"), []),
+    ]
     assert toc_titles(toc) == {"a.xhtml": "First title", "b c.xhtml": "S"}
 
 
@@ -227,8 +244,10 @@ def test_epub2_with_only_an_ncx_table_of_contents(tmp_path: Path) -> None:
     two = page("text/two.xhtml", "<p>Second.</p>")
     for item in (one, two):
         book.add_item(item)
-    book.toc = [epub.Link("text/one.xhtml", "The First", "a"),
-                epub.Link("text/two.xhtml", "The Second", "b")]
+    book.toc = [
+        epub.Link("text/one.xhtml", "The First", "a"),
+        epub.Link("text/two.xhtml", "The Second", "b"),
+    ]
     book.add_item(epub.EpubNcx())
     book.spine = [one, two]
     path = tmp_path / "old.epub"

@@ -45,8 +45,14 @@ PAGE = """<!DOCTYPE html>
 
 def test_main_text_only_without_furniture() -> None:
     assert texts(PAGE) == [
-        "The River", "Under the bridge the river ran slow.", "* * *", "Later that day & night.",
-        "Downstream", "One arch", "Two arches", "A voice from the water.",
+        "The River",
+        "Under the bridge the river ran slow.",
+        "* * *",
+        "Later that day & night.",
+        "Downstream",
+        "One arch",
+        "Two arches",
+        "A voice from the water.",
     ]
 
 
@@ -73,27 +79,35 @@ def test_article_holding_nearly_all_the_text_is_read_alone() -> None:
 
 
 def test_text_around_an_article_is_kept() -> None:
-    markup = ("<section><h1>Ch 1</h1><p>Main text.</p><article><p>A letter.</p></article>"
-              "<p>After.</p></section>")
+    markup = (
+        "<section><h1>Ch 1</h1><p>Main text.</p><article><p>A letter.</p></article>"
+        "<p>After.</p></section>"
+    )
     assert texts(markup) == ["Ch 1", "Main text.", "A letter.", "After."]
 
 
 def test_header_holding_a_heading_inside_main_is_kept(tmp_path: Path) -> None:
-    markup = ("<main><header><h1>Chapter One</h1></header><p>Text.</p>"
-              "<h1>Chapter Two</h1><p>More.</p></main>")
+    markup = (
+        "<main><header><h1>Chapter One</h1></header><p>Text.</p>"
+        "<h1>Chapter Two</h1><p>More.</p></main>"
+    )
     chapters = read_source(write(tmp_path, markup))
     assert chapters == [Chapter("Chapter One", ("Text.",)), Chapter("Chapter Two", ("More.",))]
 
 
 def test_body_level_banner_is_skipped_but_a_header_with_a_heading_is_not() -> None:
-    markup = ("<body><header><p>Site banner</p></header><header><h1>Diary</h1></header>"
-              "<main><p>Monday.</p></main><p>Tuesday, outside main and longer than it.</p></body>")
+    markup = (
+        "<body><header><p>Site banner</p></header><header><h1>Diary</h1></header>"
+        "<main><p>Monday.</p></main><p>Tuesday, outside main and longer than it.</p></body>"
+    )
     assert texts(markup) == ["Diary", "Monday.", "Tuesday, outside main and longer than it."]
 
 
 def test_header_inside_an_article_is_kept() -> None:
-    markup = ("<body><header>Banner</header>"
-              "<article><header><h1>Title</h1></header><p>A.</p></article></body>")
+    markup = (
+        "<body><header>Banner</header>"
+        "<article><header><h1>Title</h1></header><p>A.</p></article></body>"
+    )
     assert [(b.text, b.level) for b in html_blocks(markup)] == [("Title", 1), ("A.", 0)]
 
 
@@ -121,8 +135,10 @@ def test_decoration_paragraph_stays_its_own_paragraph() -> None:
 
 
 def test_xhtml_with_xml_declaration_and_self_closing_title(tmp_path: Path) -> None:
-    markup = ('<?xml version="1.0" encoding="utf-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml">'
-              "<head><title/></head><body><h1>Night</h1><p>Dark.</p></body></html>")
+    markup = (
+        '<?xml version="1.0" encoding="utf-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml">'
+        "<head><title/></head><body><h1>Night</h1><p>Dark.</p></body></html>"
+    )
     chapters = read_source(write(tmp_path, markup, "night.xhtml"))
     assert chapters == [Chapter("Night", ("Dark.",))]
 
@@ -141,9 +157,11 @@ def test_cp1252_page(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("head", "codec"),
-    [('<meta charset="windows-1251">', "cp1251"),
-     ("<meta http-equiv='Content-Type' content='text/html; charset=KOI8-R'>", "koi8_r"),
-     ('<?xml version="1.0" encoding="iso-8859-5"?>', "iso8859_5")],
+    [
+        ('<meta charset="windows-1251">', "cp1251"),
+        ("<meta http-equiv='Content-Type' content='text/html; charset=KOI8-R'>", "koi8_r"),
+        ('<?xml version="1.0" encoding="iso-8859-5"?>', "iso8859_5"),
+    ],
     ids=["meta-charset", "http-equiv", "xml-declaration"],
 )
 def test_declared_charset_is_honoured(tmp_path: Path, head: str, codec: str) -> None:

@@ -28,8 +28,9 @@ def test_images_are_dropped() -> None:
 
 
 def test_fenced_and_indented_code_is_skipped() -> None:
-    text = ("Intro.\n\n```python\nprint('not spoken')\n```\n\n"
-            "    indented = 'not spoken'\n\nOutro.\n")
+    text = (
+        "Intro.\n\n```python\nprint('not spoken')\n```\n\n    indented = 'not spoken'\n\nOutro.\n"
+    )
     assert paragraphs(text) == ["Intro.", "Outro."]
 
 
@@ -40,7 +41,12 @@ def test_list_items_become_paragraphs() -> None:
 
 def test_thematic_breaks_become_scene_breaks() -> None:
     assert paragraphs("One.\n\n---\n\nTwo.\n\n***\n\nThree.\n") == [
-        "One.", "* * *", "Two.", "* * *", "Three."]
+        "One.",
+        "* * *",
+        "Two.",
+        "* * *",
+        "Three.",
+    ]
 
 
 def test_hard_wrapped_paragraph_is_joined() -> None:
@@ -48,8 +54,10 @@ def test_hard_wrapped_paragraph_is_joined() -> None:
 
 
 def test_blockquote_table_and_raw_html_keep_their_text() -> None:
-    text = ("> A quoted line.\n\n| Name | Age |\n|---|---|\n| Ines | 30 |\n\n"
-            "<div class=\"note\">Raw <b>html</b> note.</div>\n")
+    text = (
+        "> A quoted line.\n\n| Name | Age |\n|---|---|\n| Ines | 30 |\n\n"
+        '<div class="note">Raw <b>html</b> note.</div>\n'
+    )
     assert paragraphs(text) == ["A quoted line.", "Name; Age", "Ines; 30", "Raw html note."]
 
 

@@ -18,9 +18,22 @@ def write(tmp_path: Path, text: str, name: str = "book.txt") -> Path:
 
 @pytest.mark.parametrize(
     "line",
-    ["CHAPTER I", "Chapter 3", "CHAPTER XII. THE STORM", "Part One", "BOOK II", "Chapter iv",
-     "Chapter Twenty-One", "Chapter 3: The Storm", "CHAPTER 7 — Ashes", "Prologue",
-     "EPILOGUE", "  Chapter 9  ", "Act III", "Volume 2"],
+    [
+        "CHAPTER I",
+        "Chapter 3",
+        "CHAPTER XII. THE STORM",
+        "Part One",
+        "BOOK II",
+        "Chapter iv",
+        "Chapter Twenty-One",
+        "Chapter 3: The Storm",
+        "CHAPTER 7 — Ashes",
+        "Prologue",
+        "EPILOGUE",
+        "  Chapter 9  ",
+        "Act III",
+        "Volume 2",
+    ],
 )
 def test_heading_lines(line: str) -> None:
     assert is_heading(line)
@@ -28,9 +41,15 @@ def test_heading_lines(line: str) -> None:
 
 @pytest.mark.parametrize(
     "line",
-    ["Chapter 3 of the manual explains it.", "Part of the essence of the plan", "Part mix",
-     "The chapter ended.", "chapter and verse", "Book club on Tuesday",
-     "Chapter 1: " + "x" * 90],
+    [
+        "Chapter 3 of the manual explains it.",
+        "Part of the essence of the plan",
+        "Part mix",
+        "The chapter ended.",
+        "chapter and verse",
+        "Book club on Tuesday",
+        "Chapter 1: " + "x" * 90,
+    ],
 )
 def test_not_heading_lines(line: str) -> None:
     assert not is_heading(line)
@@ -79,8 +98,10 @@ def test_heading_text_is_not_repeated_in_the_paragraphs(tmp_path: Path) -> None:
 def test_heading_with_a_title_line_under_it(tmp_path: Path) -> None:
     text = "CHAPTER I\nTHE STORM\n\nWind.\n\nCHAPTER II\nIn Which Nothing Happens\n\nCalm.\n"
     chapters = read_source(write(tmp_path, text))
-    assert [c.title for c in chapters] == ["CHAPTER I. THE STORM",
-                                           "CHAPTER II. In Which Nothing Happens"]
+    assert [c.title for c in chapters] == [
+        "CHAPTER I. THE STORM",
+        "CHAPTER II. In Which Nothing Happens",
+    ]
 
 
 def test_wrapped_heading_title_continues_on_the_next_line() -> None:
@@ -99,15 +120,20 @@ def test_heading_followed_by_a_sentence_is_not_a_title_pair() -> None:
 def test_part_and_chapter_headings_merge(tmp_path: Path) -> None:
     text = "PART ONE\n\nCHAPTER 1\n\nA.\n\nCHAPTER 2\n\nB.\n\nPART TWO\n\nCHAPTER 3\n\nC.\n"
     chapters = read_source(write(tmp_path, text))
-    assert [c.title for c in chapters] == ["PART ONE — CHAPTER 1", "CHAPTER 2",
-                                           "PART TWO — CHAPTER 3"]
+    assert [c.title for c in chapters] == [
+        "PART ONE — CHAPTER 1",
+        "CHAPTER 2",
+        "PART TWO — CHAPTER 3",
+    ]
 
 
 def test_unicode_paragraph_separators_part_paragraphs_and_chapters(tmp_path: Path) -> None:
     text = "CHAPTER I\u2029First one.\u2029Second one.\u2029CHAPTER II\u2029Third\u2028line."
     chapters = read_source(write(tmp_path, text))
-    assert chapters == [Chapter("CHAPTER I", ("First one.", "Second one.")),
-                        Chapter("CHAPTER II", ("Third line.",))]
+    assert chapters == [
+        Chapter("CHAPTER I", ("First one.", "Second one.")),
+        Chapter("CHAPTER II", ("Third line.",)),
+    ]
 
 
 def test_no_headings_is_one_chapter_titled_from_the_file(tmp_path: Path) -> None:
@@ -124,8 +150,11 @@ def test_split_none_keeps_headings_as_text(tmp_path: Path) -> None:
 def test_every_word_survives(tmp_path: Path) -> None:
     chapters = read_source(write(tmp_path, BOOK))
     titles = [c.title for c in chapters[1:]]  # "Opening" is ours, not the book's
-    words = [w for part in (*titles, *(p for c in chapters for p in c.paragraphs))
-             for w in str(part).split()]
+    words = [
+        w
+        for part in (*titles, *(p for c in chapters for p in c.paragraphs))
+        for w in str(part).split()
+    ]
     assert sorted(words) == sorted(BOOK.split())
 
 

@@ -478,7 +478,11 @@ def test_segment_reports_what_the_manifest_holds(store: Store) -> None:
     store.put_audio(segments[0].key, b"\1\0" * 480, usage=9)
     done, pending = store.segment(segments[0].key), store.segment(segments[1].key)
     assert (done.state, done.path, done.samples, done.usage, done.attempts) == (
-        "done", store.pcm_path(segments[0].key), 480, 9, 2
+        "done",
+        store.pcm_path(segments[0].key),
+        480,
+        9,
+        2,
     )
     assert done.text == TEXTS[0] and done.path is not None and done.path.is_file()
     assert (pending.state, pending.path, pending.samples) == ("pending", None, 0)

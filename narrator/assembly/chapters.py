@@ -57,8 +57,13 @@ def ffmetadata(marks: Sequence[ChapterMark]) -> str:
     """An ffmetadata document carrying only chapters (tags are written by mutagen)."""
     lines = [";FFMETADATA1"]
     for mark in marks:
-        lines += ["[CHAPTER]", f"TIMEBASE=1/{SOURCE_RATE}", f"START={mark.start}",
-                  f"END={mark.end}", f"title={_escape(mark.title)}"]
+        lines += [
+            "[CHAPTER]",
+            f"TIMEBASE=1/{SOURCE_RATE}",
+            f"START={mark.start}",
+            f"END={mark.end}",
+            f"title={_escape(mark.title)}",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -69,12 +74,20 @@ def _ms(samples: int) -> int:
 def id3_frames(marks: Sequence[ChapterMark]) -> list[CHAP | CTOC]:
     """CHAP frames (ids chp0, chp1, ...) and the CTOC that lists them in order."""
     chaps = [
-        CHAP(element_id=f"chp{number}", start_time=_ms(mark.start), end_time=_ms(mark.end),
-             start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF,
-             sub_frames=[TIT2(encoding=3, text=[mark.title])])
+        CHAP(
+            element_id=f"chp{number}",
+            start_time=_ms(mark.start),
+            end_time=_ms(mark.end),
+            start_offset=0xFFFFFFFF,
+            end_offset=0xFFFFFFFF,
+            sub_frames=[TIT2(encoding=3, text=[mark.title])],
+        )
         for number, mark in enumerate(marks)
     ]
-    toc = CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
-               child_element_ids=[chap.element_id for chap in chaps],
-               sub_frames=[TIT2(encoding=3, text=["Chapters"])])
+    toc = CTOC(
+        element_id="toc",
+        flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+        child_element_ids=[chap.element_id for chap in chaps],
+        sub_frames=[TIT2(encoding=3, text=["Chapters"])],
+    )
     return [toc, *chaps]

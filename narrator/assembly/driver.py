@@ -17,11 +17,25 @@ from narrator.assembly import encode
 from narrator.assembly.chapters import book_marks
 from narrator.assembly.loudness import Loudness, Meter, db_to_linear, gain_db
 from narrator.assembly.model import (
-    FORMATS, SOURCE_RATE, SUBTITLE_FORMATS, AssemblyResult, BookInfo, ChapterAudio, OutputOptions, Pauses,
+    FORMATS,
+    SOURCE_RATE,
+    SUBTITLE_FORMATS,
+    AssemblyResult,
+    BookInfo,
+    ChapterAudio,
+    OutputOptions,
+    Pauses,
 )
 from narrator.assembly.naming import NameBook, check_template, render_name
 from narrator.assembly.outputs import EncodeSettings, TempFile, Track, TrackResult, TrackSpec
-from narrator.assembly.pcmstream import ChapterPlan, PauseSamples, apply_gain, body_blocks, scan, silence
+from narrator.assembly.pcmstream import (
+    ChapterPlan,
+    PauseSamples,
+    apply_gain,
+    body_blocks,
+    scan,
+    silence,
+)
 from narrator.assembly.qc import ChapterQc, PaceBook, QcReport, dbfs
 from narrator.assembly.tags import Cover, Tags, load_cover
 from narrator.errors import AssemblyError, OutputError
@@ -64,7 +78,9 @@ def assemble(
     job = _prepare(book, chapters, pauses, options)
     report = progress or (lambda fraction: None)
     measured = job.options.loudness is not None
-    gains, notes = _measure(job, _Scaled(report, 0.0, 0.3)) if measured else ([0.0] * len(job.plans), [])
+    gains, notes = (
+        _measure(job, _Scaled(report, 0.0, 0.3)) if measured else ([0.0] * len(job.plans), [])
+    )
     notes = job.notes + tuple(notes)
     files, chapter_qc, paces = _write(job, gains, _Scaled(report, 0.3 if measured else 0.0, 1.0))
     qc = None
@@ -88,7 +104,9 @@ class _Scaled:
             self._report(value)
 
 
-def _prepare(book: BookInfo, chapters: Sequence[ChapterAudio], pauses: Pauses, options: OutputOptions) -> _Job:
+def _prepare(
+    book: BookInfo, chapters: Sequence[ChapterAudio], pauses: Pauses, options: OutputOptions
+) -> _Job:
     settings = _check_options(options)
     pause_samples = PauseSamples.of(pauses)
     cover = load_cover(Path(book.cover)) if book.cover else None
@@ -104,8 +122,18 @@ def _prepare(book: BookInfo, chapters: Sequence[ChapterAudio], pauses: Pauses, o
     if not plans:
         raise AssemblyError("no chapter has any audio; nothing to assemble")
     stems, book_stem = _names(book, plans, options)
-    return _Job(book, tuple(kept), tuple(plans), pause_samples, options, settings, cover,
-                stems, book_stem, tuple(notes))
+    return _Job(
+        book,
+        tuple(kept),
+        tuple(plans),
+        pause_samples,
+        options,
+        settings,
+        cover,
+        stems,
+        book_stem,
+        tuple(notes),
+    )
 
 
 def _check_options(options: OutputOptions) -> EncodeSettings:
@@ -123,7 +151,9 @@ def _check_options(options: OutputOptions) -> EncodeSettings:
     if "wav" in options.formats and not 8000 <= rate <= 192_000:
         raise OutputError(f"output.sample_rate {rate}: use 8000..192000")
     if options.loudness is not None and not -40 <= options.loudness <= -5:
-        raise OutputError(f"output.loudness {options.loudness}: use -40..-5 LUFS (e.g. -20) or null")
+        raise OutputError(
+            f"output.loudness {options.loudness}: use -40..-5 LUFS (e.g. -20) or null"
+        )
     if not -20 <= options.true_peak <= 0:
         raise OutputError(f"output.true_peak {options.true_peak}: use -20..0 dBTP (e.g. -3)")
     return EncodeSettings(rate, mp3, aac)
@@ -141,16 +171,25 @@ def _check_directory(directory: Path) -> None:
         with tempfile.TemporaryFile(dir=directory):
             pass
     except OSError as exc:
-        raise OutputError(f"output dir {directory}: not writable ({exc.strerror}); choose another output.dir") from exc
+        raise OutputError(
+            f"output dir {directory}: not writable ({exc.strerror}); choose another output.dir"
+        ) from exc
 
 
-def _names(book: BookInfo, plans: Sequence[ChapterPlan], options: OutputOptions) -> tuple[tuple[str, ...], str]:
+def _names(
+    book: BookInfo, plans: Sequence[ChapterPlan], options: OutputOptions
+) -> tuple[tuple[str, ...], str]:
     names = NameBook()
     base = {"book": book.title, "author": book.author or ""}
-    book_stem = names.claim(render_name(options.book_template, {**base, "index": 0, "title": book.title},
-                                        "book_template"))
+    book_stem = names.claim(
+        render_name(
+            options.book_template, {**base, "index": 0, "title": book.title}, "book_template"
+        )
+    )
     stems = tuple(
-        names.claim(render_name(options.name_template, {**base, "index": number, "title": plan.title}))
+        names.claim(
+            render_name(options.name_template, {**base, "index": number, "title": plan.title})
+        )
         for number, plan in enumerate(plans, 1)
     )
     return stems, book_stem
@@ -163,7 +202,11 @@ def _measure(job: _Job, progress: Progress) -> tuple[list[float], list[str]]:
         meter = Meter(plan.title)
         try:
             # Measured as the chapter file sounds, edges included, so pass two's meter agrees.
-            blocks = chain(silence(job.pauses.lead_in), body_blocks(chapter, job.pauses), silence(job.pauses.tail))
+            blocks = chain(
+                silence(job.pauses.lead_in),
+                body_blocks(chapter, job.pauses),
+                silence(job.pauses.tail),
+            )
             for block in blocks:
                 meter.write(block.pcm)
                 if block.placed is not None:
@@ -180,7 +223,9 @@ def _measure(job: _Job, progress: Progress) -> tuple[list[float], list[str]]:
     return gains, notes
 
 
-def _short_of_target(title: str, measured: Loudness, gain: float, options: OutputOptions) -> str | None:
+def _short_of_target(
+    title: str, measured: Loudness, gain: float, options: OutputOptions
+) -> str | None:
     """A note when the true-peak ceiling kept a chapter more than 1 LU under the target."""
     if measured.integrated is None or options.loudness is None:
         return None
@@ -199,7 +244,9 @@ def _body_total(job: _Job) -> int:
     return max(1, sum(plan.body for plan in job.plans))
 
 
-def _write(job: _Job, gains: Sequence[float], progress: Progress) -> tuple[list[Path], list[ChapterQc], PaceBook]:
+def _write(
+    job: _Job, gains: Sequence[float], progress: Progress
+) -> tuple[list[Path], list[ChapterQc], PaceBook]:
     """Pass two: stream every chapter into its files and into the book file at once."""
     book_track = Track(_book_spec(job), job.settings) if job.options.whole_book else None
     files, qc, paces, done, total = [], [], PaceBook(), 0, _body_total(job)
@@ -222,8 +269,14 @@ def _write(job: _Job, gains: Sequence[float], progress: Progress) -> tuple[list[
     return files, qc, paces
 
 
-def _write_chapter(job: _Job, number: int, gain: float, book_track: Track | None, paces: PaceBook,
-                   progress: Callable[[int], None]) -> TrackResult:
+def _write_chapter(
+    job: _Job,
+    number: int,
+    gain: float,
+    book_track: Track | None,
+    paces: PaceBook,
+    progress: Callable[[int], None],
+) -> TrackResult:
     """One chapter: its own files get lead-in + body + tail; the book track gets the body."""
     plan, written = job.plans[number], 0
     track = Track(_chapter_spec(job, number), job.settings)
@@ -249,20 +302,40 @@ def _write_chapter(job: _Job, number: int, gain: float, book_track: Track | None
 
 def _tags(job: _Job, title: str, track: tuple[int, int] | None) -> Tags:
     b = job.book
-    return Tags(title=title, album=b.title, artist=b.author, track=track, year=b.year, genre=b.genre, cover=job.cover)
+    return Tags(
+        title=title,
+        album=b.title,
+        artist=b.author,
+        track=track,
+        year=b.year,
+        genre=b.genre,
+        cover=job.cover,
+    )
 
 
 def _chapter_spec(job: _Job, number: int) -> TrackSpec:
     o = job.options
     formats = o.formats if o.per_chapter else ()
-    return TrackSpec(o.directory, job.stems[number], formats, o.subtitles,
-                     _tags(job, job.plans[number].title, (number + 1, len(job.plans))), measure=o.qc)
+    return TrackSpec(
+        o.directory,
+        job.stems[number],
+        formats,
+        o.subtitles,
+        _tags(job, job.plans[number].title, (number + 1, len(job.plans))),
+        measure=o.qc,
+    )
 
 
 def _book_spec(job: _Job) -> TrackSpec:
     o = job.options
-    return TrackSpec(o.directory, job.book_stem, o.formats, o.subtitles, _tags(job, job.book.title, None),
-                     marks=tuple(book_marks(job.plans, job.pauses)))
+    return TrackSpec(
+        o.directory,
+        job.book_stem,
+        o.formats,
+        o.subtitles,
+        _tags(job, job.book.title, None),
+        marks=tuple(book_marks(job.plans, job.pauses)),
+    )
 
 
 def _chapter_qc(number: int, plan: ChapterPlan, gain: float, result: TrackResult) -> ChapterQc:
@@ -270,9 +343,18 @@ def _chapter_qc(number: int, plan: ChapterPlan, gain: float, result: TrackResult
     tracker = result.silence
     longest = tracker.longest if tracker else 0
     at = tracker.longest_at if tracker else 0
-    return ChapterQc(number + 1, plan.title, round(result.samples / SOURCE_RATE, 3), plan.pieces,
-                     loud.integrated, loud.true_peak, dbfs(tracker.peak) if tracker else None,
-                     round(longest / SOURCE_RATE, 3), round(at / SOURCE_RATE, 3), round(gain, 2))
+    return ChapterQc(
+        number + 1,
+        plan.title,
+        round(result.samples / SOURCE_RATE, 3),
+        plan.pieces,
+        loud.integrated,
+        loud.true_peak,
+        dbfs(tracker.peak) if tracker else None,
+        round(longest / SOURCE_RATE, 3),
+        round(at / SOURCE_RATE, 3),
+        round(gain, 2),
+    )
 
 
 def _total_seconds(job: _Job) -> float:

@@ -56,7 +56,9 @@ def check_mp3(bitrate: str, rate: int) -> int:
     """Validate an MP3 bitrate/sample-rate pair; returns kbps."""
     kbps = parse_bitrate(bitrate, "mp3_bitrate")
     if rate not in MP3_RATES:
-        raise OutputError(f"output.sample_rate {rate}: MP3 needs one of {', '.join(map(str, MP3_RATES))}")
+        raise OutputError(
+            f"output.sample_rate {rate}: MP3 needs one of {', '.join(map(str, MP3_RATES))}"
+        )
     ceiling = next(top for floor, top in _MP3_MAX_KBPS.items() if rate >= floor)
     if kbps > ceiling:
         raise OutputError(
@@ -75,8 +77,22 @@ def check_aac(bitrate: str, rate: int) -> int:
 
 def mp3_args(kbps: int, rate: int) -> list[str]:
     """Output arguments for a CBR MP3 without tags (mutagen writes them)."""
-    return ["-map_metadata", "-1", "-c:a", "libmp3lame", "-b:a", f"{kbps}k", "-ar", str(rate),
-            "-id3v2_version", "0", "-write_id3v1", "0", "-f", "mp3"]
+    return [
+        "-map_metadata",
+        "-1",
+        "-c:a",
+        "libmp3lame",
+        "-b:a",
+        f"{kbps}k",
+        "-ar",
+        str(rate),
+        "-id3v2_version",
+        "0",
+        "-write_id3v1",
+        "0",
+        "-f",
+        "mp3",
+    ]
 
 
 def m4b_args(kbps: int, rate: int, ffmetadata: Path | None) -> tuple[list[str], list[str]]:
@@ -86,8 +102,19 @@ def m4b_args(kbps: int, rate: int, ffmetadata: Path | None) -> tuple[list[str], 
     if ffmetadata is not None:
         inputs = ["-f", "ffmetadata", "-i", str(ffmetadata)]
         maps = ["-map", "0:a", "-map_metadata", "1", "-map_chapters", "1"]
-    return inputs, [*maps, "-c:a", "aac", "-b:a", f"{kbps}k", "-ar", str(rate),
-                    "-movflags", "+faststart", "-f", "ipod"]
+    return inputs, [
+        *maps,
+        "-c:a",
+        "aac",
+        "-b:a",
+        f"{kbps}k",
+        "-ar",
+        str(rate),
+        "-movflags",
+        "+faststart",
+        "-f",
+        "ipod",
+    ]
 
 
 @dataclass(frozen=True)
@@ -101,11 +128,23 @@ class FfmpegPipe:
     def __init__(self, label: str, extra_inputs: list[str], output: list[str]) -> None:
         self.label = label
         self._log = tempfile.TemporaryFile()
-        command = [ffmpeg_exe(), "-hide_banner", "-nostats", "-loglevel", "info", "-y",
-                   *PCM_INPUT, *extra_inputs, *output]
+        command = [
+            ffmpeg_exe(),
+            "-hide_banner",
+            "-nostats",
+            "-loglevel",
+            "info",
+            "-y",
+            *PCM_INPUT,
+            *extra_inputs,
+            *output,
+        ]
         try:
             self._proc = subprocess.Popen(
-                command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._log,
+                command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=self._log,
                 start_new_session=True,
             )
         except OSError as exc:

@@ -32,7 +32,10 @@ def parse_summary(stderr: str) -> Loudness:
     """Read the ebur128 filter's closing summary from ffmpeg's log."""
     integrated = _INTEGRATED.findall(stderr)
     peak = _PEAK.findall(stderr)
-    return Loudness(_finite(integrated[-1] if integrated else None, SILENT_LUFS), _finite(peak[-1] if peak else None))
+    return Loudness(
+        _finite(integrated[-1] if integrated else None, SILENT_LUFS),
+        _finite(peak[-1] if peak else None),
+    )
 
 
 def _finite(text: str | None, floor: float = -math.inf) -> float | None:
@@ -47,7 +50,9 @@ class Meter:
 
     def __init__(self, label: str) -> None:
         self._pipe = FfmpegPipe(
-            f"loudness of {label}", [], ["-af", "ebur128=peak=true:framelog=quiet", "-f", "null", "-"]
+            f"loudness of {label}",
+            [],
+            ["-af", "ebur128=peak=true:framelog=quiet", "-f", "null", "-"],
         )
 
     def write(self, pcm: np.ndarray) -> None:

@@ -54,7 +54,7 @@ def _not_a_device(name: str) -> str:
     base = name.partition(".")[0].rstrip(" ")
     if base.upper() not in _DEVICES:
         return name
-    return f"{base}_{name[len(base):]}"
+    return f"{base}_{name[len(base) :]}"
 
 
 def _fit(name: str) -> str:
@@ -73,7 +73,9 @@ def check_template(template: str, option: str = "name_template") -> None:
     try:
         parsed = list(string.Formatter().parse(template))
     except ValueError as exc:
-        raise OutputError(f"output.{option} {template!r}: {exc}; use fields like {{title}}") from exc
+        raise OutputError(
+            f"output.{option} {template!r}: {exc}; use fields like {{title}}"
+        ) from exc
     for _, name, _, _ in parsed:
         if name is None:
             continue

@@ -73,7 +73,11 @@ class WavSink:
 
     def __init__(self, path: Path, rate: int) -> None:
         self._writer = WavWriter(path, rate)
-        self._resampler = None if rate == SOURCE_RATE else soxr.ResampleStream(SOURCE_RATE, rate, 1, dtype="int16")
+        self._resampler = (
+            None
+            if rate == SOURCE_RATE
+            else soxr.ResampleStream(SOURCE_RATE, rate, 1, dtype="int16")
+        )
 
     def write(self, pcm: np.ndarray) -> None:
         if self._resampler is not None:
@@ -156,8 +160,14 @@ class Track:
         if kind == "wav":
             return WavSink(temp.temp, settings.sample_rate)
         if kind == "mp3":
-            return EncoderSink(temp.final.name, [], [*encode.mp3_args(settings.mp3_kbps, settings.sample_rate), str(temp.temp)])
-        inputs, output = encode.m4b_args(settings.aac_kbps, settings.sample_rate, self._ffmetadata())
+            return EncoderSink(
+                temp.final.name,
+                [],
+                [*encode.mp3_args(settings.mp3_kbps, settings.sample_rate), str(temp.temp)],
+            )
+        inputs, output = encode.m4b_args(
+            settings.aac_kbps, settings.sample_rate, self._ffmetadata()
+        )
         return EncoderSink(temp.final.name, inputs, [*output, str(temp.temp)])
 
     def _ffmetadata(self) -> Path | None:
@@ -236,7 +246,9 @@ def _run_all(steps: list[Callable[[], None]]) -> None:
     for step in steps:
         try:
             step()
-        except BaseException as exc:  # even Ctrl-C: the remaining steps still run, then it is raised
+        except (
+            BaseException
+        ) as exc:  # even Ctrl-C: the remaining steps still run, then it is raised
             if first is None:
                 first = exc
     if first is not None:

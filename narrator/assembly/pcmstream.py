@@ -50,7 +50,9 @@ class PauseSamples:
         for name in ("sentence", "paragraph", "scene", "chapter", "lead_in", "tail"):
             seconds = getattr(pauses, name)
             if not isinstance(seconds, (int, float)) or not 0 <= seconds <= 60:
-                raise JobFileError(f"pauses.{name}: {seconds!r} is not 0..60 seconds; fix the job file")
+                raise JobFileError(
+                    f"pauses.{name}: {seconds!r} is not 0..60 seconds; fix the job file"
+                )
             values[name] = seconds_to_samples(seconds)
         return cls(**values)
 
@@ -96,9 +98,13 @@ def piece_samples(path: Path) -> int:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise AssemblyError(f"segment audio {path}: cannot read ({exc.strerror}); re-run the job") from exc
+        raise AssemblyError(
+            f"segment audio {path}: cannot read ({exc.strerror}); re-run the job"
+        ) from exc
     if size % SAMPLE_BYTES:
-        raise AssemblyError(f"segment audio {path}: odd size {size}, not 16-bit PCM; re-run the job")
+        raise AssemblyError(
+            f"segment audio {path}: odd size {size}, not 16-bit PCM; re-run the job"
+        )
     return size // SAMPLE_BYTES
 
 
@@ -145,9 +151,13 @@ def piece_blocks(placed: Placed) -> Iterator[Block]:
                 yield Block(pcm, placed, first=done == 0)
                 done += len(pcm)
     except OSError as exc:
-        raise AssemblyError(f"segment audio {placed.piece.path}: {exc.strerror}; re-run the job") from exc
+        raise AssemblyError(
+            f"segment audio {placed.piece.path}: {exc.strerror}; re-run the job"
+        ) from exc
     if done != total:
-        raise AssemblyError(f"segment audio {placed.piece.path}: changed while reading; re-run the job")
+        raise AssemblyError(
+            f"segment audio {placed.piece.path}: changed while reading; re-run the job"
+        )
 
 
 def _fade(pcm: np.ndarray, start: int, total: int) -> None:

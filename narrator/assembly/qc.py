@@ -161,8 +161,16 @@ class PaceBook:
 def _outlier(pace: float, median: float, item: _Pace) -> Outlier:
     piece = item.placed.piece
     lead, trail = edge_silence(piece.path)
-    return Outlier(item.chapter, item.placed.index + 1, piece.voice, piece.text.strip()[:60],
-                   round(pace, 4), round(median, 4), lead, trail)
+    return Outlier(
+        item.chapter,
+        item.placed.index + 1,
+        piece.voice,
+        piece.text.strip()[:60],
+        round(pace, 4),
+        round(median, 4),
+        lead,
+        trail,
+    )
 
 
 def edge_silence(path: Path) -> tuple[float, float]:
@@ -179,10 +187,14 @@ def _pydub_segment(pcm: bytes):
     with warnings.catch_warnings():
         # pydub imports audioop (deprecated in 3.11) and looks for ffmpeg on PATH at import;
         # neither matters for raw PCM, and ffmpeg is pointed at imageio-ffmpeg's binary below.
-        warnings.filterwarnings("ignore", message="'audioop' is deprecated", category=DeprecationWarning)
+        warnings.filterwarnings(
+            "ignore", message="'audioop' is deprecated", category=DeprecationWarning
+        )
         warnings.filterwarnings("ignore", message="Couldn't find ff", category=RuntimeWarning)
         from pydub import AudioSegment
     from narrator.assembly.encode import ffmpeg_exe
 
     AudioSegment.converter = ffmpeg_exe()
-    return AudioSegment(data=pcm[: len(pcm) // 2 * 2], sample_width=2, frame_rate=SOURCE_RATE, channels=1)
+    return AudioSegment(
+        data=pcm[: len(pcm) // 2 * 2], sample_width=2, frame_rate=SOURCE_RATE, channels=1
+    )

@@ -43,10 +43,14 @@ def load_cover(path: Path) -> Cover:
     try:
         size = path.stat().st_size
         if size > MAX_COVER_BYTES:
-            raise SourceError(f"cover {path}: {size // 1024} KiB is too large; use an image under 20 MiB")
+            raise SourceError(
+                f"cover {path}: {size // 1024} KiB is too large; use an image under 20 MiB"
+            )
         data = path.read_bytes()
     except OSError as exc:
-        raise SourceError(f"cover {path}: cannot read ({exc.strerror}); fix the cover path") from exc
+        raise SourceError(
+            f"cover {path}: cannot read ({exc.strerror}); fix the cover path"
+        ) from exc
     if data.startswith(b"\xff\xd8\xff"):
         return Cover(data, "image/jpeg")
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -69,8 +73,15 @@ def tag_mp3(path: Path, tags: Tags, chapters: Sequence[ChapterMark] = ()) -> Non
     if tags.genre:
         id3.add(TCON(encoding=3, text=[tags.genre]))
     if tags.cover:
-        id3.add(APIC(encoding=3, mime=tags.cover.mime, type=PictureType.COVER_FRONT,
-                     desc="Cover", data=tags.cover.data))
+        id3.add(
+            APIC(
+                encoding=3,
+                mime=tags.cover.mime,
+                type=PictureType.COVER_FRONT,
+                desc="Cover",
+                data=tags.cover.data,
+            )
+        )
     for frame in id3_frames(chapters) if chapters else ():
         id3.add(frame)
     id3.update_to_v23()  # e.g. TDRC -> TYER; save() alone would write v2.4-only frames
@@ -79,6 +90,7 @@ def tag_mp3(path: Path, tags: Tags, chapters: Sequence[ChapterMark] = ()) -> Non
 
 def tag_m4b(path: Path, tags: Tags) -> None:
     """Write iTunes-style tags and cover to an M4B (chapters are already in it)."""
+
     def write() -> None:
         mp4 = MP4(path)
         if mp4.tags is None:

@@ -53,10 +53,17 @@ class WavWriter:
         block = self.channels * 2
         fmt = struct.pack("<HHIIHH", 1, self.channels, self.rate, self.rate * block, block, 16)
         return (
-            b"RIFF" + struct.pack("<I", 0) + b"WAVE"
-            + b"JUNK" + struct.pack("<I", _DS64_SIZE) + bytes(_DS64_SIZE)
-            + b"fmt " + struct.pack("<I", _FMT_SIZE) + fmt
-            + b"data" + struct.pack("<I", 0)
+            b"RIFF"
+            + struct.pack("<I", 0)
+            + b"WAVE"
+            + b"JUNK"
+            + struct.pack("<I", _DS64_SIZE)
+            + bytes(_DS64_SIZE)
+            + b"fmt "
+            + struct.pack("<I", _FMT_SIZE)
+            + fmt
+            + b"data"
+            + struct.pack("<I", 0)
         )
 
     def write(self, pcm: np.ndarray) -> None:

@@ -1,11 +1,11 @@
 """The `narrator` command: run, status, plan, say, serve.
 
-    main      entry point, exit codes, one-line errors
-    parser    the argument parser every command shares
-    jobs      run, status, plan (on a job file)
-    say       one text to one audio file
-    serve     the local Oris Voice compatible server
-    progress  bars on a terminal, plain lines otherwise
+main      entry point, exit codes, one-line errors
+parser    the argument parser every command shares
+jobs      run, status, plan (on a job file)
+say       one text to one audio file
+serve     the local Oris Voice compatible server
+progress  bars on a terminal, plain lines otherwise
 """
 
 from narrator.cli.main import main

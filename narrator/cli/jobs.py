@@ -95,5 +95,3 @@ def plan_command(args: argparse.Namespace) -> int:
     for note in plan.notes:
         print(f"note: {note}")
     return 0
-
-

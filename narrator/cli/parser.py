@@ -10,7 +10,14 @@ from __future__ import annotations
 import argparse
 from typing import NoReturn
 
-EXIT_OK, EXIT_INCOMPLETE, EXIT_USER, EXIT_SERVICE, EXIT_OUTPUT, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
+EXIT_OK, EXIT_INCOMPLETE, EXIT_USER, EXIT_SERVICE, EXIT_OUTPUT, EXIT_INTERRUPTED = (
+    0,
+    1,
+    2,
+    3,
+    4,
+    130,
+)
 
 
 class OneLineParser(argparse.ArgumentParser):

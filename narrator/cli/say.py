@@ -38,8 +38,11 @@ def add_say(sub: argparse._SubParsersAction) -> None:
         metavar="URL",
         help=f"service URL (bare --server: {HOSTED_URL}); default: the embedded local server",
     )
-    say.add_argument("--config-id", default=None,
-                     help="voice config id (default: joe on the embedded server; required with --server)")
+    say.add_argument(
+        "--config-id",
+        default=None,
+        help="voice config id (default: joe on the embedded server; required with --server)",
+    )
     say.add_argument("--api-key-env", default=DEFAULT_KEY_ENV, help="env var holding the API key")
     say.add_argument("--language", default="English", help="language name or Auto")
     say.add_argument("--force", action="store_true", help="overwrite an existing output file")
@@ -65,10 +68,14 @@ def _check_say_options(args: argparse.Namespace) -> None:
     if args.server is not None:
         url = urlsplit(args.server)
         if url.scheme not in ("ws", "wss") or not url.hostname:
-            raise UserError(f"say: --server {args.server!r} is not a ws:// or wss:// URL; "
-                            f"e.g. --server {HOSTED_URL}")
+            raise UserError(
+                f"say: --server {args.server!r} is not a ws:// or wss:// URL; "
+                f"e.g. --server {HOSTED_URL}"
+            )
         if args.config_id is None:
-            raise UserError("say: --server needs --config-id (the voice's config id on that service)")
+            raise UserError(
+                "say: --server needs --config-id (the voice's config id on that service)"
+            )
     if not args.language.strip():
         raise UserError('say: --language is empty; name a language, e.g. English, or "Auto"')
 
@@ -92,8 +99,11 @@ async def _say(text: str, args: argparse.Namespace, config_id: str) -> bytes:
                 except ServerError as exc:
                     raise _with_fix(exc, args, config_id) from None
                 if result.truncated:
-                    print(f"narrator: warning: the service cut {segment.text[:40]!r}... at its "
-                          f"{result.seconds:.0f} s cap; its end may be missing", file=sys.stderr)
+                    print(
+                        f"narrator: warning: the service cut {segment.text[:40]!r}... at its "
+                        f"{result.seconds:.0f} s cap; its end may be missing",
+                        file=sys.stderr,
+                    )
                 parts.append(result.pcm)
                 if number < len(segments) - 1:
                     parts.append(silence)
@@ -115,7 +125,9 @@ def _with_fix(exc: ServerError, args: argparse.Namespace, config_id: str) -> Nar
     if isinstance(exc, AuthError) or exc.code == ErrorCode.UNAUTHORIZED:
         return type(exc)(exc.code, f"{exc.message}; set {args.api_key_env} to a valid API key")
     if exc.code == ErrorCode.MODEL_NOT_FOUND:
-        return ServerError(exc.code, f"{exc.message}; --config-id {config_id!r} is unknown to the service")
+        return ServerError(
+            exc.code, f"{exc.message}; --config-id {config_id!r} is unknown to the service"
+        )
     if is_retryable(exc):  # still failing after every attempt: not a refusal of the request
         return SynthesisError(f"{exc}; the service kept failing, try again later")
     return exc

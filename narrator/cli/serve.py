@@ -31,7 +31,12 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     """Add `narrator serve`'s options to `parser`."""
     add = parser.add_argument
     add("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    add("--port", type=int, default=8765, help="port to listen on; 0 picks a free one (default: 8765)")
+    add(
+        "--port",
+        type=int,
+        default=8765,
+        help="port to listen on; 0 picks a free one (default: 8765)",
+    )
     add("--api-key", action="append", default=[], metavar="KEY",
         help=f"an accepted API key (repeatable; or {KEYS_ENV}=KEY1,KEY2)")  # fmt: skip
     add("--engine", action="append", choices=KNOWN_ENGINES, metavar="ID",
@@ -97,7 +102,9 @@ def serve_command(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _serve_until_signal(config: ServerConfig, on_ready: Callable[[RunningServer], None]) -> None:
+async def _serve_until_signal(
+    config: ServerConfig, on_ready: Callable[[RunningServer], None]
+) -> None:
     """Serve until SIGINT (Ctrl-C) or SIGTERM, then close every session politely."""
     with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
         async with running_server(config) as server:

@@ -1,7 +1,7 @@
 """The local Oris Voice compatible server: handshake and limits, engines, fault injection.
 
-    async with running_server(ServerConfig(api_keys=(key,))) as server:
-        ...  # connect to server.url with config_id=test or joe; server.stats records requests
+async with running_server(ServerConfig(api_keys=(key,))) as server:
+    ...  # connect to server.url with config_id=test or joe; server.stats records requests
 """
 
 from __future__ import annotations

@@ -76,7 +76,9 @@ class _Handler:
             return
         if config_id not in self.state.engines:
             await _refuse(
-                ws, ErrorCode.MODEL_NOT_FOUND, f"unknown config_id {config_id!r}; use one of {served}"
+                ws,
+                ErrorCode.MODEL_NOT_FOUND,
+                f"unknown config_id {config_id!r}; use one of {served}",
             )
             return
         await self._serve(ws, config_id, key_id)

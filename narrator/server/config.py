@@ -58,8 +58,10 @@ def validate(config: ServerConfig) -> None:
         if not voice.is_file():
             raise UserError(f"--voice: Piper voice file {voice} not found; give an .onnx path")
         if not Path(f"{voice}.json").is_file():  # Piper reads the voice's settings from here
-            raise UserError(f"--voice: {voice}.json is missing; a Piper voice is an .onnx file "
-                            "with its .onnx.json beside it")
+            raise UserError(
+                f"--voice: {voice}.json is missing; a Piper voice is an .onnx file "
+                "with its .onnx.json beside it"
+            )
 
 
 def _check(ok: bool, message: str) -> None:

@@ -34,7 +34,6 @@ TRAILER = b"\x01"  # the frame-type byte newer servers append after the entries
 PLAIN_TEXT_ERROR = "internal error"
 
 
-
 def now_ms() -> int:
     return int(time.time() * 1000)
 
@@ -316,7 +315,9 @@ class Connection:
 
     # --- sending ------------------------------------------------------------------------
 
-    async def _send_response(self, it: _Interaction, pcm: bytes, usage: int, *, final: bool) -> None:
+    async def _send_response(
+        self, it: _Interaction, pcm: bytes, usage: int, *, final: bool
+    ) -> None:
         if it.cancelled:
             return  # the cancel scope stops this task at its next await; send nothing more
         entries = (proto.Entry(proto.PayloadType.AUDIO, pcm),) if pcm else ()
@@ -348,7 +349,7 @@ def check_params(params: dict[str, Any]) -> None:
         raise RemoteProtocolError(f"max_new_tokens must be a positive integer, got {tokens!r}")
     language = params.get("language", "Auto")
     if not isinstance(language, str) or not language.strip():
-        raise RemoteProtocolError(f"language must be a language name or \"Auto\", got {language!r}")
+        raise RemoteProtocolError(f'language must be a language name or "Auto", got {language!r}')
 
 
 def malformed_frame(timestamp_ms: int) -> bytes:

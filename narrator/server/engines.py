@@ -57,7 +57,9 @@ class TestEngine:
     def check(self, params: Mapping[str, Any]) -> None:
         rate = params.get("chars_per_second", textcode.CHARS_PER_SECOND)
         if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0.5 <= rate <= 1000:
-            raise RemoteProtocolError(f"chars_per_second must be a number in 0.5..1000, got {rate!r}")
+            raise RemoteProtocolError(
+                f"chars_per_second must be a number in 0.5..1000, got {rate!r}"
+            )
 
     async def stream(self, request: SynthesisRequest) -> AsyncIterator[bytes]:
         rate = request.params.get("chars_per_second", textcode.CHARS_PER_SECOND)

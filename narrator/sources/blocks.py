@@ -88,15 +88,22 @@ def split_level(blocks: Sequence[Block], max_level: int) -> int | None:
     present = sorted(set(levels))
     chosen = 0
     # A lone top heading that comes first is the document's title, not a chapter of it.
-    while (chosen + 1 < len(present) and levels.count(present[chosen]) == 1
-           and levels[0] == present[chosen]):
+    while (
+        chosen + 1 < len(present)
+        and levels.count(present[chosen]) == 1
+        and levels[0] == present[chosen]
+    ):
         levels = levels[1:]
         chosen += 1
     return present[chosen]
 
 
 def cut(
-    blocks: Iterable[Block], level: int, opening: str | None, *, fallback: bool = False,
+    blocks: Iterable[Block],
+    level: int,
+    opening: str | None,
+    *,
+    fallback: bool = False,
 ) -> list[Chapter]:
     """Start a chapter at each heading of `level` or above; deeper headings become paragraphs.
 
@@ -149,7 +156,12 @@ def _keep_as_text(out: list[Chapter], titles: list[str]) -> None:
 
 
 def chapters_from_blocks(
-    blocks: Sequence[Block], *, split: str, title: str | None, path: Path, max_level: int = 6,
+    blocks: Sequence[Block],
+    *,
+    split: str,
+    title: str | None,
+    path: Path,
+    max_level: int = 6,
 ) -> list[Chapter]:
     """Turn a reader's blocks into chapters following `split` (see read_source)."""
     check_split(split, path)
@@ -158,8 +170,9 @@ def chapters_from_blocks(
     level = split_level(blocks, max_level)
     if level is None:
         if split == "headings":
-            raise SourceError(f"{path}: no chapter headings found; use split: auto or "
-                              "split: none for this source")
+            raise SourceError(
+                f"{path}: no chapter headings found; use split: auto or split: none for this source"
+            )
         return [whole(blocks, title, path)]
     blocks = _document_title_as_text(blocks, level)
     return merge_empty(cut(blocks, level, title or OPENING, fallback=title is None))

@@ -82,8 +82,10 @@ def decode_bytes(data: bytes, path: Path, declared: str | None = None) -> str:
     except UnicodeDecodeError:
         text = None
     if text is None or _CONTROL_RE.search(_LINE_BREAKS_RE.sub("\n", text).replace("\t", " ")):
-        raise SourceError(f"{path}: not UTF-8 text (bad byte at offset {utf8_error.start}) and "
-                          "not clean Windows-1252 either; re-save it as UTF-8") from utf8_error
+        raise SourceError(
+            f"{path}: not UTF-8 text (bad byte at offset {utf8_error.start}) and "
+            "not clean Windows-1252 either; re-save it as UTF-8"
+        ) from utf8_error
     return clean_text(text)
 
 
@@ -106,8 +108,10 @@ def _decode_bom(data: bytes, codec: str, path: Path) -> str:
         return data.decode(codec)
     except UnicodeDecodeError as exc:
         name = codec.upper().replace("-SIG", "")
-        raise SourceError(f"{path}: starts with a {name} byte-order mark but is not valid "
-                          f"{name} ({exc.reason}); re-save it as UTF-8") from exc
+        raise SourceError(
+            f"{path}: starts with a {name} byte-order mark but is not valid "
+            f"{name} ({exc.reason}); re-save it as UTF-8"
+        ) from exc
 
 
 def _checked(text: str, path: Path) -> str:
@@ -117,8 +121,9 @@ def _checked(text: str, path: Path) -> str:
 
 
 def _binary(path: Path) -> SourceError:
-    return SourceError(f"{path}: looks like a binary file (NUL bytes), not text; give a txt, "
-                       "md, html or epub file")
+    return SourceError(
+        f"{path}: looks like a binary file (NUL bytes), not text; give a txt, md, html or epub file"
+    )
 
 
 def clean_text(text: str) -> str:

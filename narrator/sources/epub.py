@@ -72,18 +72,23 @@ def open_book(path: Path) -> epub.EpubBook:
     """Open `path` with ebooklib, turning every failure into a one-line SourceError."""
     read_bytes(path)  # the same missing/directory/permission messages as the text readers
     if _encrypted_documents(path):
-        raise SourceError(f"{path}: the EPUB's text is encrypted (DRM); narrate a DRM-free "
-                          "copy or an export of it")
+        raise SourceError(
+            f"{path}: the EPUB's text is encrypted (DRM); narrate a DRM-free "
+            "copy or an export of it"
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # ebooklib warns about its own option defaults
             book = epub.read_epub(str(path), options={"ignore_ncx": True})
     except Exception as exc:  # ebooklib raises anything from BadZipFile to TypeError on junk
-        raise SourceError(f"{path}: not a readable EPUB ({_reason(exc)}); re-export it from "
-                          "your e-book tool or convert it to HTML") from exc
+        raise SourceError(
+            f"{path}: not a readable EPUB ({_reason(exc)}); re-export it from "
+            "your e-book tool or convert it to HTML"
+        ) from exc
     if not book.spine:
-        raise SourceError(f"{path}: broken EPUB, its spine lists no documents; re-export it "
-                          "from your e-book tool")
+        raise SourceError(
+            f"{path}: broken EPUB, its spine lists no documents; re-export it from your e-book tool"
+        )
     return book
 
 

@@ -28,7 +28,10 @@ def read_html(path: Path, *, split: str = "auto", title: str | None = None) -> l
     soup = parse_html(decode_bytes(data, path, declared=declared_charset(data)))
     page_title = fold(soup.title.get_text()) if soup.title is not None else ""
     return chapters_from_blocks(
-        soup_blocks(soup), split=split, title=title or page_title or None, path=path,
+        soup_blocks(soup),
+        split=split,
+        title=title or page_title or None,
+        path=path,
         max_level=MAX_CHAPTER_LEVEL,
     )
 

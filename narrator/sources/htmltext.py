@@ -22,17 +22,73 @@ from narrator.sources.blocks import Block
 from narrator.sources.decode import fold
 
 SCENE_BREAK = "* * *"
-SKIP = frozenset({
-    "script", "style", "nav", "footer", "aside", "noscript", "template", "head", "title",
-    "svg", "math", "iframe", "object", "embed", "canvas", "audio", "video", "img", "picture",
-    "button", "select", "input", "textarea", "map",
-})
-BLOCK = frozenset({
-    "p", "div", "li", "ul", "ol", "dl", "dt", "dd", "blockquote", "section", "article", "main",
-    "body", "html", "table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption", "figure",
-    "figcaption", "address", "center", "details", "summary", "form", "fieldset", "legend",
-    "hgroup", "header", "menu", "option",
-})
+SKIP = frozenset(
+    {
+        "script",
+        "style",
+        "nav",
+        "footer",
+        "aside",
+        "noscript",
+        "template",
+        "head",
+        "title",
+        "svg",
+        "math",
+        "iframe",
+        "object",
+        "embed",
+        "canvas",
+        "audio",
+        "video",
+        "img",
+        "picture",
+        "button",
+        "select",
+        "input",
+        "textarea",
+        "map",
+    }
+)
+BLOCK = frozenset(
+    {
+        "p",
+        "div",
+        "li",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "blockquote",
+        "section",
+        "article",
+        "main",
+        "body",
+        "html",
+        "table",
+        "thead",
+        "tbody",
+        "tfoot",
+        "tr",
+        "td",
+        "th",
+        "caption",
+        "figure",
+        "figcaption",
+        "address",
+        "center",
+        "details",
+        "summary",
+        "form",
+        "fieldset",
+        "legend",
+        "hgroup",
+        "header",
+        "menu",
+        "option",
+    }
+)
 HEADINGS = {f"h{n}": n for n in range(1, 7)}
 # <main>/<article>s holding less of a page's text than this leave out part of the story.
 MAIN_SHARE = 0.8
@@ -163,5 +219,10 @@ class _Walker:
     def _banner(self, tag: Tag, name: str) -> bool:
         # Beside a page's main text, a body-level <header> is the site's banner; one holding a
         # heading titles the text, and anywhere else a <header> introduces its section.
-        return (self._skip_banners and name == "header" and tag.parent is not None
-                and tag.parent.name == "body" and tag.find(list(HEADINGS)) is None)
+        return (
+            self._skip_banners
+            and name == "header"
+            and tag.parent is not None
+            and tag.parent.name == "body"
+            and tag.find(list(HEADINGS)) is None
+        )

@@ -29,13 +29,13 @@ _ROMAN = r"(?=[IVXLCDM])M{0,4}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0
 _ROMAN_LOWER = r"(?=[ivxlc])c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})"
 _NUMBER = rf"(?:\d+[A-Za-z]?|{_ROMAN}|{_ROMAN_LOWER}|(?i:(?:{_WORDS})(?:[- ](?:{_WORDS}))*))"
 _KEYWORD = r"(?:CHAPTER|Chapter|PART|Part|BOOK|Book|VOLUME|Volume|SECTION|Section|ACT|Act)"
-_LONE = (r"(?:PROLOGUE|Prologue|EPILOGUE|Epilogue|PREFACE|Preface|FOREWORD|Foreword|"
-         r"AFTERWORD|Afterword|INTRODUCTION|Introduction|INTERLUDE|Interlude)")
+_LONE = (
+    r"(?:PROLOGUE|Prologue|EPILOGUE|Epilogue|PREFACE|Preface|FOREWORD|Foreword|"
+    r"AFTERWORD|Afterword|INTRODUCTION|Introduction|INTERLUDE|Interlude)"
+)
 # After the number: nothing, a separator and a title, or a capitalised title.
 _REST = r"(?:\.?|\s*[.:—–-]\s*\S.*|\s+[A-Z\"“‘'(].*)"
-_HEADING_RE = re.compile(
-    rf"^(?:{_KEYWORD}\s+{_NUMBER}\b{_REST}|{_LONE}(?:\s*[.:—–-]\s*\S.*)?)$"
-)
+_HEADING_RE = re.compile(rf"^(?:{_KEYWORD}\s+{_NUMBER}\b{_REST}|{_LONE}(?:\s*[.:—–-]\s*\S.*)?)$")
 _BARE_RE = re.compile(rf"^(?:{_KEYWORD}\s+{_NUMBER}|{_LONE})$")
 _SENTENCE_END = tuple(".,;:!?")
 
@@ -48,8 +48,11 @@ def is_heading(line: str) -> bool:
 
 def _subtitle(line: str) -> bool:
     # "THE STORM" under "CHAPTER I": short, starts like a title, does not end like a sentence.
-    return (len(line) <= MAX_HEADING_CHARS and not line[0].islower()
-            and not line.endswith(_SENTENCE_END))
+    return (
+        len(line) <= MAX_HEADING_CHARS
+        and not line[0].islower()
+        and not line.endswith(_SENTENCE_END)
+    )
 
 
 def _heading_of(block: str) -> str | None:

@@ -553,5 +553,3 @@ def _part_key(parent: Row, index: int, text: str) -> str:
     if parent.voice is not None:
         return segment_key(text, parent.voice, json.loads(parent.params or "{}"))
     return hashlib.sha256(f"{parent.key}:{index}:{text}".encode()).hexdigest()
-
-

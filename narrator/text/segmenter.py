@@ -65,7 +65,9 @@ class SegmenterSettings:
             if value is None and name == "chars_per_second":
                 continue
             if not isinstance(value, (int, float)) or not (value > 0 and math.isfinite(value)):
-                raise JobFileError(f"segmenter setting {name} must be a positive number, got {value!r}")
+                raise JobFileError(
+                    f"segmenter setting {name} must be a positive number, got {value!r}"
+                )
 
     @property
     def code(self) -> str:
@@ -121,7 +123,9 @@ def segment_chapter(
         for number, (start, end) in enumerate(spans):
             text = paragraph[start:end]
             boundary = Boundary.PARAGRAPH if number == len(spans) - 1 else Boundary.SENTENCE
-            segments.append(Segment(text, index, start, end, predict_seconds(text, settings), boundary))
+            segments.append(
+                Segment(text, index, start, end, predict_seconds(text, settings), boundary)
+            )
     if segments:
         segments[-1] = dataclasses.replace(segments[-1], boundary=Boundary.CHAPTER)
     return segments
@@ -228,7 +232,11 @@ def split_text(text: str, settings: SegmenterSettings, parts: int = 2) -> list[s
     """
     stripped = text.strip()
     starts = [a for a, _ in sentence_spans(stripped, settings.code)[1:]]
-    levels = [starts, _clause_cuts(stripped, 0, len(stripped)), _word_cuts(stripped, 0, len(stripped))]
+    levels = [
+        starts,
+        _clause_cuts(stripped, 0, len(stripped)),
+        _word_cuts(stripped, 0, len(stripped)),
+    ]
     cuts: list[int] = []
     for k in range(1, max(parts, 1)):
         cut = _nearest(levels, len(stripped) * k / parts, len(stripped), cuts, parts)
@@ -239,7 +247,9 @@ def split_text(text: str, settings: SegmenterSettings, parts: int = 2) -> list[s
     return [p for p in pieces if p] or [stripped]
 
 
-def _nearest(levels: list[list[int]], target: float, length: int, taken: list[int], parts: int) -> int | None:
+def _nearest(
+    levels: list[list[int]], target: float, length: int, taken: list[int], parts: int
+) -> int | None:
     floor = taken[-1] if taken else 0
     tolerance = 0.35 * length / parts
     for level, candidates in enumerate(levels):
