@@ -1,6 +1,6 @@
 """Source documents -> chapters of paragraphs: plain text, Markdown, HTML and EPUB.
 
-    read_source(path) -> [Chapter(title, paragraphs), ...]
+    read_source(path, options=ReadOptions()) -> [Chapter(title, paragraphs, role, skipped), ...]
 
 Each reader turns its format into blocks (headings and paragraphs, see blocks.py), which are
 cut into chapters by one shared set of rules. Paragraphs are whitespace-folded strings;
@@ -15,9 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from narrator.errors import SourceError
-from narrator.sources.blocks import SPLITS, Chapter, check_split
+from narrator.sources.blocks import ROLES, SPLITS, Chapter, ReadOptions, Skipped, check_split
 
-__all__ = ["SPLITS", "Chapter", "KINDS", "read_source"]
+__all__ = ["KINDS", "ROLES", "SPLITS", "Chapter", "ReadOptions", "Skipped", "read_source"]
 
 KINDS = {
     ".txt": "txt", ".text": "txt",
@@ -29,7 +29,13 @@ KINDS = {
 Reader = Callable[..., list[Chapter]]
 
 
-def read_source(path: Path, *, split: str = "auto", title: str | None = None) -> list[Chapter]:
+def read_source(
+    path: Path,
+    *,
+    split: str = "auto",
+    title: str | None = None,
+    options: ReadOptions = ReadOptions(),
+) -> list[Chapter]:
     """Read one source file into chapters, choosing the reader by the file's extension.
 
     Args:
@@ -38,9 +44,10 @@ def read_source(path: Path, *, split: str = "auto", title: str | None = None) ->
             (the same, but a source without headings is an error), "none" (one chapter).
         title: the title when the source is one chapter (default: from the file name); with
             headings, the title of any text before the first heading (default "Opening").
+        options: how notes, code blocks, alt text and web pages are read (see ReadOptions).
 
     Returns:
-        The chapters in reading order; each has at least one paragraph.
+        The chapters in reading order; each has a paragraph, or skipped text to account for.
 
     Raises:
         SourceError: unknown extension or split mode, missing/unreadable/binary file, broken
@@ -54,7 +61,11 @@ def read_source(path: Path, *, split: str = "auto", title: str | None = None) ->
             "use a .txt, .md, .html or .epub file"
         )
     check_split(split, path)
-    chapters = [c for c in _reader(kind)(path, split=split, title=title) if c.paragraphs]
+    chapters = [
+        c
+        for c in _reader(kind)(path, split=split, title=title, options=options)
+        if c.paragraphs or c.skipped
+    ]
     if not chapters:
         raise SourceError(f"{path}: has no text to narrate; add text or remove it from sources")
     return chapters

@@ -31,6 +31,55 @@ _CONTENTS_RUN = 3  # this many empty headings in a row read as a table of conten
 _STEM_PREFIX_RE = re.compile(r"^\d+[\s._-]+(?=\D)")
 
 
+# What part of a book a chapter is. "body" is the book itself; the others are front and back
+# matter, which the job's `matter` key speaks or skips (see narrator/plan.py).
+ROLES = (
+    "body",
+    "license",  # Project Gutenberg header/footer and license, other licence boilerplate
+    "toc",  # a printed table of contents, an EPUB nav page
+    "copyright",  # copyright page, imprint, colophon
+    "titlepage",  # title page, half title
+    "dedication",  # dedication, epigraph page
+    "notes",  # a page of endnotes/footnotes
+    "index",
+    "frontmatter",  # other front matter (foreword by the publisher, about this edition...)
+    "backmatter",  # other back matter (advertisements, about the author...)
+)
+NOTES_MODES = ("end_of_chapter", "end_of_paragraph", "skip")
+CODE_MODES = ("skip", "read")
+HTML_MODES = ("auto", "article", "document")
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How a reader treats the parts of a document that are not plain body text.
+
+    Every reader takes these; a reader whose format has no such part ignores the option.
+    """
+
+    notes: str = "end_of_chapter"  # where note text is spoken: NOTES_MODES
+    code: str = "skip"  # code blocks: CODE_MODES
+    alt_text: bool = False  # speak image alt text
+    chapter_pattern: str | None = None  # plain text: a regex a heading line matches in full
+    html: str = "auto"  # an HTML source: a web page's article, or the whole document
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """Author text a reader read but that is not spoken, so the plan can list it.
+
+    `what` names the kind ("code block", "note", "alt text", ...); `text` is the text itself,
+    so its words can be counted and shown.
+    """
+
+    what: str
+    text: str
+
+    @property
+    def words(self) -> int:
+        return len(self.text.split())
+
+
 @dataclass(frozen=True)
 class Chapter:
     """One chapter: an optional title and its whitespace-folded paragraphs, in order.
@@ -39,11 +88,15 @@ class Chapter:
     them into scene breaks (see narrator/text/paragraphs.py). `fallback_title` marks a title that
     is our stand-in (from the file name, or "Opening") rather than the document's or the
     job's: it names the chapter but is not worth announcing, whatever its words.
+    `role` is one of ROLES; `skipped` is what the reader left out of `paragraphs` (code blocks
+    under `code: skip`, notes under `notes: skip`, ...), never dropped without a trace.
     """
 
     title: str | None
     paragraphs: tuple[str, ...]
     fallback_title: bool = False
+    role: str = "body"
+    skipped: tuple[Skipped, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,15 @@ from ebooklib import epub
 
 from narrator.errors import SourceError
 from narrator.sources.blocks import (
-    Block, Chapter, check_split, cut, merge_empty, split_level, whole,
-)  # fmt: skip
+    Block,
+    Chapter,
+    ReadOptions,
+    check_split,
+    cut,
+    merge_empty,
+    split_level,
+    whole,
+)
 from narrator.sources.decode import fold, read_bytes
 from narrator.sources.htmltext import has_epub_type, parse_html, soup_blocks
 
@@ -37,7 +44,13 @@ _CIPHER_URI_RE = re.compile(r"""CipherReference[^>]*?URI\s*=\s*["']([^"']+)""")
 _TEXT_SUFFIXES = (".xhtml", ".html", ".htm", ".xml")
 
 
-def read_epub(path: Path, *, split: str = "auto", title: str | None = None) -> list[Chapter]:
+def read_epub(
+    path: Path,
+    *,
+    split: str = "auto",
+    title: str | None = None,
+    options: ReadOptions = ReadOptions(),
+) -> list[Chapter]:
     """Read an EPUB into chapters (see narrator.sources.read_source)."""
     check_split(split, path)
     book = open_book(path)

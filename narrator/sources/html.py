@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from narrator.sources.blocks import Chapter, chapters_from_blocks
+from narrator.sources.blocks import Chapter, ReadOptions, chapters_from_blocks
 from narrator.sources.decode import decode_bytes, fold, read_bytes
 from narrator.sources.htmltext import parse_html, soup_blocks
 
@@ -22,7 +22,13 @@ _CHARSET_RE = re.compile(
 )
 
 
-def read_html(path: Path, *, split: str = "auto", title: str | None = None) -> list[Chapter]:
+def read_html(
+    path: Path,
+    *,
+    split: str = "auto",
+    title: str | None = None,
+    options: ReadOptions = ReadOptions(),
+) -> list[Chapter]:
     """Read an HTML/XHTML source into chapters (see narrator.sources.read_source)."""
     data = read_bytes(path)
     soup = parse_html(decode_bytes(data, path, declared=declared_charset(data)))

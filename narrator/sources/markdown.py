@@ -15,7 +15,7 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from narrator.sources.blocks import Block, Chapter, chapters_from_blocks
+from narrator.sources.blocks import Block, Chapter, ReadOptions, chapters_from_blocks
 from narrator.sources.decode import fold, read_text
 from narrator.sources.htmltext import SCENE_BREAK, html_blocks
 
@@ -89,7 +89,13 @@ def _append(blocks: list[Block], text: str, level: int = 0) -> None:
         blocks.append(Block(text, level))
 
 
-def read_markdown(path: Path, *, split: str = "auto", title: str | None = None) -> list[Chapter]:
+def read_markdown(
+    path: Path,
+    *,
+    split: str = "auto",
+    title: str | None = None,
+    options: ReadOptions = ReadOptions(),
+) -> list[Chapter]:
     """Read a Markdown source into chapters (see narrator.sources.read_source)."""
     blocks = markdown_blocks(read_text(path))
     return chapters_from_blocks(

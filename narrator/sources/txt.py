@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from narrator.text.paragraphs import split_paragraphs
-from narrator.sources.blocks import Block, Chapter, chapters_from_blocks
+from narrator.sources.blocks import Block, Chapter, ReadOptions, chapters_from_blocks
 from narrator.sources.decode import fold, read_text
 
 MAX_HEADING_CHARS = 80
@@ -79,6 +79,12 @@ def text_blocks(text: str) -> list[Block]:
     return blocks
 
 
-def read_txt(path: Path, *, split: str = "auto", title: str | None = None) -> list[Chapter]:
+def read_txt(
+    path: Path,
+    *,
+    split: str = "auto",
+    title: str | None = None,
+    options: ReadOptions = ReadOptions(),
+) -> list[Chapter]:
     """Read a plain-text source into chapters (see narrator.sources.read_source)."""
     return chapters_from_blocks(text_blocks(read_text(path)), split=split, title=title, path=path)
