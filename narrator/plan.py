@@ -7,13 +7,13 @@ of the paragraphs it touched, and identical text spoken by one voice is synthesi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from narrator import protocol as proto
 from narrator.jobfile import Job, VoiceSpec, apply_lexicon
-from narrator.text.segmenter import SegmenterSettings, resolve_language, segment_chapter
+from narrator.text.segmenter import Segment, SegmenterSettings, resolve_language, segment_chapter
 from narrator.sources import Chapter, read_source
 from narrator.store import PlannedSegment, segment_key
 
@@ -24,6 +24,24 @@ class PlannedChapter:
     voice: VoiceSpec
     seconds: float
     segments: int
+    # The chapter's text as written, in spoken order (the announced title first, when it is):
+    # what subtitles and read-along show. SourceSpan.paragraph indexes this.
+    paragraphs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SourceSpan:
+    """Where a planned segment's words stand in its chapter's text as written.
+
+    `PlannedChapter.paragraphs[paragraph][start:end]` is the source text the segment speaks
+    (before the lexicon and normalization rewrote it).
+    """
+
+    file: str
+    chapter: int
+    paragraph: int
+    start: int
+    end: int
 
 
 @dataclass(frozen=True)
@@ -32,6 +50,12 @@ class Plan:
     segments: tuple[PlannedSegment, ...]
     voices: Mapping[str, VoiceSpec]  # segment key -> the voice that speaks it
     notes: tuple[str, ...] = ()
+    spans: tuple[SourceSpan, ...] = ()  # parallel to `segments`
+
+    def source_text(self, index: int) -> str:
+        """The text as written that segment `index` of `segments` speaks."""
+        span = self.spans[index]
+        return self.chapters[span.chapter].paragraphs[span.paragraph][span.start : span.end]
 
     @property
     def seconds(self) -> float:
@@ -77,6 +101,7 @@ def build_plan(job: Job) -> Plan:
     segments: list[PlannedSegment] = []
     voices: dict[str, VoiceSpec] = {}
     notes: list[str] = []
+    spans: list[SourceSpan] = []
     for source in job.sources:
         voice = source.voice or job.voice
         settings = segmenter_settings(job, voice)
@@ -98,8 +123,20 @@ def build_plan(job: Job) -> Plan:
                 segments.append(
                     PlannedSegment(key, index, order, seg.text, str(seg.boundary), seg.seconds)
                 )
+                spans.append(_source_span(source.path, index, seg, spoken, paragraphs))
             title = chapter.title or f"Chapter {index + 1}"
-            chapters.append(PlannedChapter(title, voice, sum(s.seconds for s in found), len(found)))
+            seconds = sum(s.seconds for s in found)
+            chapters.append(PlannedChapter(title, voice, seconds, len(found), tuple(spoken)))
             if not found:
                 notes.append(f"{source.path.name}: chapter {title!r} has nothing to speak")
-    return Plan(tuple(chapters), tuple(segments), voices, tuple(notes))
+    return Plan(tuple(chapters), tuple(segments), voices, tuple(notes), tuple(spans))
+
+
+def _source_span(
+    path: object, chapter: int, seg: Segment, source: Sequence[str], spoken: Sequence[str]
+) -> SourceSpan:
+    # Exact where the lexicon left the paragraph alone; otherwise the whole paragraph.
+    # (A span map through the lexicon and normalization replaces this.)
+    if source[seg.paragraph] == spoken[seg.paragraph]:
+        return SourceSpan(str(path), chapter, seg.paragraph, seg.start, seg.end)
+    return SourceSpan(str(path), chapter, seg.paragraph, 0, len(source[seg.paragraph]))
