@@ -130,7 +130,7 @@ async def _synthesize(job: Job, plan: Plan, store: Store, options: RunOptions) -
                     store,
                     service.endpoint(voice.config_id),
                     request_params(voice),
-                    _pool_settings(job),
+                    _pool_settings(job, service.lanes),
                     segmenter_settings(job, voice),
                     progress=lambda segment, seconds: bar.advance(seconds),
                     grow=bar.grow,
@@ -166,10 +166,10 @@ def _key_env(job: Job) -> str:
     return job.server.api_key_env if job.server else "OJIN_API_KEY"
 
 
-def _pool_settings(job: Job) -> PoolSettings:
+def _pool_settings(job: Job, lanes: int = 0) -> PoolSettings:
     s = job.synthesis
     return PoolSettings(
-        concurrency=s.concurrency,
+        concurrency=max(s.concurrency, lanes),
         max_attempts=s.max_attempts,
         request_timeout=s.request_timeout,
         connect_timeout=s.connect_timeout,

@@ -39,6 +39,9 @@ class Service:
 
     url: str
     api_key: str = field(repr=False)
+    # Embedded server: requests it can synthesize at once (its Piper lanes); the pool keeps
+    # at least this many in flight so no lane idles. 0 for a remote service.
+    lanes: int = 0
 
     def endpoint(self, config_id: str) -> Endpoint:
         return Endpoint(self.url, config_id, self.api_key)
@@ -55,5 +58,6 @@ async def open_service(
     from narrator.server import ServerConfig, running_server
 
     key = secrets.token_urlsafe(24)
-    async with running_server(ServerConfig(api_keys=(key,), engines=engines)) as server:
-        yield Service(server.url, key)
+    config = ServerConfig(api_keys=(key,), engines=engines)
+    async with running_server(config) as server:
+        yield Service(server.url, key, lanes=config.lanes()[0])
