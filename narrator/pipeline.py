@@ -30,13 +30,14 @@ from narrator.assembly import (
     assemble,
 )
 from narrator.text.boundary import Boundary
+from narrator.client import DEFAULT_KEY_ENV
 from narrator.codes import ErrorCode
 from narrator.service import open_service, read_api_key
-from narrator.errors import AuthError
+from narrator.errors import AuthError, JobStopped
 from narrator.jobfile import Job, VoiceSpec
-from narrator.plan import Plan, build_plan, request_params, segmenter_settings
-from narrator.scheduler import JobStopped, Pool, PoolReport, PoolSettings
-from narrator.store import PlannedSegment, Store
+from narrator.plan import Plan, PlannedSegment, build_plan, request_params, segmenter_settings
+from narrator.scheduler import Pool, PoolReport, PoolSettings
+from narrator.store import Store
 
 
 @dataclass
@@ -163,7 +164,7 @@ def _explain(stopped: JobStopped, job: Job, voice: VoiceSpec) -> str:
 
 
 def _key_env(job: Job) -> str:
-    return job.server.api_key_env if job.server else "OJIN_API_KEY"
+    return job.server.api_key_env if job.server else DEFAULT_KEY_ENV
 
 
 def _pool_settings(job: Job, lanes: int = 0) -> PoolSettings:

@@ -8,21 +8,18 @@ client code path as the hosted API.
 from __future__ import annotations
 
 import os
-import re
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from narrator.client import Endpoint
+from narrator.client import Endpoint, is_env_name
 from narrator.errors import UserError
-
-_ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def read_api_key(env_name: str, where: str = "api_key_env") -> str:
     """The API key from the environment variable `env_name`; never logged or stored."""
-    if not _ENV_NAME_RE.match(env_name):
+    if not is_env_name(env_name):
         raise UserError(f"{where}: {env_name!r} is not an environment variable name")
     key = os.environ.get(env_name, "").strip()
     if not key:
