@@ -18,12 +18,17 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from narrator.sources.blocks import Block, Chapter, ReadOptions, Skipped, chapters_from_blocks
-from narrator.sources.blocks import whole
+from narrator.sources.blocks import (
+    Block,
+    Chapter,
+    ReadOptions,
+    Skipped,
+    chapters_from_blocks,
+    whole,
+)
 from narrator.sources.decode import fold, read_text
 from narrator.sources.gutenberg import split_gutenberg
-from narrator.sources.roles import apply_title_roles, front_role, split_after_the_end
-from narrator.sources.roles import split_index
+from narrator.sources.roles import apply_title_roles, front_role, split_after_the_end, split_index
 from narrator.sources.txtcontents import Unit, find_contents
 from narrator.sources.txtheadings import (
     MAX_HEADING_CHARS,
