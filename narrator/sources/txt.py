@@ -128,11 +128,15 @@ def _mark_centred(units: list[Unit]) -> None:
     if not lengths:
         return
     width = lengths[int(len(lengths) * 0.95) - 1 if len(lengths) > 1 else 0]
-    found = [(u, centred_heading(u.lines, width)) for u in units]
-    headings = [(u, h) for u, h in found if h]
-    # A few display lines among prose; a text of centred lines only (a poem) has no chapters.
-    if _MIN_CENTRED <= len(headings) <= len(units) // 4:
-        for unit, heading in headings:
+    found = [centred_heading(u.lines, width) for u in units]
+    # Each stands alone among prose: a run of centred lines is a title page or a poem.
+    alone = [
+        (unit, heading)
+        for i, (unit, heading) in enumerate(zip(units, found))
+        if heading and not any(found[max(i - 1, 0) : i]) and not any(found[i + 1 : i + 2])
+    ]
+    if _MIN_CENTRED <= len(alone) and len(alone) * 2 <= len(units):
+        for unit, heading in alone:
             unit.heading = heading
 
 
@@ -161,8 +165,8 @@ def _book(
     listed = units[start:end]
     toc_title = None if listed[0].heading else listed[0].text
     toc_units = listed[1:] if toc_title else listed
-    toc = Chapter(toc_title or "Contents", tuple(p.text for p in _blocks(toc_units)), role="toc")
-    toc = replace(toc, fallback_title=toc_title is None)
+    listing = tuple(p for u in toc_units for p in split_paragraphs("\n".join(u.lines)))
+    toc = Chapter(toc_title or "Contents", listing, toc_title is None, role="toc")
     return [*front, toc, *_with_roles(_chapters(units[end:], None, path))]
 
 

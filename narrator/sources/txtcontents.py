@@ -5,8 +5,8 @@ A printed contents is a run of short lines that name the chapters before the cha
 naively, each "CHAPTER I" of the list starts a one-line chapter. The run starts at a
 "Contents" / "Table of Contents" line, or at a heading that is the first of at least three
 headings with nothing but short entries between them, all repeated later as real headings. It
-ends at the first real heading: one repeating a heading of the run, or one with prose right
-after it. Without at least three entries it is not a contents list.
+ends at the first real heading: one repeating a heading of the run, or one with prose after
+it before the next heading. Without at least three entries it is not a contents list.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ _SENTENCE_CHARS = 100
 _MAX_ENTRY_LINES = 8
 _MAX_ENTRY_LINE = 100
 _MIN_ENTRIES = 3
-_LOOKAHEAD = 3  # a real heading has prose within this many blocks after it
+_LOOKAHEAD = 4  # a real heading has prose within this many blocks after it
 
 
 @dataclass
@@ -77,7 +77,12 @@ def _is_real(units: Sequence[Unit], index: int, seen: set[str]) -> bool:
     unit = units[index]
     if unit.key in seen:
         return True
-    return any(_is_prose(u) for u in units[index + 1 : index + 1 + _LOOKAHEAD])
+    for after in units[index + 1 : index + 1 + _LOOKAHEAD]:
+        if after.heading:  # an entry of the list: the next heading comes before any prose
+            return False
+        if _is_prose(after):
+            return True
+    return False
 
 
 def _is_prose(unit: Unit) -> bool:
