@@ -548,7 +548,9 @@ def _read_options(reader: _Reader, data: dict[str, Any], w: str, base: ReadOptio
 def _matter(reader: _Reader, raw: Any, where: str, default: tuple[str, ...]) -> tuple[str, ...]:
     """The roles spoken: `body`, `all`, or a list of roles."""
     allowed = (MATTER_ALL, *ROLES)
-    roles = reader.choices(raw, where, default, allowed, empty=True)
+    if isinstance(raw, str):  # one word: named as the key itself in messages
+        raw = [reader.choice(raw, where, "", allowed)]
+    roles = reader.choices(raw, where, default, allowed, empty=False)
     return ROLES if MATTER_ALL in roles else roles
 
 
