@@ -180,6 +180,12 @@ def build_plan(job: Job) -> Plan:
             )
             if not found:
                 notes.append(f"{source.path.name}: chapter {title!r} has nothing to speak")
+    if not chapters and skipped:
+        roles = sorted({p.role for p in skipped if p.what == "chapter"})
+        notes.append(
+            f"nothing is spoken: every chapter is skipped (roles: {', '.join(roles)}); "
+            "add those roles to `matter` (or `matter: all`), or name chapters in sources[].speak"
+        )
     return Plan(
         tuple(chapters), tuple(segments), voices, tuple(notes), tuple(spans), tuple(skipped)
     )

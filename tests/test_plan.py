@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from narrator.jobfile import load_job
 from narrator.plan import build_plan
@@ -161,3 +163,39 @@ def test_plan_lists_every_chapter_with_its_role(default_plan) -> None:
     assert "skipped chapter (toc, not in matter)" in lines[3]
     assert lines[4].startswith("  1  CHAPTER I. JONATHAN HARKER'S JOURNAL")
     assert lines[4].endswith("body")
+
+
+_LINE = st.sampled_from(
+    [
+        "The lamp was lit.",
+        "CHAPTER I",
+        "CHAPTER II",
+        "CONTENTS",
+        "II",
+        "THE END",
+        "[Illustration]",
+        "Copyright 1900",
+        "*** START OF THE PROJECT GUTENBERG EBOOK LAMP ***",
+        "*** END OF THE PROJECT GUTENBERG EBOOK LAMP ***",
+        "Produced by Ann",
+        "",
+    ]
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(lines=st.lists(_LINE, min_size=1, max_size=30))
+def test_every_word_is_spoken_or_listed(tmp_path: Path, lines: list[str]) -> None:
+    text = "\n".join(lines)
+    if not re.search(r"\w", text.replace("Illustration", "")):
+        return  # no words to narrate: a source error, tested in test_sources
+    (tmp_path / "gen.txt").write_text(text, encoding="utf-8")
+    job = tmp_path / "book.yaml"
+    job.write_text("sources: [gen.txt]\n", encoding="utf-8")
+    plan = build_plan(load_job(job))
+    spoken = _words(*(p for c in plan.chapters for p in c.paragraphs))
+    listed = _words(*(p.text for p in plan.skipped))
+    assert not _words(text) - spoken - listed
+    assert all(p.role != "body" or p.what != "chapter" for p in plan.skipped)
