@@ -65,3 +65,13 @@ def test_after_the_end_is_back_matter_but_the_end_is_spoken() -> None:
     assert split_after_the_end(_chapter("X", "It ended.", "THE END")) == [
         _chapter("X", "It ended.", "THE END")
     ]
+
+
+def test_epub_front_and_back_matter_titles() -> None:
+    chapters = read_source(DATA / "books" / "time_machine_se.epub")
+    roles = {c.title: c.role for c in chapters}
+    assert [roles[t] for t in ("Titlepage", "Imprint", "Colophon", "Uncopyright")] == [
+        "titlepage", "copyright", "copyright", "license",
+    ]  # fmt: skip
+    assert [c.title for c in chapters if c.role == "body"][:2] == ["I", "II"]
+    assert roles["Epilogue"] == "body"

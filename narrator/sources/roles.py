@@ -6,8 +6,9 @@ set by its reader and never changed here; these rules only look at chapters stil
 listener never hears:
 
 - a chapter titled Contents / Table of Contents whose lines are all short is `toc`;
-- a chapter titled Index at the end is `index`; titled Copyright, `copyright`; titled
-  License/Licence at the end, `license`; a transcriber's note, front or back matter;
+- a chapter titled Index at the end is `index`; Copyright, Imprint or Colophon, `copyright`;
+  Title Page, `titlepage`; Dedication, `dedication`; License/Licence/Uncopyright at the end,
+  `license`; a transcriber's note, front or back matter;
 - untitled text before the first chapter heading is `copyright` when short and it says
   "Copyright" or "All rights reserved", `titlepage` when it is a few lines and no sentence;
 - after a lone "THE END" line in the last chapter, what follows (publisher's advertisements,
@@ -24,8 +25,12 @@ from narrator.sources.blocks import Chapter
 
 _CONTENTS_RE = re.compile(r"^(?:table\s+of\s+)?contents\.?$", re.IGNORECASE)
 _INDEX_RE = re.compile(r"^(?:general\s+)?index\.?$", re.IGNORECASE)
-_COPYRIGHT_TITLE_RE = re.compile(r"^copyright(?:\s+page)?\.?$", re.IGNORECASE)
-_LICENSE_TITLE_RE = re.compile(r"^licen[cs]e\.?$", re.IGNORECASE)
+_COPYRIGHT_TITLE_RE = re.compile(
+    r"^(?:copyright(?:\s+page)?|imprint|colophon|publisher[’']?s\s+imprint)\.?$", re.IGNORECASE
+)
+_LICENSE_TITLE_RE = re.compile(r"^(?:licen[cs]e|uncopyright)\.?$", re.IGNORECASE)
+_TITLEPAGE_RE = re.compile(r"^(?:title\s*page|half[\s-]*title)\.?$", re.IGNORECASE)
+_DEDICATION_RE = re.compile(r"^dedication\.?$", re.IGNORECASE)
 _TRANSCRIBER_RE = re.compile(r"^transcriber[’'`]?s?\s+notes?\b", re.IGNORECASE)
 _COPYRIGHT_RE = re.compile(r"\bcopyright\b|©|\ball rights reserved\b", re.IGNORECASE)
 _THE_END_RE = re.compile(r"^_?(?:THE END|The End|FINIS|Finis)\.?_?$")
@@ -55,6 +60,10 @@ def title_role(chapter: Chapter, *, at_end: bool) -> str | None:
         return "toc"
     if _COPYRIGHT_TITLE_RE.match(title):
         return "copyright"
+    if _TITLEPAGE_RE.match(title):
+        return "titlepage"
+    if _DEDICATION_RE.match(title):
+        return "dedication"
     if _TRANSCRIBER_RE.match(title):
         return "backmatter" if at_end else "frontmatter"
     if at_end and _INDEX_RE.match(title) and looks_like_index(chapter.paragraphs):
