@@ -1,15 +1,19 @@
-"""narrator.plan: which chapter titles are spoken, read from real job files."""
+"""narrator.plan: what is spoken (roles, matter, speak/skip, the credit, titles said once), from real job files."""
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from narrator.cli.jobs import plan_lines
 from narrator.jobfile import load_job
 from narrator.plan import build_plan
+from narrator.sources import read_source
 
 
 def spoken(tmp_path: Path, name: str, text: str) -> list[str]:
@@ -37,11 +41,6 @@ def test_stand_in_titles_are_not_announced(tmp_path: Path) -> None:
 
 # --- what is spoken: roles, matter, speak/skip, the credit, titles said once ---------------
 
-import re  # noqa: E402
-from collections import Counter  # noqa: E402
-
-from narrator.cli.jobs import plan_lines  # noqa: E402
-from narrator.sources import read_source  # noqa: E402
 
 DATA = Path(__file__).parent / "data"
 
