@@ -193,7 +193,7 @@ def _front_matter(chapter: Chapter) -> Chapter:
 def _with_roles(chapters: list[Chapter]) -> list[Chapter]:
     chapters = apply_title_roles(chapters)
     body = [i for i, c in enumerate(chapters) if c.role == "body"]
-    if body and len(body) > 1:
+    if len(body) > 1:  # a lone body chapter is left whole
         last = body[-1]
         tail = split_after_the_end(chapters[last])
         tail[-1:] = split_index(tail[-1]) if tail[-1].role == "body" else tail[-1:]
