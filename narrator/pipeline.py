@@ -35,7 +35,14 @@ from narrator.codes import ErrorCode
 from narrator.service import open_service, read_api_key
 from narrator.errors import AuthError, JobStopped
 from narrator.jobfile import Job, VoiceSpec
-from narrator.plan import Plan, PlannedSegment, build_plan, request_params, segmenter_settings
+from narrator.plan import (
+    Plan,
+    PlannedSegment,
+    SkippedPart,
+    build_plan,
+    request_params,
+    segmenter_settings,
+)
 from narrator.scheduler import Pool, PoolReport, PoolSettings
 from narrator.store import Store
 
@@ -53,6 +60,7 @@ class RunSummary:
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # from assembly
     plan_notes: list[str] = field(default_factory=list)
+    skipped: list[SkippedPart] = field(default_factory=list)  # read but not spoken (plan)
 
     @property
     def complete(self) -> bool:
@@ -104,6 +112,7 @@ async def run_job(job: Job, options: RunOptions = RunOptions()) -> RunSummary:
     try:
         summary = await _synthesize(job, plan, store, options)
         summary.plan_notes.extend(plan.notes)
+        summary.skipped.extend(plan.skipped)
         if summary.complete and options.assemble:
             result = await anyio.to_thread.run_sync(assemble_job, job, plan, store)
             summary.files = list(result.files)

@@ -101,6 +101,7 @@ voice: {{config_id: test}}
 server: {{url: "{url}", api_key_env: {KEY_ENV}}}
 synthesis: {{concurrency: 4, max_attempts: 12}}
 output: {{formats: [wav], loudness: null, subtitles: []}}
+{"" if "credit:" in extra else "credit: false"}
 {extra}""",
         encoding="utf-8",
     )
