@@ -11,7 +11,9 @@ progress goes to the object `RunOptions.progress` makes.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
+import re
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -34,7 +36,9 @@ from narrator.codes import ErrorCode
 from narrator.service import open_service, read_api_key
 from narrator.errors import AuthError
 from narrator.jobfile import Job, VoiceSpec
-from narrator.plan import Plan, build_plan, request_params, segmenter_settings
+from narrator.assembly.timings import part_sources
+from narrator.plan import Plan, build_plan, request_params, segmenter_settings, title_sentence
+from narrator.text.sentences import resolve_language
 from narrator.scheduler import JobStopped, Pool, PoolReport, PoolSettings
 from narrator.store import PlannedSegment, Store
 
@@ -198,7 +202,12 @@ def _add(summary: RunSummary, report: PoolReport) -> None:
 def assemble_job(job: Job, plan: Plan, store: Store) -> AssemblyResult:
     """Write the job's outputs from the stored audio (streamed chapter by chapter)."""
     chapters = [
-        ChapterAudio(chapter.title, _pieces_of(store, index, _voice_label(chapter.voice)))
+        ChapterAudio(
+            chapter.title,
+            _pieces_of(store, plan, index, _voice_label(chapter.voice)),
+            chapter.paragraphs,
+            _title_first(job, chapter.title, chapter.paragraphs),
+        )
         for index, chapter in enumerate(plan.chapters)
         if chapter.segments
     ]
@@ -217,18 +226,53 @@ def assemble_job(job: Job, plan: Plan, store: Store) -> AssemblyResult:
         true_peak=o.true_peak,
         subtitles=tuple(o.subtitles),
         qc=o.qc,
+        timings=o.timings,
     )
     pauses = Pauses(**dataclasses.asdict(p))
-    book = BookInfo(title=job.title, author=job.author, cover=job.cover)
+    book = BookInfo(
+        title=job.title,
+        author=job.author,
+        cover=job.cover,
+        language=_language_tag(job.voice.language),
+        narrator=job.narrator,
+    )
     return assemble(book, chapters, pauses, options)
 
 
-def _pieces_of(store: Store, chapter: int, voice: str):
+def _pieces_of(store: Store, plan: Plan, chapter: int, voice: str):
+    """The chapter's stored pieces, each with the source span of the segment it speaks."""
+    spans = {
+        seg.order: span
+        for seg, span in zip(plan.segments, plan.spans)
+        if seg.chapter == chapter and span.chapter == chapter
+    }
+    paragraphs = plan.chapters[chapter].paragraphs
+
     def pieces():
-        for path, text, boundary in store.pieces(chapter):
-            yield Piece(path, text, Boundary(boundary), voice)
+        for order, rows in itertools.groupby(store.segment_pieces(chapter), key=lambda r: r[0]):
+            rows = list(rows)
+            span = spans.get(order)
+            refs: list = [None] * len(rows)
+            if span is not None and span.paragraph < len(paragraphs):
+                where = (span.paragraph, span.start, span.end)
+                text = paragraphs[span.paragraph]
+                refs = part_sources(span.file, text, where, order, [r[2] for r in rows])
+            for (_, path, text, boundary), ref in zip(rows, refs):
+                yield Piece(path, text, Boundary(boundary), voice, ref)
 
     return pieces
+
+
+def _title_first(job: Job, title: str, paragraphs: Sequence[str]) -> bool:
+    """Whether the chapter's first paragraph is its announced title (the EPUB makes it a heading)."""
+    return job.speak_titles and bool(paragraphs) and paragraphs[0] == title_sentence(title)
+
+
+def _language_tag(language: str) -> str:
+    """A BCP 47 tag for the EPUB: the job's own if it is one ("en-GB"), else from its name."""
+    if re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", language.strip()):
+        return language.strip()
+    return resolve_language(language)[0]
 
 
 def _voice_label(voice: VoiceSpec) -> str:

@@ -109,3 +109,24 @@ def split_span(text: str, start: int, parts: Sequence[str]) -> list[tuple[int, i
         found.append((start + at, start + at + len(words)))
         cursor = at + len(words)
     return found
+
+
+def part_sources(
+    file: str, paragraph: str, where: tuple[int, int, int], segment: int, parts: Sequence[str]
+) -> list[SourceRef]:
+    """The SourceRef of each stored part of one planned segment.
+
+    Args:
+        paragraph: the text as written of the segment's paragraph.
+        where: (paragraph index, start, end) of the segment's span in it.
+        parts: the spoken texts of the parts (one, unless synthesis split the segment).
+    """
+    index, start, end = where
+    text = paragraph[start:end]
+    spans = split_span(text, start, parts) if len(parts) > 1 else None
+    if spans is None:
+        spans = [(start, end)] * len(parts)
+    return [
+        SourceRef(file, index, a, b, paragraph[a:b], segment, n, len(parts))
+        for n, (a, b) in enumerate(spans)
+    ]
