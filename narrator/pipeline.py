@@ -264,7 +264,7 @@ def _pieces_of(store: Store, plan: Plan, chapter: int, voice: str):
 
 
 def _title_first(job: Job, title: str, paragraphs: Sequence[str]) -> bool:
-    """Whether the chapter's first paragraph is its announced title (the EPUB makes it a heading)."""
+    """Whether the chapter's first paragraph is its announced title (an EPUB heading)."""
     return job.speak_titles and bool(paragraphs) and paragraphs[0] == title_sentence(title)
 
 

@@ -7,6 +7,7 @@ clip cut out of the WAV at the SMIL's clipBegin/clipEnd can be decoded back into
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -23,15 +24,16 @@ import numpy as np
 import pytest
 
 from narrator.assembly.encode import ffmpeg_exe
-from narrator.assembly.model import SourceRef
-from narrator.assembly.readalong import clock
-from narrator.assembly.timings import part_sources, split_span
+from narrator.assembly.model import Piece, SourceRef
+from narrator.assembly.readalong import chapter_text, clock, xhtml
+from narrator.assembly.timings import Timing, part_sources, split_span
 from narrator.assembly.wav import read_wav_samples
 from narrator.errors import JobFileError
 from narrator.jobfile import load_job
 from narrator.pipeline import RunOptions, run_job
 from narrator.server import ServerConfig, running_server
 from narrator.server.textcode import EDGE, decode
+from narrator.text.boundary import Boundary
 
 REPO = Path(__file__).resolve().parents[1]
 BOOKS = REPO / "tests" / "data" / "books"
@@ -109,8 +111,9 @@ def words(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def decode_mp3(data: bytes, folder: Path) -> np.ndarray:
-    path = folder / "probe.mp3"
+def decode_audio(data: bytes, folder: Path, suffix: str = ".mp3") -> np.ndarray:
+    """Decode with ffmpeg, which honours LAME's gapless header and MP4's edit list."""
+    path = folder / f"probe{suffix}"
     path.write_bytes(data)
     pcm = subprocess.run(
         [ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-"],
@@ -177,7 +180,7 @@ output: {formats: [wav, mp3, epub], loudness: null, subtitles: [srt, vtt], timin
 
 
 def test_every_clip_of_a_300_segment_book_decodes_to_its_fragment(many) -> None:
-    folder, files = many
+    _, files = many
     book = zipfile.ZipFile(next(f for f in files if f.suffix == ".epub"))
     wavs = sorted(f for f in files if f.suffix == ".wav")
     assert len(wavs) == PARTS
@@ -193,12 +196,12 @@ def test_every_clip_of_a_300_segment_book_decodes_to_its_fragment(many) -> None:
         checked += len(pars)
         # The clips tile the chapter file: no gap, no overlap, and they end where it ends.
         assert pars[0].begin == 0 and pars[-1].end == len(pcm)
-        assert all(a.end == b.begin for a, b in zip(pars, pars[1:]))
+        assert all(a.end == b.begin for a, b in itertools.pairwise(pars))
     assert checked >= 300
 
 
 def test_clips_sum_to_each_file_and_the_epub_mp3_matches_the_wav(many, tmp_path) -> None:
-    folder, files = many
+    _, files = many
     epub = next(f for f in files if f.suffix == ".epub")
     book = zipfile.ZipFile(epub)
     opf = book.read("EPUB/content.opf").decode()
@@ -212,7 +215,7 @@ def test_clips_sum_to_each_file_and_the_epub_mp3_matches_the_wav(many, tmp_path)
         assert abs(samples_of(declared) - samples) < MP3_FRAME
         inside = book.read(f"EPUB/{pars[0].audio}")
         assert inside == wav.with_suffix(".mp3").read_bytes()  # the chapter's own MP3, as is
-        assert abs(len(decode_mp3(inside, tmp_path)) - samples) < MP3_FRAME
+        assert abs(len(decode_audio(inside, tmp_path)) - samples) < MP3_FRAME
         total += samples
     declared = re.search(r'<meta property="media:duration">([^<]+)<', opf).group(1)
     assert abs(samples_of(declared) - total) < MP3_FRAME
@@ -220,8 +223,8 @@ def test_clips_sum_to_each_file_and_the_epub_mp3_matches_the_wav(many, tmp_path)
 
 
 def test_timings_sidecar_holds_the_exact_samples(many) -> None:
-    folder, files = many
-    wav = sorted(f for f in files if f.suffix == ".wav")[0]
+    _, files = many
+    wav = min(f for f in files if f.suffix == ".wav")
     sidecar = json.loads(wav.with_suffix(".timings.json").read_text(encoding="utf-8"))
     found = decode(read_wav_samples(wav).tobytes())
     entries = sidecar["segments"]
@@ -240,7 +243,7 @@ def test_timings_sidecar_holds_the_exact_samples(many) -> None:
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian chromium")
 def test_chromium_renders_a_chapter_without_console_errors(many, tmp_path) -> None:
-    folder, files = many
+    _, files = many
     with zipfile.ZipFile(next(f for f in files if f.suffix == ".epub")) as book:
         book.extractall(tmp_path / "book")
     page = tmp_path / "book" / "EPUB" / "c001.xhtml"
@@ -260,6 +263,7 @@ def test_chromium_renders_a_chapter_without_console_errors(many, tmp_path) -> No
         capture_output=True,
         text=True,
         timeout=180,
+        check=False,
         env={**os.environ, "HOME": str(tmp_path)},
     )
     assert result.returncode == 0, result.stderr[-2000:]
@@ -341,6 +345,10 @@ def test_epubcheck_passes_the_lantern_sample_and_a_real_book(tmp_path) -> None:
         names = book.namelist()
         assert names[0] == "mimetype" and "EPUB/cover.png" in names
         assert sum(n.endswith(".m4a") for n in names) == 4  # the job's own AAC chapters
+        for n in range(1, 5):
+            pars = overlay(book, f"c{n:03d}")
+            aac = decode_audio(book.read(f"EPUB/{pars[0].audio}"), tmp_path, ".m4a")
+            assert abs(len(aac) - pars[-1].end) < 1024  # one AAC frame
     with zipfile.ZipFile(books[1]) as book:
         assert sum(n.endswith(".mp3") for n in book.namelist()) == 2  # encoded for the EPUB
     assert not [p for p in real.glob("out/**/*") if ".epub.mp3" in p.name]
@@ -393,3 +401,33 @@ def test_job_file_accepts_epub_and_timings(tmp_path) -> None:
     job.write_text("sources: [a.txt]\noutput: {formats: [epub], timings: 3}\n", encoding="utf-8")
     with pytest.raises(JobFileError, match="output.timings"):
         load_job(job)
+
+
+def test_overlapping_spans_become_one_fragment_and_clips_tile_the_file() -> None:
+    text = ("Title.", "Dr. Lee came. He sat.", "End.")
+
+    def timed(n: int, where: tuple[int, int, int], start: int, end: int) -> Timing:
+        paragraph, a, b = where
+        ref = SourceRef("f", paragraph, a, b, text[paragraph][a:b], n)
+        return Timing(1, "T", Piece(Path("x"), "spoken", Boundary.SENTENCE, "", ref), start, end)
+
+    # The lexicon rewrote paragraph 1, so both of its segments carry the whole paragraph.
+    timings = [
+        timed(0, (0, 0, 6), 100, 200),
+        timed(1, (1, 0, 21), 300, 400),
+        timed(2, (1, 0, 21), 500, 600),
+        timed(3, (2, 0, 4), 700, 800),
+    ]
+    chapter = chapter_text("T", text, True, timings, 1000)
+    assert [(f.paragraph, f.start, f.end, f.clip_begin, f.clip_end) for f in chapter.fragments] == [
+        (0, 0, 6, 0, 300),
+        (1, 0, 21, 300, 700),
+        (2, 0, 4, 700, 1000),
+    ]
+    page = xhtml(chapter, "en")
+    assert '<h1><span id="s0001">Title.</span></h1>' in page
+    assert '<p><span id="s0002">Dr. Lee came. He sat.</span></p>' in page
+    assert page.count("<span") == 3
+    # Without a text as written, the spoken words are shown (and still timed).
+    bare = chapter_text("T", (), False, timings, 1000)
+    assert "<h1>T</h1>" in xhtml(bare, "en") and len(bare.fragments) == 4

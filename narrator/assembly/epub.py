@@ -15,14 +15,21 @@ import uuid
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from narrator.assembly.model import BookInfo
 from narrator.assembly.outputs import EpubAudio, TempFile
-from narrator.assembly.readalong import ACTIVE_CLASS, STYLE, ChapterText, chapter_text, clock
-from narrator.assembly.readalong import smil, xhtml
+from narrator.assembly.readalong import (
+    ACTIVE_CLASS,
+    STYLE,
+    ChapterText,
+    chapter_text,
+    clock,
+    smil,
+    xhtml,
+)
 from narrator.assembly.tags import Cover
 from narrator.assembly.timings import Timing
 from narrator.errors import OutputError
@@ -134,7 +141,7 @@ def _identifier(book: BookInfo, entries: Sequence[_Entry]) -> str:
 
 
 def _metadata(book: BookInfo, entries: Sequence[_Entry]) -> list[str]:
-    modified = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    modified = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     lines = [
         f'<dc:identifier id="uid">{_identifier(book, entries)}</dc:identifier>',
         f"<dc:title>{escape(book.title or 'Untitled')}</dc:title>",
@@ -171,8 +178,10 @@ def _manifest(entries: Sequence[_Entry], cover: Cover | None) -> list[str]:
     ]
     for e in entries:
         lines += [
-            f'<item id="{e.stem}" href="{e.stem}.xhtml" media-type="application/xhtml+xml" '
-            f'media-overlay="{e.stem}-overlay"/>',
+            (
+                f'<item id="{e.stem}" href="{e.stem}.xhtml" media-type="application/xhtml+xml" '
+                f'media-overlay="{e.stem}-overlay"/>'
+            ),
             f'<item id="{e.stem}-overlay" href="{e.stem}.smil" media-type="application/smil+xml"/>',
             f'<item id="{e.stem}-audio" href="{e.audio_name}" media-type="{e.audio.media_type}"/>',
         ]

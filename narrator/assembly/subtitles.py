@@ -2,8 +2,9 @@
 
 A cue spans the piece's audio in the output file (from its first to its last sample, pauses
 excluded), as recorded in `narrator.assembly.timings`. It shows the source text as written where
-the piece has its own span of it, else the spoken text. Times are rounded to the millisecond. Text is put on one line: a blank line would end an
-SRT cue early, and `-->` or markup characters would confuse a VTT reader, so they are neutralised.
+the piece has its own span of it, else the spoken text. Times are rounded to the millisecond.
+Text is put on one line: a blank line would end an SRT cue early, and `-->` or markup characters
+would confuse a VTT reader, so they are neutralised.
 """
 
 from __future__ import annotations
