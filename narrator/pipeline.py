@@ -32,15 +32,23 @@ from narrator.assembly import (
     assemble,
 )
 from narrator.text.boundary import Boundary
+from narrator.client import DEFAULT_KEY_ENV
 from narrator.codes import ErrorCode
 from narrator.service import open_service, read_api_key
-from narrator.errors import AuthError
+from narrator.errors import AuthError, JobStopped
 from narrator.jobfile import Job, VoiceSpec
 from narrator.assembly.timings import part_sources
-from narrator.plan import Plan, build_plan, request_params, segmenter_settings, title_sentence
+from narrator.plan import (
+    Plan,
+    PlannedSegment,
+    build_plan,
+    request_params,
+    segmenter_settings,
+    title_sentence,
+)
 from narrator.text.sentences import resolve_language
-from narrator.scheduler import JobStopped, Pool, PoolReport, PoolSettings
-from narrator.store import PlannedSegment, Store
+from narrator.scheduler import Pool, PoolReport, PoolSettings
+from narrator.store import Store
 
 
 @dataclass
@@ -134,7 +142,7 @@ async def _synthesize(job: Job, plan: Plan, store: Store, options: RunOptions) -
                     store,
                     service.endpoint(voice.config_id),
                     request_params(voice),
-                    _pool_settings(job),
+                    _pool_settings(job, service.lanes),
                     segmenter_settings(job, voice),
                     progress=lambda segment, seconds: bar.advance(seconds),
                     grow=bar.grow,
@@ -167,13 +175,13 @@ def _explain(stopped: JobStopped, job: Job, voice: VoiceSpec) -> str:
 
 
 def _key_env(job: Job) -> str:
-    return job.server.api_key_env if job.server else "OJIN_API_KEY"
+    return job.server.api_key_env if job.server else DEFAULT_KEY_ENV
 
 
-def _pool_settings(job: Job) -> PoolSettings:
+def _pool_settings(job: Job, lanes: int = 0) -> PoolSettings:
     s = job.synthesis
     return PoolSettings(
-        concurrency=s.concurrency,
+        concurrency=max(s.concurrency, lanes),
         max_attempts=s.max_attempts,
         request_timeout=s.request_timeout,
         connect_timeout=s.connect_timeout,
