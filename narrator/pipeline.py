@@ -14,7 +14,7 @@ import dataclasses
 import itertools
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +37,7 @@ from narrator.codes import ErrorCode
 from narrator.service import open_service, read_api_key
 from narrator.errors import AuthError, JobStopped
 from narrator.jobfile import Job, VoiceSpec
+from narrator.assembly.model import SourceRef
 from narrator.assembly.timings import part_sources
 from narrator.plan import (
     Plan,
@@ -256,11 +257,11 @@ def _pieces_of(store: Store, plan: Plan, chapter: int, voice: str):
     }
     paragraphs = plan.chapters[chapter].paragraphs
 
-    def pieces():
-        for order, rows in itertools.groupby(store.segment_pieces(chapter), key=lambda r: r[0]):
-            rows = list(rows)
+    def pieces() -> Iterator[Piece]:
+        for order, group in itertools.groupby(store.segment_pieces(chapter), key=lambda r: r[0]):
+            rows = list(group)
             span = spans.get(order)
-            refs: list = [None] * len(rows)
+            refs: Sequence[SourceRef | None] = [None] * len(rows)
             if span is not None and span.paragraph < len(paragraphs):
                 where = (span.paragraph, span.start, span.end)
                 text = paragraphs[span.paragraph]

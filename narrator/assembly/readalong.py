@@ -63,8 +63,9 @@ def chapter_text(
     title: str, text: Sequence[str], heading: bool, timings: Sequence[Timing], total: int
 ) -> ChapterText:
     """Place every timed piece in the chapter text (or in its spoken text, lacking sources)."""
-    refs = [t.source for t in timings]
-    if not _fits(text, refs):
+    given = [t.source for t in timings]
+    refs = [ref for ref in given if ref is not None]
+    if len(refs) != len(given) or not _fits(text, refs):
         text, refs, heading = _spoken_paragraphs(timings)
     spans = _merge([(ref.paragraph, ref.start, ref.end) for ref in refs], timings)
     fragments = []
@@ -75,12 +76,10 @@ def chapter_text(
     return ChapterText(title, tuple(text), heading, tuple(fragments))
 
 
-def _fits(text: Sequence[str], refs: Sequence[SourceRef | None]) -> bool:
-    """Every piece has a source span that lies inside the chapter text."""
+def _fits(text: Sequence[str], refs: Sequence[SourceRef]) -> bool:
+    """Every source span lies inside the chapter text."""
     return bool(text) and all(
-        ref is not None
-        and 0 <= ref.paragraph < len(text)
-        and 0 <= ref.start <= ref.end <= len(text[ref.paragraph])
+        0 <= ref.paragraph < len(text) and 0 <= ref.start <= ref.end <= len(text[ref.paragraph])
         for ref in refs
     )
 
