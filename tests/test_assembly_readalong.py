@@ -431,3 +431,66 @@ def test_overlapping_spans_become_one_fragment_and_clips_tile_the_file() -> None
     # Without a text as written, the spoken words are shown (and still timed).
     bare = chapter_text("T", (), False, timings, 1000)
     assert "<h1>T</h1>" in xhtml(bare, "en") and len(bare.fragments) == 4
+
+
+def test_segments_split_at_synthesis_are_highlighted_part_by_part(tmp_path) -> None:
+    # The voice speaks three times slower than predicted: segments come back cut at the cap
+    # and are re-split, so stored pieces no longer match planned segments one to one.
+    text = " ".join(f"Sentence number {i} is here to take up time." for i in range(40))
+    (tmp_path / "long.txt").write_text(text, encoding="utf-8")
+    files = run_book(
+        tmp_path,
+        """title: Long
+sources: [{path: long.txt, title: Long}]
+voice: {config_id: test, params: {chars_per_second: 5}}
+server: {url: "URL", api_key_env: KEY}
+output: {formats: [wav, epub], loudness: null, subtitles: [], timings: true}
+""",
+    )
+    wav = next(f for f in files if f.suffix == ".wav")
+    entries = json.loads(wav.with_suffix(".timings.json").read_text(encoding="utf-8"))["segments"]
+    split = [e for e in entries if e["source"]["parts"] > 1]
+    assert split, "the voice was meant to force re-splits"
+    for entry in entries:  # every part found its own words in the source
+        assert entry["source_text"] == entry["spoken_text"].strip()
+    pcm = read_wav_samples(wav)
+    with zipfile.ZipFile(next(f for f in files if f.suffix == ".epub")) as book:
+        shown, pars = fragments(book, "c001"), overlay(book, "c001")
+    assert len(pars) == len(entries)
+    for par in pars:
+        found = decode(pcm[par.begin : par.end].tobytes())
+        assert words(" ".join(d.text for d in found)) == words(shown[par.fragment])
+
+
+@pytest.mark.parametrize(
+    ("formats", "per_chapter", "whole_book"),
+    [(("epub",), True, False), (("wav", "epub"), False, True)],
+)
+def test_an_epub_without_mp3_outputs_gets_its_own_mp3_and_leaves_nothing_else(
+    tmp_path, formats, per_chapter, whole_book
+) -> None:
+    from narrator.assembly import BookInfo, ChapterAudio, OutputOptions, Pauses, assemble
+    from narrator.server.textcode import encode
+
+    said = ["One.", "Two words.", "Three more words."]
+    for n, text in enumerate(said):
+        (tmp_path / f"{n}.pcm").write_bytes(encode(text))
+
+    def pieces():
+        for n, text in enumerate(said):
+            yield Piece(tmp_path / f"{n}.pcm", text, Boundary.SENTENCE)
+
+    out = tmp_path / "out"
+    options = OutputOptions(
+        out, formats=formats, per_chapter=per_chapter, whole_book=whole_book, qc=False
+    )
+    chapters = [ChapterAudio("A", pieces), ChapterAudio("B", pieces)]
+    result = assemble(BookInfo("Book"), chapters, Pauses(), options)
+    expected = {"Book.epub"} | ({"Book.wav", "Book.srt"} if whole_book else set())
+    assert {p.name for p in out.iterdir()} == expected == {p.name for p in result.files}
+    with zipfile.ZipFile(out / "Book.epub") as book:
+        assert [n for n in book.namelist() if n.endswith(".mp3")] == [
+            "EPUB/c001.mp3",
+            "EPUB/c002.mp3",
+        ]
+        assert words(" ".join(fragments(book, "c002").values())) == " ".join(said)
