@@ -296,7 +296,7 @@ synthesis: {{concurrency: 4}}
 lexicon:
   - {{find: Halloway, replace: Hallo-way}}
   - {{find: '(\\d+)%', replace: '\\1 percent', regex: true, whole_word: false}}
-output: {{formats: [m4b, epub], whole_book: true, loudness: null, subtitles: [vtt]}}
+output: {{formats: [m4b, epub], loudness: null, subtitles: [vtt], timings: true}}
 """
 
 
