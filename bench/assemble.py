@@ -2,6 +2,8 @@
 
 1. Peak RSS of a synthetic 1-hour and 20-hour book, each assembled in its own child process
    (WAV whole book + SRT + QC meters): goal <= 150 MB and 20h/1h <= 1.3.
+3. With --readalong: peak RSS of the read-along output (per-chapter MP3 + EPUB with media
+   overlays + timings sidecars + SRT) for a 1-hour and a --long-hours book: goal ratio <= 1.3.
 2. MP3 encode speed of `assemble` (whole book, 64 kbps) against raw ffmpeg on the same PCM:
    goal >= 0.8x raw ffmpeg's speed.
 
@@ -77,6 +79,11 @@ def child(args: argparse.Namespace) -> None:
     if args.mode == "rss":
         options = OutputOptions(
             out, formats=("wav",), per_chapter=False, whole_book=True, subtitles=("srt",), qc=True
+        )
+        pauses = Pauses()
+    elif args.mode == "epub":
+        options = OutputOptions(
+            out, formats=("mp3", "epub"), subtitles=("srt",), qc=True, timings=True
         )
         pauses = Pauses()
     else:
@@ -175,9 +182,13 @@ def main() -> None:
     parser.add_argument("--chapters", type=int, default=12)
     parser.add_argument("--mode", default="rss")
     parser.add_argument("--long-hours", type=float, default=20.0, help="length of the long book")
+    parser.add_argument("--readalong", action="store_true", help="measure the epub output only")
     args = parser.parse_args()
     if args.child:
         child(args)
+        return
+    if args.readalong:
+        readalong(args.long_hours)
         return
     with tempfile.TemporaryDirectory(prefix="narrator-bench-") as tmp:
         work = Path(tmp)
@@ -210,6 +221,22 @@ def main() -> None:
             f"  with QC meters on: {3600 / ours_qc['seconds']:.0f}x ({ours_qc['seconds']:.2f} s) -> "
             f"{raw / ours_qc['seconds']:.2f} of raw speed"
         )
+
+
+def readalong(long_hours: float) -> None:
+    """Peak RSS of per-chapter MP3 + EPUB (+ timings, SRT) for a 1 h and a long book."""
+    with tempfile.TemporaryDirectory(prefix="narrator-bench-") as tmp:
+        work = Path(tmp)
+        make_pool(work / "pool")
+        short = run_child(work / "pool", work / "o1", 1.0, 12, "epub")
+        long = run_child(work / "pool", work / "oN", long_hours, 40, "epub")
+        for hours, got in ((1.0, short), (long_hours, long)):
+            print(
+                f"read-along peak RSS, {hours:g} h book: {got['rss_mb']:6.1f} MB "
+                f"({got['seconds']:.1f} s, {got['bytes'] / 1e9:.2f} GB written)"
+            )
+        ratio = long["rss_mb"] / short["rss_mb"]
+        print(f"read-along RSS {long_hours:g}h/1h = {ratio:.2f}  (goal <= 1.3)")
 
 
 if __name__ == "__main__":

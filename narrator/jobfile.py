@@ -25,7 +25,7 @@ from narrator.text.lexicon import LexiconRule, apply_lexicon
 from narrator.protocol import DEFAULT_MAX_NEW_TOKENS
 from narrator.sources.blocks import CODE_MODES, HTML_MODES, NOTES_MODES, ROLES, ReadOptions
 
-FORMATS = ("wav", "mp3", "m4b")
+FORMATS = ("wav", "mp3", "m4b", "epub")  # epub: the read-along book (text + audio)
 SUBTITLES = ("srt", "vtt")
 SPLITS = ("auto", "headings", "none")
 TEMPLATE_FIELDS = ("index", "title", "book", "author")
@@ -150,6 +150,7 @@ class OutputSpec:
     true_peak: float = -3.0
     subtitles: tuple[str, ...] = ("srt",)
     qc: bool = True
+    timings: bool = False  # NAME.timings.json beside each output file
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,7 @@ class Job:
     server: ServerSpec | None = None  # None: the embedded local server
     lexicon: tuple[LexiconRule, ...] = ()
     speak_titles: bool = True  # announce each chapter's title from the source before its text
-    narrator: str | None = None  # who reads it, for the opening credit
+    narrator: str | None = None  # who reads it: the opening credit, the EPUB metadata
     credit: str | None = None  # the opening credit spoken first; None: none
 
 
@@ -685,6 +686,7 @@ def _output(reader: _Reader, raw: Any, default_dir: Path) -> OutputSpec:
         true_peak=reader.number(d.get("true_peak"), w + "true_peak", base.true_peak, -20, 0),
         subtitles=reader.choices(d.get("subtitles"), w + "subtitles", base.subtitles, SUBTITLES, empty=True),
         qc=reader.flag(d.get("qc"), w + "qc", base.qc),
+        timings=reader.flag(d.get("timings"), w + "timings", base.timings),
     )  # fmt: skip
     if not spec.per_chapter and not spec.whole_book:
         raise reader.fail(
@@ -696,7 +698,7 @@ def _output(reader: _Reader, raw: Any, default_dir: Path) -> OutputSpec:
 
 def _check_encoding(reader: _Reader, spec: OutputSpec) -> None:
     """Catch what the encoders would refuse now, not after hours of synthesis."""
-    encoded = [f for f in spec.formats if f != "wav"]
+    encoded = [f for f in spec.formats if f != "wav"]  # epub carries MP3 or AAC
     if encoded and spec.sample_rate not in ENCODER_RATES:
         nearest = min(ENCODER_RATES, key=lambda r: abs(r - spec.sample_rate))
         raise reader.fail(
@@ -706,7 +708,7 @@ def _check_encoding(reader: _Reader, spec: OutputSpec) -> None:
         )
     # MPEG-2 (16-24 kHz) tops out at 160 kbps, MPEG-2.5 (<= 12 kHz) at 64.
     ceiling = 320 if spec.sample_rate >= 32000 else 160 if spec.sample_rate >= 16000 else 64
-    if "mp3" in spec.formats and _kbps(spec.mp3_bitrate) > ceiling:
+    if {"mp3", "epub"} & set(spec.formats) and _kbps(spec.mp3_bitrate) > ceiling:
         raise reader.fail(
             "output.mp3_bitrate",
             f"MP3 at {spec.sample_rate} Hz tops out at {ceiling}k, got {spec.mp3_bitrate}; "

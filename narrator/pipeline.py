@@ -11,8 +11,10 @@ progress goes to the object `RunOptions.progress` makes.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +37,8 @@ from narrator.codes import ErrorCode
 from narrator.service import open_service, read_api_key
 from narrator.errors import AuthError, JobStopped
 from narrator.jobfile import Job, VoiceSpec
+from narrator.assembly.model import SourceRef
+from narrator.assembly.timings import part_sources
 from narrator.plan import (
     Plan,
     PlannedSegment,
@@ -42,7 +46,9 @@ from narrator.plan import (
     build_plan,
     request_params,
     segmenter_settings,
+    title_sentence,
 )
+from narrator.text.sentences import resolve_language
 from narrator.scheduler import Pool, PoolReport, PoolSettings
 from narrator.store import Store
 
@@ -208,7 +214,12 @@ def _add(summary: RunSummary, report: PoolReport) -> None:
 def assemble_job(job: Job, plan: Plan, store: Store) -> AssemblyResult:
     """Write the job's outputs from the stored audio (streamed chapter by chapter)."""
     chapters = [
-        ChapterAudio(chapter.title, _pieces_of(store, index, _voice_label(chapter.voice)))
+        ChapterAudio(
+            chapter.title,
+            _pieces_of(store, plan, index, _voice_label(chapter.voice)),
+            chapter.paragraphs,
+            _title_first(job, chapter.title, chapter.paragraphs),
+        )
         for index, chapter in enumerate(plan.chapters)
         if chapter.segments
     ]
@@ -227,18 +238,53 @@ def assemble_job(job: Job, plan: Plan, store: Store) -> AssemblyResult:
         true_peak=o.true_peak,
         subtitles=tuple(o.subtitles),
         qc=o.qc,
+        timings=o.timings,
     )
     pauses = Pauses(**dataclasses.asdict(p))
-    book = BookInfo(title=job.title, author=job.author, cover=job.cover)
+    book = BookInfo(
+        title=job.title,
+        author=job.author,
+        cover=job.cover,
+        language=_language_tag(job.voice.language),
+        narrator=job.narrator,
+    )
     return assemble(book, chapters, pauses, options)
 
 
-def _pieces_of(store: Store, chapter: int, voice: str):
-    def pieces():
-        for path, text, boundary in store.pieces(chapter):
-            yield Piece(path, text, Boundary(boundary), voice)
+def _pieces_of(store: Store, plan: Plan, chapter: int, voice: str):
+    """The chapter's stored pieces, each with the source span of the segment it speaks."""
+    spans = {
+        seg.order: span
+        for seg, span in zip(plan.segments, plan.spans)
+        if seg.chapter == chapter and span.chapter == chapter
+    }
+    paragraphs = plan.chapters[chapter].paragraphs
+
+    def pieces() -> Iterator[Piece]:
+        for order, group in itertools.groupby(store.segment_pieces(chapter), key=lambda r: r[0]):
+            rows = list(group)
+            span = spans.get(order)
+            refs: Sequence[SourceRef | None] = [None] * len(rows)
+            if span is not None and span.paragraph < len(paragraphs):
+                where = (span.paragraph, span.start, span.end)
+                text = paragraphs[span.paragraph]
+                refs = part_sources(span.file, text, where, order, [r[2] for r in rows])
+            for (_, path, text, boundary), ref in zip(rows, refs):
+                yield Piece(path, text, Boundary(boundary), voice, ref)
 
     return pieces
+
+
+def _title_first(job: Job, title: str, paragraphs: Sequence[str]) -> bool:
+    """Whether the chapter's first paragraph is its announced title (an EPUB heading)."""
+    return job.speak_titles and bool(paragraphs) and paragraphs[0] == title_sentence(title)
+
+
+def _language_tag(language: str) -> str:
+    """A BCP 47 tag for the EPUB: the job's own if it is one ("en-GB"), else from its name."""
+    if re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", language.strip()):
+        return language.strip()
+    return resolve_language(language)[0]
 
 
 def _voice_label(voice: VoiceSpec) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from narrator.assembly import encode
+from narrator.assembly.epub import EpubChapter, write_epub
 from narrator.assembly.chapters import book_marks
 from narrator.assembly.loudness import Loudness, Meter, db_to_linear, gain_db
 from narrator.assembly.model import (
@@ -27,7 +28,14 @@ from narrator.assembly.model import (
     Pauses,
 )
 from narrator.assembly.naming import NameBook, check_template, render_name
-from narrator.assembly.outputs import EncodeSettings, TempFile, Track, TrackResult, TrackSpec
+from narrator.assembly.outputs import (
+    EncodeSettings,
+    TempFile,
+    Track,
+    TrackResult,
+    TrackSpec,
+    discard_hidden,
+)
 from narrator.assembly.pcmstream import (
     ChapterPlan,
     PauseSamples,
@@ -140,13 +148,15 @@ def _check_options(options: OutputOptions) -> EncodeSettings:
     _check_choice("formats", options.formats, FORMATS)
     _check_choice("subtitles", options.subtitles, SUBTITLE_FORMATS)
     if not options.formats:
-        raise OutputError("output.formats is empty; list at least one of wav, mp3, m4b")
+        raise OutputError("output.formats is empty; list at least one of wav, mp3, m4b, epub")
     if not (options.per_chapter or options.whole_book):
         raise OutputError("output: per_chapter and whole_book are both off; turn one on")
     check_template(options.name_template)
     check_template(options.book_template, "book_template")
     rate = options.sample_rate
-    mp3 = encode.check_mp3(options.mp3_bitrate, rate) if "mp3" in options.formats else 0
+    # The EPUB carries MP3 when the job writes no MP3 or M4B per chapter.
+    needs_mp3 = {"mp3", "epub"} & set(options.formats)
+    mp3 = encode.check_mp3(options.mp3_bitrate, rate) if needs_mp3 else 0
     aac = encode.check_aac(options.aac_bitrate, rate) if "m4b" in options.formats else 0
     if "wav" in options.formats and not 8000 <= rate <= 192_000:
         raise OutputError(f"output.sample_rate {rate}: use 8000..192000")
@@ -252,25 +262,49 @@ def _write(
     job: _Job, gains: Sequence[float], progress: Progress
 ) -> tuple[list[Path], list[ChapterQc], PaceBook]:
     """Pass two: stream every chapter into its files and into the book file at once."""
-    book_track = Track(_book_spec(job), job.settings) if job.options.whole_book else None
+    book_track = Track(_book_spec(job), job.settings) if _book_formats(job.options) else None
     files, qc, paces, done, total = [], [], PaceBook(), 0, _body_total(job)
+    results: list[TrackResult] = []
     try:
         for number, gain in enumerate(gains):
             if book_track is not None:
                 book_track.pad(job.pauses.chapter if number else job.pauses.lead_in)
+                book_track.chapter(number + 1, job.plans[number].title)
             report = lambda written, base=done: progress((base + written) / total)  # noqa: E731
             result = _write_chapter(job, number, db_to_linear(gain), book_track, paces, report)
+            results.append(result)
             files.extend(result.files)
             qc.append(_chapter_qc(number, job.plans[number], gain, result))
             done += job.plans[number].body
         if book_track is not None:
             book_track.pad(job.pauses.tail)
             files.extend(book_track.finish().files)
+        if "epub" in job.options.formats:
+            files.append(_write_epub(job, results))
     except BaseException:
         if book_track is not None:
             book_track.abort()
         raise
+    finally:
+        discard_hidden(results)
     return files, qc, paces
+
+
+def _book_formats(options: OutputOptions) -> tuple[str, ...]:
+    return options.audio_formats if options.whole_book else ()
+
+
+def _write_epub(job: _Job, results: Sequence[TrackResult]) -> Path:
+    """The read-along EPUB, from each chapter's timings and its (already encoded) audio."""
+    chapters = [
+        EpubChapter(chapter.title, chapter.text, chapter.heading, result.timings, result.samples,
+                    result.epub_audio)
+        for chapter, result in zip(job.chapters, results)
+        if result.epub_audio is not None
+    ]  # fmt: skip
+    return write_epub(
+        job.options.directory / f"{job.book_stem}.epub", job.book, chapters, job.cover
+    )
 
 
 def _write_chapter(
@@ -285,6 +319,7 @@ def _write_chapter(
     plan, written = job.plans[number], 0
     track = Track(_chapter_spec(job, number), job.settings)
     try:
+        track.chapter(number + 1, plan.title)
         track.pad(job.pauses.lead_in)
         for block in body_blocks(job.chapters[number], job.pauses):
             pcm = apply_gain(block.pcm, gain)
@@ -319,7 +354,7 @@ def _tags(job: _Job, title: str, track: tuple[int, int] | None) -> Tags:
 
 def _chapter_spec(job: _Job, number: int) -> TrackSpec:
     o = job.options
-    formats = o.formats if o.per_chapter else ()
+    formats = o.audio_formats if o.per_chapter else ()
     return TrackSpec(
         o.directory,
         job.stems[number],
@@ -327,6 +362,8 @@ def _chapter_spec(job: _Job, number: int) -> TrackSpec:
         o.subtitles,
         _tags(job, job.plans[number].title, (number + 1, len(job.plans))),
         measure=o.qc,
+        timings=o.timings,
+        epub_audio="epub" in o.formats,
     )
 
 
@@ -335,10 +372,11 @@ def _book_spec(job: _Job) -> TrackSpec:
     return TrackSpec(
         o.directory,
         job.book_stem,
-        o.formats,
+        _book_formats(o),
         o.subtitles,
         _tags(job, job.book.title, None),
         marks=tuple(book_marks(job.plans, job.pauses)),
+        timings=o.timings,
     )
 
 

@@ -15,8 +15,28 @@ if TYPE_CHECKING:
 
 SOURCE_RATE = SAMPLE_RATE  # stored segment PCM: 24 kHz mono s16le (the protocol's)
 SAMPLE_BYTES = 2
-FORMATS = ("wav", "mp3", "m4b")
+AUDIO_FORMATS = ("wav", "mp3", "m4b")
+FORMATS = (*AUDIO_FORMATS, "epub")  # epub: the read-along book (see narrator.assembly.epub)
 SUBTITLE_FORMATS = ("srt", "vtt")
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """Where a piece's words stand in its chapter's text as written (for timings and read-along).
+
+    `ChapterAudio.text[paragraph][start:end] == text`. A segment split at synthesis time gives
+    each part its own sub-span where the part's words can be found in the source, else each part
+    carries the whole segment's span (read-along then highlights the segment as one).
+    """
+
+    file: str
+    paragraph: int
+    start: int
+    end: int
+    text: str
+    segment: int  # the planned segment's order in its chapter
+    part: int = 0
+    parts: int = 1
 
 
 @dataclass(frozen=True)
@@ -27,6 +47,7 @@ class Piece:
     text: str
     boundary: Boundary
     voice: str = ""  # QC compares a segment's pace with the median of its voice
+    source: SourceRef | None = None  # None: the spoken text stands for the source
 
 
 @dataclass(frozen=True)
@@ -35,6 +56,10 @@ class ChapterAudio:
 
     title: str
     pieces: Callable[[], Iterable[Piece]]
+    # The chapter's text as written, in spoken order (SourceRef.paragraph indexes it); empty:
+    # read-along shows the spoken text. `heading`: text[0] is the announced title.
+    text: tuple[str, ...] = ()
+    heading: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,6 +81,8 @@ class BookInfo:
     cover: Path | None = None  # JPEG or PNG
     year: str | None = None
     genre: str | None = None
+    language: str = "en"  # BCP 47, for the EPUB
+    narrator: str | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +100,11 @@ class OutputOptions:
     subtitles: tuple[str, ...] = ("srt",)  # any of srt, vtt
     qc: bool = True
     book_template: str = "{book}"  # the whole-book file's name; same fields
+    timings: bool = False  # a NAME.timings.json sidecar beside each output file
+
+    @property
+    def audio_formats(self) -> tuple[str, ...]:
+        return tuple(f for f in self.formats if f in AUDIO_FORMATS)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import contextlib
 import os
 import secrets
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -26,7 +26,8 @@ from narrator.assembly.loudness import Loudness, Meter
 from narrator.assembly.model import SOURCE_RATE
 from narrator.assembly.pcmstream import Placed, silence
 from narrator.assembly.qc import SilenceTracker
-from narrator.assembly.subtitles import CueWriter
+from narrator.assembly.subtitles import write_cues
+from narrator.assembly.timings import Timing, timings_json
 from narrator.assembly.tags import Tags, tag_m4b, tag_mp3
 from narrator.assembly.wav import WavWriter
 from narrator.errors import OutputError
@@ -120,6 +121,18 @@ class TrackSpec:
     tags: Tags
     marks: tuple[ChapterMark, ...] = ()
     measure: bool = False  # run a loudness meter and a silence tracker (QC)
+    timings: bool = False  # write NAME.timings.json (when the track writes any audio file)
+    epub_audio: bool = False  # the EPUB needs this track's audio as MP3 or AAC
+
+
+@dataclass(frozen=True)
+class EpubAudio:
+    """The compressed audio of a track for the EPUB: a file this track wrote, or a hidden MP3
+    (`hidden`: not one of the job's outputs; the driver deletes it once the EPUB is written)."""
+
+    path: Path
+    media_type: str  # audio/mpeg or audio/mp4
+    hidden: bool
 
 
 @dataclass(frozen=True)
@@ -128,16 +141,22 @@ class TrackResult:
     samples: int
     loudness: Loudness | None
     silence: SilenceTracker | None
+    timings: tuple[Timing, ...] = ()
+    epub_audio: EpubAudio | None = None
 
 
 class Track:
     """Feeds one file in every format, its subtitles and its meters; all-or-nothing on disk."""
 
     def __init__(self, spec: TrackSpec, settings: EncodeSettings) -> None:
-        self.spec, self.position = spec, 0
+        self.spec, self.position, self._rate = spec, 0, settings.sample_rate
         self._temps: list[TempFile] = []
         self._sinks: list[tuple[str, Sink, TempFile]] = []
-        self._cues: list[CueWriter] = []
+        self._cues: list[tuple[str, TempFile]] = []
+        self._timings_file: TempFile | None = None
+        self._hidden: TempFile | None = None  # the EPUB's MP3 when the job writes none
+        self.timings: list[Timing] = []
+        self._chapter = (0, spec.tags.title)
         self._meta: Path | None = None
         self.meter = Meter(spec.stem) if spec.measure else None
         self.silence_tracker = SilenceTracker() if spec.measure else None
@@ -146,7 +165,11 @@ class Track:
                 temp = self._temp(f"{spec.stem}.{kind}")
                 self._sinks.append((kind, self._open_sink(kind, temp, settings), temp))
             for kind in spec.subtitles if spec.formats else ():
-                self._cues.append(CueWriter(self._temp(f"{spec.stem}.{kind}").temp, kind))
+                self._cues.append((kind, self._temp(f"{spec.stem}.{kind}")))
+            if spec.timings and spec.formats:
+                self._timings_file = self._temp(f"{spec.stem}.timings.json")
+            if spec.epub_audio and not {"mp3", "m4b"} & set(spec.formats):
+                self._open_hidden_mp3(settings)
         except BaseException:
             self.abort()
             raise
@@ -170,6 +193,16 @@ class Track:
         )
         return EncoderSink(temp.final.name, inputs, [*output, str(temp.temp)])
 
+    def _open_hidden_mp3(self, settings: EncodeSettings) -> None:
+        self._hidden = TempFile(self.spec.directory / f"{self.spec.stem}.epub.mp3")
+        args = encode.mp3_args(settings.mp3_kbps, settings.sample_rate)
+        sink = EncoderSink(f"{self.spec.stem} (EPUB audio)", [], [*args, str(self._hidden.temp)])
+        self._sinks.append(("epub-mp3", sink, self._hidden))
+
+    def chapter(self, number: int, title: str) -> None:
+        """Label the timings of the pieces that follow (the book track spans many chapters)."""
+        self._chapter = (number, title)
+
     def _ffmetadata(self) -> Path | None:
         if not self.spec.marks:
             return None
@@ -180,10 +213,11 @@ class Track:
         return self._meta
 
     def write(self, pcm: np.ndarray, placed: Placed | None = None, first: bool = False) -> None:
-        """Append a block; the first block of a piece opens its subtitle cue."""
+        """Append a block; the first block of a piece records its timing."""
         if placed is not None and first:
-            for cues in self._cues:
-                cues.cue(self.position, self.position + placed.samples, placed.piece.text)
+            number, title = self._chapter
+            end = self.position + placed.samples
+            self.timings.append(Timing(number, title, placed.piece, self.position, end))
         for _, sink, _ in self._sinks:
             sink.write(pcm)
         if self.meter is not None:
@@ -201,8 +235,7 @@ class Track:
         try:
             for _, sink, _ in self._sinks:
                 sink.finish()
-            for cues in self._cues:
-                cues.close()
+            self._write_timed_files()
             loudness = self.meter.finish() if self.meter is not None else None
             if self.silence_tracker is not None:
                 self.silence_tracker.finish()
@@ -212,7 +245,39 @@ class Track:
             self.abort()
             raise
         self._drop_meta()
-        return TrackResult(files, self.position, loudness, self.silence_tracker)
+        return TrackResult(
+            files,
+            self.position,
+            loudness,
+            self.silence_tracker,
+            tuple(self.timings),
+            self._epub_audio(files),
+        )
+
+    def _write_timed_files(self) -> None:
+        """Subtitles and the timings sidecar, all from the one list of timings."""
+        for kind, temp in self._cues:
+            write_cues(temp.temp, kind, self.timings)
+        if self._timings_file is not None:
+            names = [f"{self.spec.stem}.{kind}" for kind in self.spec.formats]
+            text = timings_json(self.timings, self.position, self._rate, names)
+            try:
+                self._timings_file.temp.write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise OutputError(
+                    f"{self._timings_file.final}: cannot write ({exc.strerror}); check output.dir"
+                ) from exc
+
+    def _epub_audio(self, files: tuple[Path, ...]) -> EpubAudio | None:
+        if not self.spec.epub_audio:
+            return None
+        if self._hidden is not None:
+            return EpubAudio(self._hidden.temp, "audio/mpeg", hidden=True)
+        mp3 = [f for f in files if f.suffix == ".mp3"]
+        m4b = [f for f in files if f.suffix == ".m4b"]
+        return (
+            EpubAudio(mp3[0], "audio/mpeg", False) if mp3 else EpubAudio(m4b[0], "audio/mp4", False)
+        )
 
     def _tag(self) -> None:
         for kind, _, temp in self._sinks:
@@ -227,10 +292,12 @@ class Track:
         Every step runs even if one fails, so no ffmpeg is left blocked on its stdin and no temp
         file stays behind; the first failure is raised once all steps have run.
         """
-        steps = [sink.abort for _, sink, _ in self._sinks] + [cues.abort for cues in self._cues]
+        steps = [sink.abort for _, sink, _ in self._sinks]
         if self.meter is not None:
             steps.append(self.meter.abort)
         steps += [temp.discard for temp in self._temps]
+        if self._hidden is not None:
+            steps.append(self._hidden.discard)
         steps.append(self._drop_meta)
         _run_all(steps)
 
@@ -260,3 +327,10 @@ class EncodeSettings:
     sample_rate: int
     mp3_kbps: int
     aac_kbps: int
+
+
+def discard_hidden(results: Sequence[TrackResult]) -> None:
+    """Delete the EPUB-only MP3s of finished tracks (once the EPUB holds them, or on failure)."""
+    for result in results:
+        if result.epub_audio is not None and result.epub_audio.hidden:
+            _remove(result.epub_audio.path)

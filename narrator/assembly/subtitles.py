@@ -1,19 +1,22 @@
-"""SRT and WebVTT subtitles: one cue per segment, written while the audio streams.
+"""SRT and WebVTT subtitles: one cue per piece, written from the track's timings.
 
-A cue spans the segment's audio in the output file (from its first to its last sample, pauses
-excluded). Times are rounded to the millisecond. Text is put on one line: a blank line would end an
-SRT cue early, and `-->` or markup characters would confuse a VTT reader, so they are neutralised.
+A cue spans the piece's audio in the output file (from its first to its last sample, pauses
+excluded), as recorded in `narrator.assembly.timings`. It shows the source text as written where
+the piece has its own span of it, else the spoken text. Times are rounded to the millisecond.
+Text is put on one line: a blank line would end an SRT cue early, and `-->` or markup characters
+would confuse a VTT reader, so they are neutralised.
 """
 
 from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
 from narrator.assembly.model import SOURCE_RATE
+from narrator.assembly.timings import Timing
 from narrator.errors import AssemblyError, OutputError
 
 _SPACES = re.compile(r"\s+")
@@ -73,3 +76,24 @@ class CueWriter:
         """Close without caring whether the cues reached the disk (the temp file is deleted)."""
         with contextlib.suppress(OSError):
             self._file.close()
+
+
+def cue_text(timing: Timing) -> str:
+    """What a cue shows: the words as written, unless the piece is one part of a split segment
+    whose own words could not be found in the source (then the spoken text)."""
+    source = timing.source
+    if source is None or (source.parts > 1 and source.text.strip() != timing.spoken.strip()):
+        return timing.spoken
+    return source.text
+
+
+def write_cues(path: Path, kind: str, timings: Sequence[Timing]) -> None:
+    """Write every timing as a cue of an SRT or VTT file (`kind`)."""
+    writer = CueWriter(path, kind)
+    try:
+        for timing in timings:
+            writer.cue(timing.start, timing.end, cue_text(timing))
+        writer.close()
+    except BaseException:
+        writer.abort()
+        raise

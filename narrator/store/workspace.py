@@ -381,7 +381,17 @@ class Store:
         Raises:
             StoreError: naming the first segment that is not done (before yielding anything).
         """
-        found: list[tuple[Path, str, str]] = []
+        for _, path, text, boundary in self.segment_pieces(chapter):
+            yield path, text, boundary
+
+    def segment_pieces(self, chapter: int) -> Iterator[tuple[int, Path, str, str]]:
+        """`pieces`, each with the plan order of the segment it belongs to (a split segment's
+        parts share it), so read-along can map a part back to its segment's source text.
+
+        Raises:
+            StoreError: naming the first segment that is not done (before yielding anything).
+        """
+        found: list[tuple[int, Path, str, str]] = []
         with self._read() as view:
             for pos in view.positions(chapter):
                 for row, boundary in view.leaves(pos.key, pos.boundary):
@@ -391,7 +401,7 @@ class Store:
                             f"workspace {self.workspace}: {where} is not synthesized "
                             f"({row.state}); run the job again to finish it"
                         )
-                    found.append((self.pcm_path(row.key), row.text, boundary))
+                    found.append((pos.order, self.pcm_path(row.key), row.text, boundary))
         yield from found
 
     def status(self) -> StoreStatus:
