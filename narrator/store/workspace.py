@@ -408,6 +408,18 @@ class Store:
                     found.append((self.pcm_path(row.key), row.text, boundary))
         yield from found
 
+    def audio_digests(self, chapter: int) -> list[tuple[str, str, str]]:
+        """(audio sha256, text, boundary) of `chapter`'s pieces in plan order, splits expanded.
+
+        What the assembled audio of the chapter depends on (for skipping up-to-date outputs).
+        """
+        with self._read() as view:
+            return [
+                (row.sha256 or "", row.text, boundary)
+                for pos in view.positions(chapter)
+                for row, boundary in view.leaves(pos.key, pos.boundary)
+            ]
+
     def status(self) -> StoreStatus:
         """Progress per chapter: segments done/failed, audio stored, usage, recent errors."""
         with self._read() as view:
