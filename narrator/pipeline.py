@@ -116,7 +116,12 @@ async def run_job(job: Job, options: RunOptions = RunOptions()) -> RunSummary:
 
 async def _synthesize(job: Job, plan: Plan, store: Store, options: RunOptions) -> RunSummary:
     voice_of = {key: (v.config_id, request_params(v)) for key, v in plan.voices.items()}
-    store.set_plan(plan.segments, [c.title for c in plan.chapters], voice_of)
+    diff = store.set_plan(plan.segments, [c.title for c in plan.chapters], voice_of)
+    if diff.adopted:
+        options.note(
+            f"workspace {job.workspace} had no manifest: adopted {diff.adopted} stored audio "
+            "files that passed their checks (length, logged sha256); they are not synthesized again"
+        )
     await anyio.to_thread.run_sync(store.verify_done)
     pending = store.pending()
     summary = RunSummary(planned=plan.unique_requests, reused=store.count_stored(plan.segments))

@@ -124,3 +124,26 @@ def test_rerun_keeps_up_to_date_outputs_and_rebuilds_changed_ones(tmp_path: Path
     assert code == 0 and "up to date" not in err
     assert (tmp_path / "out" / "02 - CHAPTER II.mp3").is_file()
     assert (tmp_path / "out" / ownership.RECORD).is_file()
+
+
+def test_any_run_removes_stale_temps_at_its_start(tmp_path: Path, capsys) -> None:
+    """Leftovers of killed runs go at the start of the next run, even one that only synthesizes;
+    a live run's temp file (another process) stays."""
+    (tmp_path / "a.txt").write_text(TEXT, encoding="utf-8")
+    job = str(write_job(tmp_path, "job", ".narrator/job", out="out"))
+    out = tmp_path / "out"
+    out.mkdir()
+    host = ownership._host()
+    dead = [out / f".T.wav.{_dead_pid()}@{host}.{n:08x}.part" for n in range(12)]
+    live = out / f".T.wav.{os.getppid()}@{host}.0000beef.part"
+    for path in (*dead, live):
+        path.write_bytes(b"half an output")
+    assert run_cli(["run", "--no-assemble", "-q", job], capsys)[0] == 0
+    assert [p for p in dead if p.exists()] == [] and live.exists()
+
+
+def _dead_pid() -> int:
+    child = multiprocessing.get_context("fork").Process(target=os._exit, args=(0,))
+    child.start()
+    child.join()
+    return child.pid
