@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from narrator.assembly.model import SOURCE_RATE
-from narrator.errors import AssemblyError, OutputError
+from narrator.errors import AssemblyError
 
 _SPACES = re.compile(r"\s+")
 
@@ -43,7 +43,7 @@ class CueWriter:
             if kind == "vtt":
                 self._file.write("WEBVTT\n\n")
         except OSError as exc:
-            raise OutputError(f"{path}: cannot write ({exc.strerror}); check output.dir") from exc
+            raise AssemblyError(f"{path}: cannot write ({exc.strerror}); check output.dir") from exc
 
     def cue(self, start: int, end: int, text: str) -> None:
         """Add a cue from sample `start` to sample `end` of the output file."""
