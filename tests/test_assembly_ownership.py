@@ -12,8 +12,8 @@ import sys
 import wave
 from pathlib import Path
 
-import narrator.cli.jobs  # noqa: F401  (imported before forking: children skip the imports)
-import narrator.cli.say  # noqa: F401
+import narrator.cli.jobs  # imported before forking: the children skip the imports
+import narrator.cli.say
 import narrator.cli.serve  # noqa: F401
 from narrator.assembly import ownership
 from narrator.cli import main
@@ -97,7 +97,7 @@ def test_a_file_narrator_did_not_write_is_kept_unless_forced(tmp_path: Path, cap
     assert len(lines) == 1 and str(mine) in lines[0] and "--force" in lines[0]
     assert mine.read_bytes() == b"the user's own recording"
     assert not (tmp_path / "out" / "T.wav").exists()  # stopped before writing anything
-    code, out, err = run_cli(["run", "--force", job], capsys)
+    code, _, err = run_cli(["run", "--force", job], capsys)
     assert code == 0, err
     assert mine.read_bytes()[:3] in (b"ID3", b"\xff\xfb")  # replaced by the chapter's MP3
     assert spoken(tmp_path / "out" / "T.wav") == SPOKEN

@@ -35,11 +35,13 @@ def record_sum(workspace: Path, key: str, size: int, digest: str) -> None:
 def load_sums(workspace: Path) -> dict[str, tuple[int, str]]:
     """key -> (size, sha256) from the log; empty when there is none."""
     sums: dict[str, tuple[int, str]] = {}
-    with contextlib.suppress(FileNotFoundError):
-        with open(workspace / SUMS, encoding="ascii", errors="replace") as log:
-            for line in log:
-                if found := _LINE.match(line.strip()):
-                    sums[found[1]] = (int(found[2]), found[3])
+    with (
+        contextlib.suppress(FileNotFoundError),
+        open(workspace / SUMS, encoding="ascii", errors="replace") as log,
+    ):
+        for line in log:
+            if found := _LINE.match(line.strip()):
+                sums[found[1]] = (int(found[2]), found[3])
     return sums
 
 
