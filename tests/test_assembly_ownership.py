@@ -91,7 +91,7 @@ def test_a_file_narrator_did_not_write_is_kept_unless_forced(tmp_path: Path, cap
     mine = tmp_path / "out" / "01 - CHAPTER I.mp3"
     mine.parent.mkdir()
     mine.write_bytes(b"the user's own recording")
-    code, out, err = run_cli(["run", job], capsys)
+    code, _, err = run_cli(["run", job], capsys)
     assert code == 2 and "Traceback" not in err
     lines = [line for line in err.splitlines() if line.startswith("narrator: error:")]
     assert len(lines) == 1 and str(mine) in lines[0] and "--force" in lines[0]
