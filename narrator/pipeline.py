@@ -31,6 +31,7 @@ from narrator.assembly import (
     Piece,
     assemble,
 )
+from narrator.assembly import ownership
 from narrator.text.boundary import Boundary
 from narrator.client import DEFAULT_KEY_ENV
 from narrator.codes import ErrorCode
@@ -101,6 +102,7 @@ def _ignore(note: str) -> None:
 class RunOptions:
     fresh: bool = False
     assemble: bool = True
+    force: bool = False  # replace files in output.dir that narrator did not write
     # Called with each plan note as soon as it is known (the summary keeps them too).
     note: Callable[[str], None] = _ignore
     # Makes the meter for `total` pending segments; the CLI passes a progress bar.
@@ -116,15 +118,13 @@ async def run_job(job: Job, options: RunOptions = RunOptions()) -> RunSummary:
         options.note(note)
     store = await anyio.to_thread.run_sync(lambda: Store.open(job.workspace, fresh=options.fresh))
     try:
+        # Temp files a killed run left in the output folder (never a live run's).
+        await anyio.to_thread.run_sync(ownership.remove_stale_temps, job.output.dir)
         summary = await _synthesize(job, plan, store, options)
         summary.plan_notes.extend(plan.notes)
         summary.skipped.extend(plan.skipped)
         if summary.complete and options.assemble:
-            result = await anyio.to_thread.run_sync(assemble_job, job, plan, store)
-            summary.files = list(result.files)
-            summary.qc_table = result.qc.table() if result.qc is not None else ""
-            if result.qc is None:  # otherwise the notes are rows of the QC table already
-                summary.notes.extend(result.notes)
+            await anyio.to_thread.run_sync(_assemble_outputs, job, plan, store, options, summary)
         return summary
     finally:
         store.close()
@@ -132,7 +132,12 @@ async def run_job(job: Job, options: RunOptions = RunOptions()) -> RunSummary:
 
 async def _synthesize(job: Job, plan: Plan, store: Store, options: RunOptions) -> RunSummary:
     voice_of = {key: (v.config_id, request_params(v)) for key, v in plan.voices.items()}
-    store.set_plan(plan.segments, [c.title for c in plan.chapters], voice_of)
+    diff = store.set_plan(plan.segments, [c.title for c in plan.chapters], voice_of)
+    if diff.adopted:
+        options.note(
+            f"workspace {job.workspace} had no manifest: adopted {diff.adopted} stored audio "
+            "files that passed their checks (length, logged sha256); they are not synthesized again"
+        )
     await anyio.to_thread.run_sync(store.verify_done)
     pending = store.pending()
     summary = RunSummary(planned=plan.unique_requests, reused=store.count_stored(plan.segments))
@@ -211,8 +216,40 @@ def _add(summary: RunSummary, report: PoolReport) -> None:
     summary.errors.extend(report.errors)
 
 
-def assemble_job(job: Job, plan: Plan, store: Store) -> AssemblyResult:
+def _assemble_outputs(
+    job: Job, plan: Plan, store: Store, options: RunOptions, summary: RunSummary
+) -> None:
+    """Assemble, unless the outputs of exactly these inputs are in place and untouched."""
+    book, chapters, pauses, output = _assembly_inputs(job, plan, store, options.force)
+    digests = [
+        (chapter.title, _voice_label(chapter.voice), store.audio_digests(index))
+        for index, chapter in enumerate(plan.chapters)
+        if chapter.segments
+    ]
+    fingerprint = ownership.fingerprint(book, digests, pauses, output)
+    kept = ownership.up_to_date(job.output.dir, fingerprint)
+    if kept is not None:
+        options.note(
+            f"the {len(kept)} files in {job.output.dir} are up to date with the stored audio "
+            "and the job's settings; nothing re-encoded"
+        )
+        return
+    result = assemble(book, chapters, pauses, output)
+    ownership.mark_complete(job.output.dir, fingerprint, result.files)
+    summary.files = list(result.files)
+    summary.qc_table = result.qc.table() if result.qc is not None else ""
+    if result.qc is None:  # otherwise the notes are rows of the QC table already
+        summary.notes.extend(result.notes)
+
+
+def assemble_job(job: Job, plan: Plan, store: Store, force: bool = False) -> AssemblyResult:
     """Write the job's outputs from the stored audio (streamed chapter by chapter)."""
+    return assemble(*_assembly_inputs(job, plan, store, force))
+
+
+def _assembly_inputs(
+    job: Job, plan: Plan, store: Store, force: bool
+) -> tuple[BookInfo, list[ChapterAudio], Pauses, OutputOptions]:
     chapters = [
         ChapterAudio(
             chapter.title,
@@ -239,6 +276,7 @@ def assemble_job(job: Job, plan: Plan, store: Store) -> AssemblyResult:
         subtitles=tuple(o.subtitles),
         qc=o.qc,
         timings=o.timings,
+        force=force,
     )
     pauses = Pauses(**dataclasses.asdict(p))
     book = BookInfo(
@@ -248,7 +286,7 @@ def assemble_job(job: Job, plan: Plan, store: Store) -> AssemblyResult:
         language=_language_tag(job.voice.language),
         narrator=job.narrator,
     )
-    return assemble(book, chapters, pauses, options)
+    return book, chapters, pauses, options
 
 
 def _pieces_of(store: Store, plan: Plan, chapter: int, voice: str):

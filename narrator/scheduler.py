@@ -8,7 +8,7 @@ successes grow it again over time. Retries use tenacity with full-jitter exponen
 (a random wait up to min(backoff_max, backoff_initial * 2**n)), only for errors
 `errors.classify` calls retryable (never cancellation). A fatal job error (bad key, unknown
 voice) leaves the task group, which cancels the siblings: the job stops within one request per
-worker. Audio that came back cut at the cap is split and its parts synthesized in its place.
+worker, and a refused key costs one handshake in all (`ConnectGate`). Audio that came back cut at the cap is split and its parts synthesized in its place.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait
 from narrator.client import Endpoint, Session, SynthesisResult
 from narrator.codes import ErrorCode
 from narrator.errors import (
+    AuthError,
     JobStopped,
     LocalProtocolError,
     NarratorError,
@@ -117,6 +118,41 @@ class AdaptiveLimit:
             self._last_decrease = now
 
 
+class ConnectGate:
+    """Opens the pool's first session so that a refused key costs one handshake in all.
+
+    Until the service has accepted a handshake, workers open their sessions one at a time; the
+    first refusal of the key (HTTP 401/403 or AUTH_FAILED) closes the gate for good: every
+    worker waiting on it fails at once, without touching the network. Once one session has
+    been accepted the gate stands open, and sessions connect within their request as before.
+    """
+
+    def __init__(self) -> None:
+        self._lock = anyio.Lock()
+        self._accepted = False
+        self._refused: AuthError | None = None
+
+    async def open(self, session: Session) -> None:
+        """Connect `session` while no handshake has been accepted yet; else do nothing.
+
+        Raises:
+            AuthError: this session's handshake, or an earlier one, was refused.
+        """
+        if self._accepted:
+            return
+        async with self._lock:
+            if self._refused is not None:
+                raise AuthError(self._refused.code, self._refused.message)
+            if self._accepted:
+                return
+            try:
+                await session.connect()
+            except AuthError as exc:
+                self._refused = exc
+                raise
+            self._accepted = True
+
+
 ProgressFn = Callable[[PlannedSegment, float], None]
 
 
@@ -141,6 +177,7 @@ class Pool:
         self.progress = progress or (lambda segment, seconds: None)
         self.grow = grow or (lambda extra: None)  # a split added `extra` segments to do
         self.limit = AdaptiveLimit(settings.concurrency)
+        self.gate = ConnectGate()
         self.report = PoolReport()
         self._unreachable_streak = 0
 
@@ -234,6 +271,8 @@ class Pool:
         await self.limit.acquire()
         try:
             self.report.requests += 1
+            if not session.is_open:
+                await self.gate.open(session)
             result = await session.synthesize(segment.text, self.params)
         except SynthesisError as exc:
             self.store.record_request(segment.key, _outcome(exc))

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from narrator.assembly import ownership
 from narrator.assembly.model import Piece
 from narrator.assembly.outputs import EncodeSettings, TempFile, Track, TrackSpec, WavSink
 from narrator.assembly.pcmstream import Placed
@@ -18,17 +22,32 @@ from narrator.text.boundary import Boundary
 SETTINGS = EncodeSettings(24000, 64, 64)
 
 
-def test_tempfile_is_hidden_until_commit_and_stale_parts_go(tmp_path: Path) -> None:
-    stale = tmp_path / ".a [1].mp3.dead.part"
-    stale.write_text("old")
-    other = tmp_path / ".b.mp3.dead.part"
-    other.write_text("not ours")
+def _dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_tempfile_is_hidden_until_commit_and_only_stale_parts_go(tmp_path: Path) -> None:
+    host = ownership._host()
+    dead = tmp_path / f".a [1].mp3.{_dead_pid()}@{host}.0badf00d.part"
+    live = tmp_path / f".a [1].mp3.{os.getppid()}@{host}.0badf00d.part"  # another live run
+    old = tmp_path / ".a [1].mp3.0badf00d.part"  # an older naming: only age makes it stale
+    aged = tmp_path / ".a [1].mp3.1badf00d.part"
+    other = tmp_path / f".b.mp3.{_dead_pid()}@{host}.0badf00d.part"
+    for path in (dead, live, old, aged, other):
+        path.write_text("left")
+    past = time.time() - (ownership.STALE_HOURS + 1) * 3600
+    os.utime(aged, (past, past))
     temp = TempFile(tmp_path / "a [1].mp3")
-    assert not stale.exists() and other.exists()
+    assert [p.exists() for p in (dead, live, old, aged, other)] == [False, True, True, False, True]
     assert temp.temp.name.startswith(".a [1].mp3.") and temp.temp.name.endswith(".part")
     temp.temp.write_text("new")
+    assert not ownership.is_stale(temp.temp)  # this run's own open temp is live
     assert temp.commit().read_text() == "new"
     assert not temp.temp.exists()
+    assert ownership.remove_stale_temps(tmp_path) == 1  # `other`; a live run's temp stays
+    assert live.exists() and not other.exists()
 
 
 def test_wav_sink_resamples_to_the_requested_rate(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from narrator.assembly.wav import HEADER_BYTES, WavWriter, read_wav_info, read_wav_samples
-from narrator.errors import AssemblyError, OutputError
+from narrator.errors import AssemblyError
 
 
 def write(path: Path, blocks: list[np.ndarray], limit: int = 0xFFFFFFFF) -> None:
@@ -48,7 +48,7 @@ def test_past_the_limit_the_file_becomes_rf64(tmp_path: Path) -> None:
 
 
 def test_unwritable_path_and_garbage_are_reported(tmp_path: Path) -> None:
-    with pytest.raises(OutputError, match="cannot write"):
+    with pytest.raises(AssemblyError, match="cannot write"):
         WavWriter(tmp_path / "missing" / "a.wav", 24000)
     junk = tmp_path / "junk.wav"
     junk.write_bytes(b"not a wav at all")

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 from anyio.from_thread import start_blocking_portal
 
+from narrator.assembly import ownership
 from narrator.errors import StoreError
 from narrator.jobfile import load_job
 from narrator.plan import build_plan
@@ -185,7 +186,9 @@ def stored_texts(job_path: Path) -> set[str]:
 
 
 def outputs(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+    """The listener's files (not the hidden record of what narrator wrote, see ownership)."""
+    files = (p for p in sorted(folder.iterdir()) if p.is_file() and p.name != ownership.RECORD)
+    return {p.name: p.read_bytes() for p in files}
 
 
 def temp_files(*folders: Path) -> list[Path]:

@@ -223,12 +223,31 @@ async def test_wrong_key_stops_at_once_naming_the_variable(tmp_path, monkeypatch
 
 
 @pytest.mark.anyio
-async def test_auth_failed_message_stops_within_one_request_per_worker(tmp_path, monkeypatch):
-    async with server(monkeypatch, auth_failure="message") as srv:
+@pytest.mark.parametrize("mode", ["http", "message"])
+async def test_a_wrong_key_costs_one_refused_handshake_whatever_the_concurrency(
+    tmp_path, monkeypatch, mode
+):
+    async with server(monkeypatch, auth_failure=mode) as srv:
         monkeypatch.setenv(KEY_ENV, "not-the-key")
-        with pytest.raises(JobStopped, match=KEY_ENV):
-            await run_job(load_job(write_job(tmp_path, srv.url)), RunOptions())
-        assert srv.stats.auth_failures <= 4  # synthesis.concurrency
+        for concurrency in (1, 4, 16):
+            folder = tmp_path / f"{mode}-{concurrency}"
+            folder.mkdir()
+            extra = f"synthesis: {{concurrency: {concurrency}}}\n"
+            job = write_job(folder, srv.url, sources=[_many_segments(folder)])
+            job.write_text(
+                job.read_text().replace("synthesis: {concurrency: 4, max_attempts: 12}\n", extra)
+            )
+            before = srv.stats.auth_failures
+            with pytest.raises(JobStopped, match=KEY_ENV):
+                await run_job(load_job(job), RunOptions())
+            assert srv.stats.auth_failures - before == 1, (mode, concurrency)
+        assert srv.stats.requests == 0
+
+
+def _many_segments(folder: Path) -> Path:
+    path = folder / "many.txt"
+    path.write_text("\n\n".join(f"Paragraph {i} stands alone." for i in range(40)))
+    return path
 
 
 @pytest.mark.anyio

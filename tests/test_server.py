@@ -6,6 +6,7 @@ import logging
 import math
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -15,6 +16,7 @@ import anyio
 import numpy as np
 import pytest
 from server_client import CHUNK_BYTES, KEY, OTHER_KEY, RawClient, open_ws, server, session, url_for
+from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from narrator import protocol as p
@@ -284,6 +286,40 @@ async def test_cancel_answers_cancelled_and_stops_the_audio():
         assert textcode.decode_text(result.audio) == "Next."
         assert str(result.responses[0].interaction_id) != error.interaction_id
     assert [r.outcome for r in running.stats.interactions] == ["cancelled", "ok"]
+
+
+async def test_cancel_stops_the_audio_within_a_few_chunks_of_the_client_reading():
+    """Audio already queued when the cancel arrives is all that gets through.
+
+    The client reads ahead nothing (a tiny receive buffer, a queue of one frame), so what it
+    receives after its cancel was queued at the server: at most the socket's one chunk, the
+    transport's frame, the one being sent, and the client's own frame queue.
+    """
+    async with server() as running:
+        raw = socket.socket()
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        raw.connect(("127.0.0.1", running.port))
+        raw.setblocking(False)
+        ws = await connect(
+            url_for(running), sock=raw, additional_headers={"Authorization": KEY},
+            proxy=None, max_size=None, max_queue=1,
+        )  # fmt: skip
+        client = RawClient(ws)
+        await client.ready()
+        counts = []
+        for _ in range(3):
+            # About 40 minutes of audio: far more than any buffer between the two could hold.
+            await client.request("word " * 2000, {"max_new_tokens": 30000, "chars_per_second": 4})
+            assert isinstance(await ws.recv(), bytes)
+            await client.cancel()
+            after = 0
+            while isinstance(frame := await ws.recv(), bytes):
+                after += len(p.decode_response(frame).audio)
+            assert p.decode_message(frame).code == ErrorCode.CANCELLED
+            counts.append(after / CHUNK_BYTES)
+        await ws.close()
+    assert max(counts) <= 5, counts  # unbounded, this was 120 chunks and more
+    assert [r.outcome for r in running.stats.interactions] == ["cancelled"] * 3
 
 
 async def test_cancel_with_nothing_running_is_ignored():

@@ -559,7 +559,8 @@ def test_status_counts_requests_of_split_segments_and_parts(store: Store) -> Non
         store.put_audio(part.key, pcm_for(part.text))
     status = store.status()
     assert (status.requests, status.done, status.total) == (3, 1, 1)
-    header, first, total = status.render().splitlines()
+    header, first, total, checked = status.render().splitlines()
+    assert checked.startswith("stored audio files: sizes checked")
     assert header.split()[-1] == "requests" and first.split()[-1] == total.split()[-1] == "3"
 
 

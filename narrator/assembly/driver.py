@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from narrator.assembly import encode
+from narrator.assembly import encode, ownership
 from narrator.assembly.epub import EpubChapter, write_epub
 from narrator.assembly.chapters import book_marks
 from narrator.assembly.loudness import Loudness, Meter, db_to_linear, gain_db
@@ -94,7 +94,8 @@ def assemble(
     qc = None
     if options.qc:
         qc = QcReport(tuple(chapter_qc), tuple(paces.outliers()), _total_seconds(job), notes)
-        files.append(_write_text(options.directory / f"{job.book_stem}.qc.json", qc.to_json()))
+        qc_path = options.directory / f"{job.book_stem}.qc.json"
+        files.append(_write_text(qc_path, qc.to_json(), options.force))
     report(1.0)
     return AssemblyResult(tuple(files), qc, notes)
 
@@ -130,6 +131,9 @@ def _prepare(
     if not plans:
         raise AssemblyError("no chapter has any audio; nothing to assemble")
     stems, book_stem = _names(book, plans, options)
+    ownership.check_replaceable(
+        options.directory, _targets(options, stems, book_stem), options.force
+    )
     return _Job(
         book,
         tuple(kept),
@@ -166,7 +170,7 @@ def _check_options(options: OutputOptions) -> EncodeSettings:
         )
     if not -20 <= options.true_peak <= 0:
         raise OutputError(f"output.true_peak {options.true_peak}: use -20..0 dBTP (e.g. -3)")
-    return EncodeSettings(rate, mp3, aac)
+    return EncodeSettings(rate, mp3, aac, options.force)
 
 
 def _check_choice(name: str, chosen: Sequence[str], allowed: Sequence[str]) -> None:
@@ -207,6 +211,17 @@ def _names(
         for number, plan in enumerate(plans, 1)
     )
     return stems, book_stem
+
+
+def _targets(options: OutputOptions, stems: Sequence[str], book_stem: str) -> list[Path]:
+    """Every final path this assembly will write (checked for foreign files before encoding)."""
+    names = list(stems) if options.per_chapter else []
+    names += [book_stem] if options.whole_book else []
+    kinds = [*options.formats, *options.subtitles]
+    paths = [options.directory / f"{name}.{kind}" for name in names for kind in kinds]
+    if options.qc:
+        paths.append(options.directory / f"{book_stem}.qc.json")
+    return paths
 
 
 def _measure(job: _Job, progress: Progress) -> tuple[list[float], list[str]]:
@@ -406,11 +421,11 @@ def _total_seconds(job: _Job) -> float:
     return round(sum(p.lead_in + plan.body + p.tail for plan in job.plans) / SOURCE_RATE, 3)
 
 
-def _write_text(final: Path, text: str) -> Path:
-    temp = TempFile(final)
+def _write_text(final: Path, text: str, force: bool = False) -> Path:
+    temp = TempFile(final, force)
     try:
         temp.temp.write_text(text, encoding="utf-8")
     except OSError as exc:
         temp.discard()
-        raise OutputError(f"{final}: cannot write ({exc.strerror}); check output.dir") from exc
+        raise AssemblyError(f"{final}: cannot write ({exc.strerror}); check output.dir") from exc
     return temp.commit()

@@ -100,6 +100,7 @@ class OutputOptions:
     subtitles: tuple[str, ...] = ("srt",)  # any of srt, vtt
     qc: bool = True
     book_template: str = "{book}"  # the whole-book file's name; same fields
+    force: bool = False  # replace files in `directory` that narrator did not write
     timings: bool = False  # a NAME.timings.json sidecar beside each output file
 
     @property

@@ -1,16 +1,16 @@
 """Output files that appear only when complete: temp names, sinks per format, and the Track
 that feeds one listener-facing file (a chapter or the whole book) in every requested format.
 
-Every file is written as `.<final name>.<random>.part` in the output directory and renamed with
-`os.replace` only after ffmpeg has exited cleanly and the tags are in. A killed run therefore leaves
-at most hidden `.part` files, which the next run removes before writing the same name.
+Every file is written as `.<final name>.<pid>@<host>.<random>.part` in the output directory and
+renamed with `os.replace` only after ffmpeg has exited cleanly and the tags are in. A killed run
+therefore leaves at most hidden `.part` files, which the next run removes once they are provably
+stale (`ownership`); a file narrator did not write is never replaced without `--force`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -20,7 +20,7 @@ from typing import Protocol
 import numpy as np
 import soxr
 
-from narrator.assembly import encode
+from narrator.assembly import encode, ownership
 from narrator.assembly.chapters import ChapterMark, ffmetadata
 from narrator.assembly.loudness import Loudness, Meter
 from narrator.assembly.model import SOURCE_RATE
@@ -30,37 +30,32 @@ from narrator.assembly.subtitles import write_cues
 from narrator.assembly.timings import Timing, timings_json
 from narrator.assembly.tags import Tags, tag_m4b, tag_mp3
 from narrator.assembly.wav import WavWriter
-from narrator.errors import OutputError
 
 
 class TempFile:
-    """A temp name beside `final`; `commit()` renames it, `discard()` deletes it."""
+    """A temp name beside `final`, unique to this run; `commit()` renames it, `discard()` deletes it.
 
-    def __init__(self, final: Path) -> None:
+    Stale temps of the same name (see `ownership`) are removed first; a live run's never are.
+    """
+
+    def __init__(self, final: Path, force: bool = False) -> None:
         self.final = final
-        for stale in final.parent.glob(f".{_glob_escape(final.name)}.*.part"):
-            stale.unlink(missing_ok=True)
-        self.temp = final.parent / f".{final.name}.{secrets.token_hex(4)}.part"
+        self.force = force  # replace a file narrator did not write
+        ownership.remove_stale_temps(final.parent, final.name)
+        self.temp = ownership.temp_name(final)
 
     def commit(self) -> Path:
-        try:
-            os.replace(self.temp, self.final)
-        except OSError as exc:
-            raise OutputError(f"{self.final}: cannot rename into place ({exc.strerror})") from exc
-        return self.final
+        return ownership.put_in_place(self.temp, self.final, self.force)
 
     def discard(self) -> None:
         """Delete the temp file if it can be; cleanup must not hide the error that called for it."""
         _remove(self.temp)
+        ownership.forget(self.temp)
 
 
 def _remove(path: Path) -> None:
     with contextlib.suppress(OSError):
         path.unlink(missing_ok=True)
-
-
-def _glob_escape(name: str) -> str:
-    return "".join(f"[{c}]" if c in "*?[]" else c for c in name)
 
 
 class Sink(Protocol):
@@ -150,6 +145,7 @@ class Track:
 
     def __init__(self, spec: TrackSpec, settings: EncodeSettings) -> None:
         self.spec, self.position, self._rate = spec, 0, settings.sample_rate
+        self._force = settings.force
         self._temps: list[TempFile] = []
         self._sinks: list[tuple[str, Sink, TempFile]] = []
         self._cues: list[tuple[str, TempFile]] = []
@@ -175,7 +171,7 @@ class Track:
             raise
 
     def _temp(self, name: str) -> TempFile:
-        temp = TempFile(self.spec.directory / name)
+        temp = TempFile(self.spec.directory / name, self._force)
         self._temps.append(temp)
         return temp
 
@@ -327,6 +323,7 @@ class EncodeSettings:
     sample_rate: int
     mp3_kbps: int
     aac_kbps: int
+    force: bool = False  # replace files in the output folder that narrator did not write
 
 
 def discard_hidden(results: Sequence[TrackResult]) -> None:

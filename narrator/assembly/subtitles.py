@@ -17,7 +17,7 @@ from typing import TextIO
 
 from narrator.assembly.model import SOURCE_RATE
 from narrator.assembly.timings import Timing
-from narrator.errors import AssemblyError, OutputError
+from narrator.errors import AssemblyError
 
 _SPACES = re.compile(r"\s+")
 
@@ -46,7 +46,7 @@ class CueWriter:
             if kind == "vtt":
                 self._file.write("WEBVTT\n\n")
         except OSError as exc:
-            raise OutputError(f"{path}: cannot write ({exc.strerror}); check output.dir") from exc
+            raise AssemblyError(f"{path}: cannot write ({exc.strerror}); check output.dir") from exc
 
     def cue(self, start: int, end: int, text: str) -> None:
         """Add a cue from sample `start` to sample `end` of the output file."""

@@ -17,7 +17,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from narrator.errors import AssemblyError, OutputError
+from narrator.errors import AssemblyError
 
 U32_MAX = 0xFFFFFFFF
 _DS64_SIZE = 28  # riff size, data size, sample count (3 x u64) + table length (u32)
@@ -47,7 +47,7 @@ class WavWriter:
             self._file: BinaryIO = open(path, "wb")
             self._file.write(self._header())
         except OSError as exc:
-            raise OutputError(f"{path}: cannot write ({exc.strerror}); check output.dir") from exc
+            raise AssemblyError(f"{path}: cannot write ({exc.strerror}); check output.dir") from exc
 
     def _header(self) -> bytes:
         block = self.channels * 2

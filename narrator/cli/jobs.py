@@ -21,6 +21,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     run.add_argument("job", type=Path, help="the job YAML file")
     run.add_argument("--fresh", action="store_true", help="discard stored audio and start over")
     run.add_argument("--no-assemble", action="store_true", help="synthesize only")
+    run.add_argument(
+        "--force", action="store_true", help="replace files in output.dir narrator did not write"
+    )
     run.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     run.set_defaults(handler=run_command)
     status = sub.add_parser("status", help="show a job's progress from its store")
@@ -36,6 +39,7 @@ def run_command(args: argparse.Namespace) -> int:
     options = RunOptions(
         fresh=args.fresh,
         assemble=not args.no_assemble,
+        force=args.force,
         note=_print_note,
         progress=partial(SynthesisProgress, quiet=args.quiet),
     )

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import socket
 import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 from anyio.abc import TaskGroup
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
@@ -78,6 +80,7 @@ class Connection:
 
     async def run(self) -> None:
         """Send sessionReady, then serve until the client leaves or idles out."""
+        self._bound_send_queue()
         await self._send_ready()
         async with anyio.create_task_group() as tasks:
             self._tasks = tasks
@@ -85,6 +88,22 @@ class Connection:
                 await self._read_loop()
             finally:
                 tasks.cancel_scope.cancel()
+
+    def _bound_send_queue(self) -> None:
+        """Keep about one chunk queued for the client, so a cancel stops the audio at once.
+
+        Unbounded, the kernel's send buffer (autotuned to megabytes on loopback) holds audio
+        the server can no longer take back: up to 43 MB reached a client after its cancel.
+        With the socket's buffer at one chunk and the transport's at zero, each send waits for
+        the client to take the previous chunk. Throughput stays far above real time (one
+        chunk per round trip: 0.5 s of audio per 50 ms RTT is 10x).
+        """
+        chunk = round(self._config.chunk_seconds * proto.SAMPLE_RATE) * proto.SAMPLE_WIDTH
+        sock = self._ws.transport.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, max(4096, chunk))
+        self._ws.transport.set_write_buffer_limits(high=0)
 
     async def _send_ready(self) -> None:
         capacity = self._state.capacity
@@ -288,6 +307,9 @@ class Connection:
             async for piece in pieces:
                 for pcm, usage in chunker.feed(piece):
                     await self._send_response(it, pcm, usage, final=False)
+                    # A send the kernel takes at once does not yield: let the reader see a
+                    # cancel between any two chunks.
+                    await anyio.lowlevel.checkpoint()
                     if fault.mid_stream:
                         await self._inject(fault.kind)
                         return None

@@ -16,6 +16,7 @@ from narrator.errors import StoreError
 MANIFEST = "manifest.sqlite3"
 LOCK = "lock"
 PCM = "pcm"
+SUMS = "checksums"  # see narrator.store.adopt
 TEMP_SUFFIX = ".tmp"
 
 
@@ -45,6 +46,17 @@ def file_problem(path: Path, size: int | None, digest: str | None) -> str | None
     except OSError as exc:
         return f"file unreadable ({path}: {exc.strerror})"
     return None
+
+
+def size_problem(path: Path, size: int | None) -> str | None:
+    """The cheap half of `file_problem`: the file is there with the recorded size (no read)."""
+    try:
+        found = path.stat().st_size
+    except FileNotFoundError:
+        return f"file missing ({path})"
+    except OSError as exc:
+        return f"file unreadable ({path}: {exc.strerror})"
+    return None if found == size else f"file has {found} bytes, expected {size} ({path})"
 
 
 def sha256_of(path: Path) -> str:
@@ -140,7 +152,7 @@ def wipe(workspace: Path) -> None:
     """Delete the manifest and all audio (the caller holds the lock)."""
     try:
         # The WAL goes first: a stale WAL beside a new, empty manifest would be replayed into it.
-        for name in (f"{MANIFEST}-wal", f"{MANIFEST}-shm", MANIFEST):
+        for name in (f"{MANIFEST}-wal", f"{MANIFEST}-shm", MANIFEST, SUMS):
             (workspace / name).unlink(missing_ok=True)
         if (workspace / PCM).exists():
             shutil.rmtree(workspace / PCM)

@@ -29,6 +29,8 @@ class ChapterStatus:
 class StoreStatus:
     chapters: tuple[ChapterStatus, ...]
     errors: tuple[str, ...]  # most recent first, only for segments that are still failed
+    redo: tuple[str, ...] = ()  # done segments whose stored file fails the size check
+    checked: bool = False  # stored files were size-checked (done counts exclude the damaged)
 
     @property
     def total(self) -> int:
@@ -66,7 +68,22 @@ class StoreStatus:
         if self.errors:
             lines.append("recent errors:")
             lines.extend(f"  {error}" for error in self.errors)
+        lines.extend(self._file_check())
         return "\n".join(lines)
+
+    def _file_check(self) -> list[str]:
+        if not self.checked:
+            return ["stored audio files: not checked"]
+        if not self.redo:
+            return ["stored audio files: sizes checked, all as recorded (run also checks sha256)"]
+        shown = [f"  {line}" for line in self.redo[:10]]
+        more = len(self.redo) - len(shown)
+        return [
+            f"stored audio files: {len(self.redo)} damaged or missing, "
+            "counted as not done; `narrator run` synthesizes them again:",
+            *shown,
+            *([f"  ... and {more} more"] if more > 0 else []),
+        ]
 
 
 def chapter_status(

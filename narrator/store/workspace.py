@@ -3,6 +3,7 @@
     workspace/lock                        flock'd by the one narrator run using the workspace
     workspace/manifest.sqlite3            the manifest (WAL): plan, segments, split parts
     workspace/pcm/<key[:2]>/<key>.pcm     24 kHz mono s16le audio of one segment
+    workspace/checksums                   size and sha256 of each stored file (`adopt`)
 
 A segment is keyed by a hash of (text, voice, params), so re-running a job after an edit only
 synthesizes the segments whose text changed, and identical text spoken by the same voice in two
@@ -13,7 +14,9 @@ The segment state machine is written down in `narrator.store.machine`.
 Crash safety: audio is written to a temp file in the same directory, fsync'd, renamed and the
 directory fsync'd, and only then is the row marked done. So a done row always has a complete
 file; a crash in between leaves a complete file without a done row, which `open` adopts (its
-key is in flight or pending) or removes. Temp files are removed on open.
+key is in flight or pending) or removes. Temp files are removed on open. A manifest that is
+gone (deleted, or never committed) loses no audio: files of planned segments that pass their
+checks are adopted by `set_plan` (see `narrator.store.adopt`).
 
 Threads: one sqlite connection shared by the event loop thread and worker threads, every use
 under one lock; each write is one transaction.
@@ -34,7 +37,7 @@ from typing import Any
 
 from narrator.text.boundary import Boundary
 from narrator.errors import StoreError
-from narrator.store import files
+from narrator.store import adopt, files
 from narrator.store.machine import (
     DONE,
     FAILED,
@@ -75,6 +78,7 @@ class PlanDiff:
     reused_done: int  # of those, how many already have their audio
     pending: int  # segments still to synthesize (len(Store.pending()))
     new: int  # keys this plan added to the manifest (never seen by an earlier run)
+    adopted: int = 0  # audio files found without a manifest and adopted (see `adopt`)
 
 
 class Store:
@@ -86,6 +90,9 @@ class Store:
         self._lock_fd = lock_fd
         self._mutex = threading.Lock()
         self._closed = False
+        # Set by `_recover` when the manifest has no segments (deleted or never committed): audio
+        # files it finds are kept until `set_plan` can adopt the ones the plan names.
+        self._keep_strays = False
 
     # -- opening and closing -------------------------------------------------------------------
 
@@ -175,7 +182,8 @@ class Store:
             )
             self._insert_plan(conn, segments)
             new = self._count_segments(conn) - before
-        return self._diff(new)
+        adopted = self._adopt_strays() if self._keep_strays else 0
+        return self._diff(new, adopted)
 
     def _refuse_secrets(self, voice_of: Mapping[str, tuple[str, Mapping[str, Any]]]) -> None:
         for voice, params in voice_of.values():
@@ -201,11 +209,29 @@ class Store:
                 f"workspace {self.workspace}: the plan has two segments at one position ({exc})"
             ) from exc
 
-    def _diff(self, new: int) -> PlanDiff:
+    def _diff(self, new: int, adopted: int = 0) -> PlanDiff:
         with self._read() as view:
             keys = dict.fromkeys(p.key for p in view.positions())
             done = sum(all(r.state == DONE for r, _ in view.leaves(k, "")) for k in keys)
-        return PlanDiff(total=len(keys), reused_done=done, pending=len(self.pending()), new=new)
+        pending = len(self.pending())
+        return PlanDiff(len(keys), done, pending, new, adopted)
+
+    def _adopt_strays(self) -> int:
+        """Adopt the kept audio files of planned pending segments that pass `adopt`'s checks."""
+        self._keep_strays = False
+        sums = adopt.load_sums(self.workspace)
+        adopted = 0
+        with files.os_errors(self.workspace, "adopt audio found without a manifest"):
+            for segment in self.pending():
+                path = self.pcm_path(segment.key)
+                if not path.is_file():
+                    continue
+                if adopt.adopt_problem(path, sums.get(segment.key)) is None:
+                    self._adopt(path, PENDING)
+                    adopted += 1
+                else:
+                    path.unlink(missing_ok=True)
+        return adopted
 
     def pending(self) -> list[PlannedSegment]:
         """What is left to synthesize, in plan order, each key once (splits expanded)."""
@@ -276,8 +302,10 @@ class Store:
         with self._read() as view:
             check_transition(self.workspace, key, view.row(key).state, DONE)
         path = self.pcm_path(key)
+        digest = hashlib.sha256(pcm).hexdigest()
         try:
             files.write_atomic(path, pcm)
+            adopt.record_sum(self.workspace, key, len(pcm), digest)
         except OSError as exc:
             raise StoreError(
                 f"workspace {self.workspace}: cannot write {path.name} ({exc.strerror or exc}); "
@@ -285,7 +313,6 @@ class Store:
             ) from exc
         # Only now, with the file durable, may the row say done. A crash before this commit
         # leaves a complete file beside an in-flight row: the next open adopts it.
-        digest = hashlib.sha256(pcm).hexdigest()
         with self._write() as conn:
             self._move(conn, key, DONE, size=len(pcm), sha256=digest, usage=usage, error=None)
 
@@ -404,15 +431,35 @@ class Store:
                     found.append((pos.order, self.pcm_path(row.key), row.text, boundary))
         yield from found
 
+    def audio_digests(self, chapter: int) -> list[tuple[str, str, str]]:
+        """(audio sha256, text, boundary) of `chapter`'s pieces in plan order, splits expanded.
+
+        What the assembled audio of the chapter depends on (for skipping up-to-date outputs).
+        """
+        with self._read() as view:
+            return [
+                (row.sha256 or "", row.text, boundary)
+                for pos in view.positions(chapter)
+                for row, boundary in view.leaves(pos.key, pos.boundary)
+            ]
+
     def status(self) -> StoreStatus:
         """Progress per chapter: segments done/failed, audio stored, usage, recent errors."""
         with self._read() as view:
+            damaged = self._damaged_files()
             titles = dict(self._conn.execute("SELECT chapter, title FROM chapters"))
             by_chapter: dict[int, list[list[Row]]] = {c: [] for c in titles}
             requests: dict[int, dict[str, int]] = {}
             failed: dict[str, tuple[float, str]] = {}
+            redo: dict[str, str] = {}
             for pos in view.positions():
                 leaves = [row for row, _ in view.leaves(pos.key, pos.boundary)]
+                for row in leaves:
+                    if row.key in damaged and row.key not in redo:
+                        where = f"segment {pos.chapter + 1}.{pos.order + 1}"
+                        redo[row.key] = f"{where}: {damaged[row.key]}"
+                # What run would redo is not done, whatever the manifest says.
+                leaves = [r._replace(state=PENDING) if r.key in damaged else r for r in leaves]
                 by_chapter.setdefault(pos.chapter, []).append(leaves)
                 # Requests for a split segment were spent too: count every node of the tree.
                 requests.setdefault(pos.chapter, {}).update(view.attempts(pos.key))
@@ -427,7 +474,18 @@ class Store:
             for c, positions in sorted(by_chapter.items())
         )
         errors = tuple(message for _, message in sorted(failed.values(), reverse=True)[:5])
-        return StoreStatus(chapters, errors)
+        return StoreStatus(chapters, errors, tuple(redo.values()), checked=True)
+
+    def _damaged_files(self) -> dict[str, str]:
+        """key -> problem for done segments whose file fails the size check run applies first.
+
+        Only sizes (a stat per file): status stays fast on a big book; run also checks sha256.
+        """
+        return {
+            key: problem
+            for key, size, _ in self._done_rows()
+            if (problem := files.size_problem(self.pcm_path(key), size)) is not None
+        }
 
     # -- integrity -----------------------------------------------------------------------------
 
@@ -479,6 +537,8 @@ class Store:
 
     def _recover(self) -> None:
         """After a crash: drop temp files, adopt or drop stray audio, un-stick in-flight rows."""
+        with self._read():
+            self._keep_strays = self._count_segments(self._conn) == 0
         with files.os_errors(self.workspace, "clean up after the last run"):
             for path in files.stored_files(self.workspace):
                 self._recover_file(path)
@@ -489,12 +549,14 @@ class Store:
                 self._move(conn, key, PENDING)
 
     def _recover_file(self, path: Path) -> None:
-        state = None
-        if path == self.pcm_path(path.stem):  # not a temp file, nor a stranger in our tree
+        state, named = None, path == self.pcm_path(path.stem)  # not a temp file, nor a stranger
+        if named:
             with self._read() as view:
                 state = view.state_or_none(path.stem)
         if state in (IN_FLIGHT, PENDING):
             self._adopt(path, state)
+        elif state is None and named and self._keep_strays:
+            return  # no manifest says whose it is: `set_plan` adopts it if planned
         elif state != DONE:
             path.unlink(missing_ok=True)
 
