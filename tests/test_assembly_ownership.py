@@ -26,7 +26,7 @@ SPOKEN = "CHAPTER I. The first door. CHAPTER II. The second door, a little furth
 def write_job(folder: Path, name: str, workspace: str, out: str = "out/shared") -> Path:
     path = folder / f"{name}.yaml"
     path.write_text(
-        "title: T\nsources: [a.txt]\nvoice: {config_id: test}\n"
+        "title: T\ncredit: false\nsources: [a.txt]\nvoice: {config_id: test}\n"
         f"workspace: {workspace}\n"
         f"output: {{dir: {out}, formats: [wav, mp3], whole_book: true, loudness: null, "
         "subtitles: [srt]}\n",

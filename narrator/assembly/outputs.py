@@ -30,6 +30,7 @@ from narrator.assembly.subtitles import write_cues
 from narrator.assembly.timings import Timing, timings_json
 from narrator.assembly.tags import Tags, tag_m4b, tag_mp3
 from narrator.assembly.wav import WavWriter
+from narrator.errors import AssemblyError
 
 
 class TempFile:
@@ -260,7 +261,7 @@ class Track:
             try:
                 self._timings_file.temp.write_text(text, encoding="utf-8")
             except OSError as exc:
-                raise OutputError(
+                raise AssemblyError(
                     f"{self._timings_file.final}: cannot write ({exc.strerror}); check output.dir"
                 ) from exc
 
