@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from functools import partial
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -66,6 +67,24 @@ class SynthesisMeter(Protocol):
     def grow(self, count: int) -> None: ...
 
 
+class RunMeter(SynthesisMeter, Protocol):
+    """Progress over a whole run: synthesis (as above), then assembly as a fraction done.
+
+    `assembling` is called from the assembly's worker thread.
+    """
+
+    def assembling(self, fraction: float) -> None: ...
+
+
+@dataclass(frozen=True)
+class Workload:
+    """What a run has ahead of it, for one overall progress bar and ETA."""
+
+    segments: int  # to synthesize (not already stored)
+    book_seconds: float  # predicted length of the book, pauses included: what assembly encodes
+    assemble: bool
+
+
 class _NoMeter:
     def advance(self, seconds: float) -> None:
         pass
@@ -73,8 +92,11 @@ class _NoMeter:
     def grow(self, count: int) -> None:
         pass
 
+    def assembling(self, fraction: float) -> None:
+        pass
 
-def _no_progress(total: int) -> AbstractContextManager[SynthesisMeter]:
+
+def _no_progress(work: Workload) -> AbstractContextManager[RunMeter]:
     return nullcontext(_NoMeter())
 
 
@@ -88,8 +110,8 @@ class RunOptions:
     assemble: bool = True
     # Called with each plan note as soon as it is known (the summary keeps them too).
     note: Callable[[str], None] = _ignore
-    # Makes the meter for `total` pending segments; the CLI passes a progress bar.
-    progress: Callable[[int], AbstractContextManager[SynthesisMeter]] = _no_progress
+    # Makes the meter for the whole run (synthesis, then assembly); the CLI passes a bar.
+    progress: Callable[[Workload], AbstractContextManager[RunMeter]] = _no_progress
 
 
 async def run_job(job: Job, options: RunOptions = RunOptions()) -> RunSummary:
@@ -101,45 +123,70 @@ async def run_job(job: Job, options: RunOptions = RunOptions()) -> RunSummary:
         options.note(note)
     store = await anyio.to_thread.run_sync(lambda: Store.open(job.workspace, fresh=options.fresh))
     try:
-        summary = await _synthesize(job, plan, store, options)
+        pending = await _store_plan(plan, store)
+        summary = RunSummary(planned=plan.unique_requests, reused=store.count_stored(plan.segments))
         summary.plan_notes.extend(plan.notes)
-        if summary.complete and options.assemble:
-            result = await anyio.to_thread.run_sync(assemble_job, job, plan, store)
-            summary.files = list(result.files)
-            summary.qc_table = result.qc.table() if result.qc is not None else ""
-            if result.qc is None:  # otherwise the notes are rows of the QC table already
-                summary.notes.extend(result.notes)
+        work = Workload(len(pending), plan.seconds_with(job.pauses), options.assemble)
+        with options.progress(work) as meter:
+            if pending:
+                await _synthesize(job, plan, store, pending, meter, summary)
+            if summary.complete and options.assemble:
+                await _assemble(job, plan, store, meter, summary)
         return summary
     finally:
         store.close()
 
 
-async def _synthesize(job: Job, plan: Plan, store: Store, options: RunOptions) -> RunSummary:
+async def _store_plan(plan: Plan, store: Store) -> list[PlannedSegment]:
     voice_of = {key: (v.config_id, request_params(v)) for key, v in plan.voices.items()}
     store.set_plan(plan.segments, [c.title for c in plan.chapters], voice_of)
     await anyio.to_thread.run_sync(store.verify_done)
-    pending = store.pending()
-    summary = RunSummary(planned=plan.unique_requests, reused=store.count_stored(plan.segments))
-    if not pending:
-        return summary
+    return store.pending()
+
+
+async def _assemble(job: Job, plan: Plan, store: Store, meter: RunMeter, summary: RunSummary):
+    """Assembly in a worker thread that stops within moments when the run is cancelled.
+
+    The thread polls anyio's cancellation at every progress step; the exception it raises
+    there makes the assembler kill its ffmpeg processes and delete its temp files before the
+    thread ends, and the run waits for that (the thread is not abandoned).
+    """
+
+    def progress(fraction: float) -> None:
+        anyio.from_thread.check_cancelled()
+        meter.assembling(fraction)
+
+    result = await anyio.to_thread.run_sync(partial(assemble_job, job, plan, store, progress))
+    summary.files = list(result.files)
+    summary.qc_table = result.qc.table() if result.qc is not None else ""
+    if result.qc is None:  # otherwise the notes are rows of the QC table already
+        summary.notes.extend(result.notes)
+
+
+async def _synthesize(
+    job: Job,
+    plan: Plan,
+    store: Store,
+    pending: Sequence[PlannedSegment],
+    bar: RunMeter,
+    summary: RunSummary,
+) -> None:
     server = job.server
-    with options.progress(len(pending)) as bar:
-        async with open_service(server.url if server else None, _key_env(job)) as service:
-            for voice, segments in _by_voice(pending, plan):
-                pool = Pool(
-                    store,
-                    service.endpoint(voice.config_id),
-                    request_params(voice),
-                    _pool_settings(job),
-                    segmenter_settings(job, voice),
-                    progress=lambda segment, seconds: bar.advance(seconds),
-                    grow=bar.grow,
-                )
-                try:
-                    _add(summary, await pool.run(segments))
-                except JobStopped as stopped:
-                    raise JobStopped(stopped.cause, _explain(stopped, job, voice)) from None
-    return summary
+    async with open_service(server.url if server else None, _key_env(job)) as service:
+        for voice, segments in _by_voice(pending, plan):
+            pool = Pool(
+                store,
+                service.endpoint(voice.config_id),
+                request_params(voice),
+                _pool_settings(job),
+                segmenter_settings(job, voice),
+                progress=lambda segment, seconds: bar.advance(seconds),
+                grow=bar.grow,
+            )
+            try:
+                _add(summary, await pool.run(segments))
+            except JobStopped as stopped:
+                raise JobStopped(stopped.cause, _explain(stopped, job, voice)) from None
 
 
 def _explain(stopped: JobStopped, job: Job, voice: VoiceSpec) -> str:
@@ -195,8 +242,13 @@ def _add(summary: RunSummary, report: PoolReport) -> None:
     summary.errors.extend(report.errors)
 
 
-def assemble_job(job: Job, plan: Plan, store: Store) -> AssemblyResult:
-    """Write the job's outputs from the stored audio (streamed chapter by chapter)."""
+def assemble_job(
+    job: Job, plan: Plan, store: Store, progress: Callable[[float], None] | None = None
+) -> AssemblyResult:
+    """Write the job's outputs from the stored audio (streamed chapter by chapter).
+
+    `progress` gets the fraction done; an exception raised from it stops the assembly cleanly.
+    """
     chapters = [
         ChapterAudio(chapter.title, _pieces_of(store, index, _voice_label(chapter.voice)))
         for index, chapter in enumerate(plan.chapters)
@@ -220,7 +272,7 @@ def assemble_job(job: Job, plan: Plan, store: Store) -> AssemblyResult:
     )
     pauses = Pauses(**dataclasses.asdict(p))
     book = BookInfo(title=job.title, author=job.author, cover=job.cover)
-    return assemble(book, chapters, pauses, options)
+    return assemble(book, chapters, pauses, options, progress)
 
 
 def _pieces_of(store: Store, chapter: int, voice: str):
@@ -236,4 +288,12 @@ def _voice_label(voice: VoiceSpec) -> str:
     return f"{voice.config_id} {json.dumps(request_params(voice), sort_keys=True)}"
 
 
-__all__ = ["RunOptions", "RunSummary", "SynthesisMeter", "run_job", "assemble_job"]
+__all__ = [
+    "RunMeter",
+    "RunOptions",
+    "RunSummary",
+    "SynthesisMeter",
+    "Workload",
+    "run_job",
+    "assemble_job",
+]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from narrator import protocol as proto
-from narrator.jobfile import Job, VoiceSpec, apply_lexicon
+from narrator.jobfile import Job, PausesSpec, VoiceSpec, apply_lexicon
 from narrator.text.segmenter import Segment, SegmenterSettings, resolve_language, segment_chapter
 from narrator.sources import Chapter, read_source
 from narrator.store import PlannedSegment, segment_key
@@ -60,6 +60,19 @@ class Plan:
     @property
     def seconds(self) -> float:
         return sum(c.seconds for c in self.chapters)
+
+    def seconds_with(self, pauses: PausesSpec) -> float:
+        """Predicted length of the book file: speech, the pauses between segments, the lead-in,
+        the pauses between chapters and the tail, placed as the assembler places them."""
+        after = {"sentence": pauses.sentence, "scene": pauses.scene}
+        silence = 0.0
+        for segment, following in zip(self.segments, self.segments[1:]):
+            if following.chapter == segment.chapter:  # no pause after a chapter's last segment
+                silence += after.get(segment.boundary, pauses.paragraph)
+        spoken = sum(1 for c in self.chapters if c.segments)
+        if spoken:
+            silence += pauses.lead_in + pauses.tail + pauses.chapter * (spoken - 1)
+        return self.seconds + silence
 
     @property
     def unique_requests(self) -> int:

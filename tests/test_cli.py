@@ -354,3 +354,58 @@ def test_a_bad_option_is_one_line_and_exit_2(argv, capsys):
     err = capsys.readouterr().err
     assert ended.value.code == 2 and err.count("\n") == 1
     assert err.startswith("narrator") and "error:" in err and "--help" in err
+
+
+def _ffmpeg_children(pid: int) -> list[int]:
+    """Process ids of the ffmpeg processes whose parent is `pid` (read from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # ended while we looked
+        name, rest = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :]
+        if name.startswith("ffmpeg") and int(rest.split()[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def test_ctrl_c_during_assembly_stops_encoding_within_2_s(tmp_path):
+    """SIGINT while ffmpeg encodes: exit 130 within 2 s, ffmpeg killed and reaped, no partial file."""
+    # 20 short paragraphs with 30 s pauses: quick to synthesize, 10 min of audio to encode 4 times.
+    text_file(tmp_path, "a.txt", "\n\n".join(f"Paragraph {i} is short." for i in range(20)))
+    path = job(
+        tmp_path,
+        extra="pauses: {paragraph: 30}\n",
+        output="{formats: [mp3, m4b], loudness: null, subtitles: [], whole_book: true}",
+    )
+    out_dir = tmp_path / "out" / "job"
+    run = subprocess.Popen(
+        [sys.executable, "-m", "narrator.cli", "run", str(path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        children: list[int] = []
+        while not (children and list(out_dir.glob(".*.part"))):
+            assert run.poll() is None, run.communicate()
+            assert time.monotonic() < deadline, "encoding never started"
+            children = _ffmpeg_children(run.pid)
+        run.send_signal(signal.SIGINT)
+        sent = time.monotonic()
+        out, err = run.communicate(timeout=30)
+        took = time.monotonic() - sent
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.communicate()
+    assert run.returncode == 130, err
+    assert took < 2.0, f"exited {took:.1f} s after SIGINT"
+    assert "Traceback" not in err and "interrupted" in err
+    assert not list(tmp_path.rglob("*.part"))
+    # Encoding had just begun (it takes many seconds): no audio file can be complete, so none is.
+    assert not [p.name for p in out_dir.iterdir() if p.suffix in (".mp3", ".m4b")]
+    for pid in children:
+        assert not Path(f"/proc/{pid}").exists(), f"ffmpeg {pid} was left behind"

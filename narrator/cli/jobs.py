@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import anyio
 
-from narrator.cli.progress import SynthesisProgress
+from narrator.cli.progress import RunProgress
 from narrator.jobfile import load_job
 from narrator.pipeline import RunOptions, RunSummary, run_job
 from narrator.plan import build_plan
 from narrator.store import Store
+
+T = TypeVar("T")
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -37,11 +42,43 @@ def run_command(args: argparse.Namespace) -> int:
         fresh=args.fresh,
         assemble=not args.no_assemble,
         note=_print_note,
-        progress=partial(SynthesisProgress, quiet=args.quiet),
+        progress=partial(RunProgress, quiet=args.quiet),
     )
-    summary = anyio.run(run_job, job, options)
+    summary = anyio.run(_until_interrupted, run_job, job, options)
     _print_summary(summary)
     return 0 if summary.complete else 1
+
+
+async def _until_interrupted(work: Callable[..., Awaitable[T]], *args: object) -> T:
+    """Run `work`; SIGINT or SIGTERM cancels it through anyio and raises KeyboardInterrupt.
+
+    Cancelling through anyio (rather than asyncio's own SIGINT handling, which cancels the main
+    task natively) reaches worker threads too: assembly polls it and stops within moments,
+    killing its ffmpeg processes and deleting its temp files before the command exits.
+    """
+    outcome: list[T] = []
+    failure: list[BaseException] = []
+    work_scope = anyio.CancelScope()
+    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async with anyio.create_task_group() as group:
+
+            async def watch() -> None:
+                async for _ in signals:
+                    work_scope.cancel()
+                    return
+
+            group.start_soon(watch)
+            with work_scope:
+                try:
+                    outcome.append(await work(*args))
+                except Exception as exc:  # raised below, outside the task group (no group)
+                    failure.append(exc)
+            group.cancel_scope.cancel()
+    if failure:
+        raise failure[0]
+    if not outcome:
+        raise KeyboardInterrupt
+    return outcome[0]
 
 
 def _print_note(note: str) -> None:
