@@ -33,7 +33,7 @@ from narrator.assembly import (
 from narrator.text.boundary import Boundary
 from narrator.codes import ErrorCode
 from narrator.service import open_service, read_api_key
-from narrator.errors import AuthError
+from narrator.errors import AuthError, Unreachable
 from narrator.jobfile import Job, VoiceSpec
 from narrator.plan import Plan, build_plan, request_params, segmenter_settings
 from narrator.scheduler import JobStopped, Pool, PoolReport, PoolSettings
@@ -203,6 +203,11 @@ def _explain(stopped: JobStopped, job: Job, voice: VoiceSpec) -> str:
         return (
             f"{where}: voice.config_id {voice.config_id!r} is unknown to the service ({cause}); "
             "fix the config_id"
+        )
+    if isinstance(cause, Unreachable):
+        return (
+            f"{where}: {cause}; check server.url in the job file, or start the server "
+            "(narrator serve), or remove the server key to use the built-in local voices"
         )
     if code in (ErrorCode.MISSING_CONFIG_ID, ErrorCode.INVALID_HEADERS):
         return f"{where}: the service refused the request ({cause}); check server.url and voice"

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 import wave
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -409,3 +411,57 @@ def test_ctrl_c_during_assembly_stops_encoding_within_2_s(tmp_path):
     assert not [p.name for p in out_dir.iterdir() if p.suffix in (".mp3", ".m4b")]
     for pid in children:
         assert not Path(f"/proc/{pid}").exists(), f"ffmpeg {pid} was left behind"
+
+
+def test_unreachable_server_on_a_one_segment_job_names_the_url_and_the_fix(
+    tmp_path, capsys, monkeypatch
+):
+    text_file(tmp_path, "a.txt", "Only one short segment.")
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        url = f"ws://127.0.0.1:{probe.getsockname()[1]}"
+    path = job(tmp_path, extra=f"server: {{url: '{url}', api_key_env: NARRATOR_KEY}}\n")
+    monkeypatch.setenv("NARRATOR_KEY", "sk-unused")
+    started = time.monotonic()
+    code, out, err = run_cli(["run", str(path)], capsys)
+    took = time.monotonic() - started
+    assert_one_line_error(code, err, url, "server.url", "narrator serve")
+    assert code == 3 and took < 5, (code, took)
+
+
+def test_workspace_in_use_has_its_own_exit_code(tmp_path, capsys):
+    from narrator.store.files import acquire_lock, release_lock
+
+    text_file(tmp_path, "a.txt", "Words.")
+    path = job(tmp_path)
+    workspace = tmp_path / ".narrator" / "job"
+    workspace.mkdir(parents=True)
+    held = acquire_lock(workspace)  # as another run would
+    try:
+        code, _, err = run_cli(["run", str(path)], capsys)
+    finally:
+        release_lock(held)
+    assert_one_line_error(code, err, "in use by another narrator run")
+    assert code == 5
+
+
+def test_epub_without_a_spine_is_one_line(tmp_path, capsys):
+    container = (
+        '<?xml version="1.0"?><container version="1.0" xmlns="urn:oasis:names:tc:opendocument:'
+        'xmlns:container"><rootfiles><rootfile full-path="content.opf" '
+        'media-type="application/oebps-package+xml"/></rootfiles></container>'
+    )
+    opf = (
+        '<?xml version="1.0"?><package xmlns="http://www.idpf.org/2007/opf" version="3.0" '
+        'unique-identifier="id"><metadata xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        '<dc:identifier id="id">x</dc:identifier><dc:title>T</dc:title></metadata><manifest>'
+        '<item id="c" href="c.xhtml" media-type="application/xhtml+xml"/></manifest></package>'
+    )
+    with zipfile.ZipFile(tmp_path / "b.epub", "w") as book:
+        book.writestr("mimetype", "application/epub+zip")
+        book.writestr("META-INF/container.xml", container)
+        book.writestr("content.opf", opf)
+        book.writestr("c.xhtml", "<html><body><p>Hello.</p></body></html>")
+    code, _, err = run_cli(["plan", str(job(tmp_path, "[b.epub]"))], capsys)
+    assert_one_line_error(code, err, "b.epub", "no spine", "re-export")
+    assert "TypeError" not in err

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 
 from narrator import __version__
 from narrator.cli.parser import (
+    EXIT_BUSY,
     EXIT_INCOMPLETE,
     EXIT_INTERRUPTED,
     EXIT_OUTPUT,
@@ -23,7 +24,9 @@ from narrator.errors import (
     NarratorError,
     ServerError,
     StoreError,
+    Unreachable,
     UserError,
+    WorkspaceBusy,
 )
 
 
@@ -45,7 +48,10 @@ def exit_code_for(exc: BaseException) -> int:
     """The documented exit code for an error that ends a command."""
     if isinstance(exc, UserError):
         return EXIT_USER
-    if isinstance(exc, ServerError) or isinstance(getattr(exc, "cause", None), ServerError):
+    if isinstance(exc, WorkspaceBusy):
+        return EXIT_BUSY
+    service = (ServerError, Unreachable)
+    if isinstance(exc, service) or isinstance(getattr(exc, "cause", None), service):
         return EXIT_SERVICE
     if isinstance(exc, (AssemblyError, StoreError)):
         return EXIT_OUTPUT
