@@ -42,7 +42,8 @@ from narrator.store import PlannedSegment, Store
 
 @dataclass
 class RunSummary:
-    planned: int = 0
+    planned: int = 0  # requests: distinct texts (identical text is synthesized once)
+    segments: int = 0  # positions in the plan
     reused: int = 0
     synthesized: int = 0
     failed: int = 0
@@ -118,13 +119,18 @@ async def run_job(job: Job, options: RunOptions = RunOptions()) -> RunSummary:
     """Plan, synthesize what the store lacks, then assemble. Raises JobStopped on fatal errors."""
     if job.server is not None:  # a missing key is said before anything is read or created
         read_api_key(job.server.api_key_env, f"{job.path.name}: server.api_key_env")
-    plan = await anyio.to_thread.run_sync(build_plan, job)
+    # Planning a huge book takes a while: it stops at once when the run is cancelled.
+    plan = await anyio.to_thread.run_sync(build_plan, job, _check_cancelled)
     for note in plan.notes:
         options.note(note)
     store = await anyio.to_thread.run_sync(lambda: Store.open(job.workspace, fresh=options.fresh))
     try:
         pending = await _store_plan(plan, store)
-        summary = RunSummary(planned=plan.unique_requests, reused=store.count_stored(plan.segments))
+        summary = RunSummary(
+            planned=plan.unique_requests,
+            segments=len(plan.segments),
+            reused=store.count_stored(plan.segments),
+        )
         summary.plan_notes.extend(plan.notes)
         work = Workload(len(pending), plan.seconds_with(job.pauses), options.assemble)
         with options.progress(work) as meter:
@@ -135,6 +141,10 @@ async def run_job(job: Job, options: RunOptions = RunOptions()) -> RunSummary:
         return summary
     finally:
         store.close()
+
+
+def _check_cancelled(done: int, total: int) -> None:
+    anyio.from_thread.check_cancelled()
 
 
 async def _store_plan(plan: Plan, store: Store) -> list[PlannedSegment]:

@@ -7,7 +7,7 @@ of the paragraphs it touched, and identical text spoken by one voice is synthesi
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,17 +62,21 @@ class Plan:
         return sum(c.seconds for c in self.chapters)
 
     def seconds_with(self, pauses: PausesSpec) -> float:
-        """Predicted length of the book file: speech, the pauses between segments, the lead-in,
-        the pauses between chapters and the tail, placed as the assembler places them."""
-        after = {"sentence": pauses.sentence, "scene": pauses.scene}
-        silence = 0.0
-        for segment, following in zip(self.segments, self.segments[1:]):
-            if following.chapter == segment.chapter:  # no pause after a chapter's last segment
-                silence += after.get(segment.boundary, pauses.paragraph)
+        """Predicted length of the book file: every chapter with its pauses (see
+        `chapter_seconds_with`), the lead-in, the pauses between chapters and the tail."""
         spoken = sum(1 for c in self.chapters if c.segments)
-        if spoken:
-            silence += pauses.lead_in + pauses.tail + pauses.chapter * (spoken - 1)
-        return self.seconds + silence
+        edges = pauses.lead_in + pauses.tail + pauses.chapter * (spoken - 1) if spoken else 0.0
+        return sum(self.chapter_seconds_with(pauses)) + edges
+
+    def chapter_seconds_with(self, pauses: PausesSpec) -> list[float]:
+        """Each chapter's predicted speech plus the pauses the assembler puts between its
+        segments (by each segment's boundary; none after a chapter's last segment)."""
+        after = {"sentence": pauses.sentence, "scene": pauses.scene}
+        seconds = [c.seconds for c in self.chapters]
+        for segment, following in zip(self.segments, self.segments[1:]):
+            if following.chapter == segment.chapter:
+                seconds[segment.chapter] += after.get(segment.boundary, pauses.paragraph)
+        return seconds
 
     @property
     def unique_requests(self) -> int:
@@ -108,28 +112,37 @@ def segmenter_settings(job: Job, voice: VoiceSpec) -> SegmenterSettings:
     )
 
 
-def build_plan(job: Job) -> Plan:
-    """Read, substitute and segment every source of `job`, in order."""
+def build_plan(job: Job, progress: Callable[[int, int], None] | None = None) -> Plan:
+    """Read, substitute and segment every source of `job`, in order.
+
+    `progress(done, total)` is told the characters segmented so far out of all the sources'
+    (once every source has been read); an exception raised from it stops the planning.
+    """
+    read = [
+        (source, read_source(source.path, split=source.split, title=source.title))
+        for source in job.sources
+    ]
+    meter = _Counter(sum(len(p) for _, cs in read for c in cs for p in c.paragraphs), progress)
     chapters: list[PlannedChapter] = []
     segments: list[PlannedSegment] = []
     voices: dict[str, VoiceSpec] = {}
     notes: list[str] = []
     spans: list[SourceSpan] = []
-    for source in job.sources:
+    for source, found_chapters in read:
         voice = source.voice or job.voice
         settings = segmenter_settings(job, voice)
         language_note = resolve_language(voice.language)[1]
         if language_note and language_note not in notes:
             notes.append(language_note)
         params = request_params(voice)
-        for chapter in read_source(source.path, split=source.split, title=source.title):
+        for chapter in found_chapters:
             index = len(chapters)
             spoken = chapter.paragraphs
             announced = announced_title(chapter) if job.speak_titles else None
             if announced:
                 spoken = (title_sentence(announced), *spoken)
             paragraphs = [apply_lexicon(job.lexicon, p) for p in spoken]
-            found = segment_chapter(paragraphs, settings)
+            found = segment_chapter(paragraphs, settings, meter.advance)
             for order, seg in enumerate(found):
                 key = segment_key(seg.text, voice.config_id, params)
                 voices[key] = voice
@@ -143,6 +156,18 @@ def build_plan(job: Job) -> Plan:
             if not found:
                 notes.append(f"{source.path.name}: chapter {title!r} has nothing to speak")
     return Plan(tuple(chapters), tuple(segments), voices, tuple(notes), tuple(spans))
+
+
+class _Counter:
+    """Adds up characters segmented and passes the running total on."""
+
+    def __init__(self, total: int, report: Callable[[int, int], None] | None) -> None:
+        self.total, self.done, self._report = total, 0, report
+
+    def advance(self, characters: int) -> None:
+        if self._report is not None:
+            self.done = min(self.total, self.done + characters)
+            self._report(self.done, self.total)
 
 
 def _source_span(

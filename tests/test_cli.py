@@ -328,7 +328,11 @@ def test_ctrl_c_stops_cleanly_with_exit_130_and_keeps_finished_work(tmp_path):
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             env={**_env(), "NARRATOR_KEY": SECRET},
         )  # fmt: skip
-        time.sleep(2.5)
+        # Interrupt once synthesis is under way: a first segment is stored.
+        deadline = time.monotonic() + 60
+        while not list((tmp_path / ".narrator" / "job" / "pcm").rglob("*.pcm")):
+            assert run.poll() is None and time.monotonic() < deadline, "nothing was stored"
+            time.sleep(0.05)
         run.send_signal(signal.SIGINT)
         out, err = run.communicate(timeout=20)
     finally:
@@ -395,6 +399,7 @@ def test_ctrl_c_during_assembly_stops_encoding_within_2_s(tmp_path):
             assert run.poll() is None, run.communicate()
             assert time.monotonic() < deadline, "encoding never started"
             children = _ffmpeg_children(run.pid)
+            time.sleep(0.02)  # poll interval
         run.send_signal(signal.SIGINT)
         sent = time.monotonic()
         out, err = run.communicate(timeout=30)

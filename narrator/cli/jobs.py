@@ -12,7 +12,7 @@ from typing import TypeVar
 
 import anyio
 
-from narrator.cli.progress import RunProgress
+from narrator.cli.progress import PlanProgress, RunProgress
 from narrator.jobfile import load_job
 from narrator.pipeline import RunOptions, RunSummary, run_job
 from narrator.plan import build_plan
@@ -87,9 +87,10 @@ def _print_note(note: str) -> None:
 
 def _print_summary(summary: RunSummary) -> None:
     print(
-        f"segments: {summary.planned} planned, {summary.reused} already stored, "
-        f"{summary.synthesized} synthesized, {summary.failed} failed "
-        f"({summary.requests} requests, {summary.audio_seconds / 60:.1f} new audio min)"
+        f"requests: {summary.planned} planned for {summary.segments} segments, "
+        f"{summary.reused} already stored, {summary.synthesized} synthesized, "
+        f"{summary.failed} failed ({summary.requests} sent, "
+        f"{clock(summary.audio_seconds)} of new audio)"
     )
     for error in summary.errors[:10]:
         print(f"  failed: {error}", file=sys.stderr)
@@ -99,8 +100,20 @@ def _print_summary(summary: RunSummary) -> None:
         print(summary.qc_table)
     for note in summary.notes:
         print(f"note: {note}", file=sys.stderr)
-    for path in summary.files:
-        print(f"wrote {path}")
+    folders = {path.parent for path in summary.files}
+    if len(folders) == 1:
+        print(f"wrote {len(summary.files)} files to {folders.pop()}/")
+        for path in summary.files:
+            print(f"  {path.name}")
+    else:
+        for path in summary.files:
+            print(f"wrote {path}")
+
+
+def clock(seconds: float) -> str:
+    """A duration as h:mm:ss, the one style every command prints."""
+    whole = int(seconds + 0.5)
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
 
 def status_command(args: argparse.Namespace) -> int:
@@ -118,16 +131,22 @@ def status_command(args: argparse.Namespace) -> int:
 
 def plan_command(args: argparse.Namespace) -> int:
     job = load_job(args.job)
-    plan = build_plan(job)
+    meter = PlanProgress()
+    try:
+        plan = build_plan(job, meter)
+    finally:
+        meter.close()
     width = max((len(c.title) for c in plan.chapters), default=10)
-    for number, chapter in enumerate(plan.chapters, 1):
+    seconds = plan.chapter_seconds_with(job.pauses)
+    for number, (chapter, length) in enumerate(zip(plan.chapters, seconds), 1):
         print(
             f"{number:>3}  {chapter.title:<{width}}  {chapter.segments:>5} segments  "
-            f"{chapter.seconds / 60:>7.1f} min  voice {chapter.voice.config_id}"
+            f"{clock(length):>8}  voice {chapter.voice.config_id}"
         )
     print(
-        f"total: {len(plan.chapters)} chapters, {len(plan.segments)} segments, "
-        f"{plan.unique_requests} requests, about {plan.seconds / 60:.1f} min of audio"
+        f"total: {len(plan.chapters)} chapters; requests: {plan.unique_requests} planned for "
+        f"{len(plan.segments)} segments; about {clock(plan.seconds_with(job.pauses))} of audio "
+        "(h:mm:ss, pauses included)"
     )
     for note in plan.notes:
         print(f"note: {note}")
