@@ -470,3 +470,33 @@ def test_epub_without_a_spine_is_one_line(tmp_path, capsys):
     code, _, err = run_cli(["plan", str(job(tmp_path, "[b.epub]"))], capsys)
     assert_one_line_error(code, err, "b.epub", "no spine", "re-export")
     assert "TypeError" not in err
+
+
+def test_plan_and_run_count_alike_and_plan_shows_progress_on_long_work(
+    tmp_path, capsys, monkeypatch
+):
+    from narrator.cli.progress import PlanProgress
+
+    monkeypatch.setattr(PlanProgress, "SHOW_AFTER_S", 0.0)  # every plan counts as long here
+    text_file(tmp_path, "a.txt", "CHAPTER I\n\nSame words.\n\nOne.\n\nCHAPTER II\n\nSame words.\n")
+    path = str(job(tmp_path))
+    code, planned, err = run_cli(["plan", path], capsys)
+    assert code == 0 and "planning: 100% of" in err
+    # 5 segments (2 titles, 3 paragraphs); "Same words." is spoken once: 4 requests.
+    assert "requests: 4 planned for 5 segments" in planned
+    assert "(h:mm:ss, pauses included)" in planned
+    code, ran, _ = run_cli(["run", path], capsys)
+    assert code == 0 and "requests: 4 planned for 5 segments" in ran
+    folder = tmp_path / "out" / "job"
+    assert ran.count(str(folder)) == 1  # the output folder, printed once
+    code, status, _ = run_cli(["status", path], capsys)
+    assert "audio h:mm:ss" in status and "usage tokens" in status
+
+
+def test_a_whole_book_on_one_line_plans(tmp_path, capsys):
+    transcript = (REPO / "tests" / "data" / "nuremberg_trial_vol8.txt").read_text("utf-8")
+    text_file(tmp_path, "a.txt", " ".join(transcript.split())[:150_000])
+    code, out, err = run_cli(["plan", str(job(tmp_path))], capsys)
+    assert code == 0 and "Traceback" not in err
+    segments = int(out.split(" planned for ")[1].split()[0])
+    assert segments > 150_000 // 300  # cut under the budget of 300 characters
