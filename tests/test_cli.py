@@ -7,6 +7,7 @@ goes through a real loopback WebSocket with no setup.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -500,3 +501,45 @@ def test_a_whole_book_on_one_line_plans(tmp_path, capsys):
     assert code == 0 and "Traceback" not in err
     segments = int(out.split(" planned for ")[1].split()[0])
     assert segments > 150_000 // 300  # cut under the budget of 300 characters
+
+
+def test_voices_lists_the_local_voices_and_checks_a_hosted_servers(tmp_path, capsys, monkeypatch):
+    code, out, _ = run_cli(["voices"], capsys)
+    assert code == 0 and "joe" in out and "Piper voice" in out and "test" in out
+    text_file(tmp_path, "a.txt", "Words.")
+    text_file(tmp_path, "b.txt", "More words.")
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "narrator.cli", "serve", "--port", "0", "--engine", "test",
+         "--api-key", SECRET],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
+    )  # fmt: skip
+    try:
+        url = serve.stdout.readline().split("listening on ")[1].split()[0]
+        sources = "[a.txt, {path: b.txt, voice: {config_id: nobody}}]"
+        extra = f"server: {{url: '{url}', api_key_env: NARRATOR_KEY}}\n"
+        path = str(job(tmp_path, sources, extra=extra))
+        monkeypatch.setenv("NARRATOR_KEY", SECRET)
+        code, out, err = run_cli(["voices", path], capsys)
+        monkeypatch.setenv("NARRATOR_KEY", SECRET + "-wrong")
+        bad_code, _, bad_err = run_cli(["voices", path], capsys)
+    finally:
+        serve.send_signal(signal.SIGINT)
+        serve.communicate(timeout=10)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert url in lines[0]
+    assert any("test" in line and "accepted" in line and "a.txt" in line for line in lines)
+    assert any("nobody" in line and "UNKNOWN" in line and "b.txt" in line for line in lines)
+    assert_one_line_error(bad_code, bad_err, "NARRATOR_KEY")
+    assert bad_code == 3 and SECRET not in bad_err
+
+
+@pytest.mark.piper
+def test_the_smallest_default_job_ends_without_a_qc_note(tmp_path, capsys):
+    """Only `sources:`: the joe voice, MP3, loudness and true-peak defaults; all reached."""
+    shutil.copy(REPO / "sample_texts" / "quickstart.txt", tmp_path / "a.txt")
+    (tmp_path / "job.yaml").write_text("sources: [a.txt]\n", encoding="utf-8")
+    code, out, err = run_cli(["run", str(tmp_path / "job.yaml")], capsys)
+    assert code == 0, err
+    assert "note:" not in out + err and "LU under" not in out + err
+    assert list((tmp_path / "out" / "job").glob("*.mp3"))
