@@ -263,6 +263,8 @@ class Pool:
 
     def _fail(self, segment: PlannedSegment, exc: SynthesisError) -> None:
         message = f"segment {segment.chapter + 1}.{segment.order + 1}: {exc}"
+        if isinstance(exc, TransportError) and self.endpoint.url not in message:
+            message += f" (server {self.endpoint.url}; check server.url and your network)"
         if isinstance(exc, LocalProtocolError):
             message += " (the segment is too long for one message)"
         self.store.mark_failed(segment.key, str(exc))
