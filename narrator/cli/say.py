@@ -213,7 +213,7 @@ def _encode(temp: Path, pcm: bytes, kind: str, label: str) -> None:
     pipe = encode.FfmpegPipe(label, inputs, [*output, str(temp)])
     try:
         pipe.write(np.frombuffer(pcm, dtype="<i2"))
-    except BaseException:
+        pipe.finish()
+    except BaseException:  # Ctrl-C included: no ffmpeg is left writing a deleted temp file
         pipe.abort()
         raise
-    pipe.finish()
