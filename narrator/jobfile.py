@@ -19,13 +19,11 @@ from typing import Any, TypeVar
 
 import yaml
 
+from narrator.client import DEFAULT_KEY_ENV, HOSTED_URL, is_env_name, secret_names
 from narrator.errors import JobFileError
 from narrator.text.lexicon import LexiconRule, apply_lexicon
 from narrator.protocol import DEFAULT_MAX_NEW_TOKENS
-from narrator.store.manifest import secret_names
 
-HOSTED_URL = "wss://models.ojin.ai/realtime"
-DEFAULT_KEY_ENV = "OJIN_API_KEY"
 FORMATS = ("wav", "mp3", "m4b")
 SUBTITLES = ("srt", "vtt")
 SPLITS = ("auto", "headings", "none")
@@ -34,7 +32,6 @@ TEMPLATE_FIELDS = ("index", "title", "book", "author")
 ENCODER_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
 # Params that have their own key: a second spelling in params would silently win on the wire.
 _RESERVED_PARAMS = {"language": "voice.language"}
-_ENV_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _BITRATE_RE = re.compile(r"^(\d+)(k?)$")
 _T = TypeVar("_T")
 _SAMPLE_FIELDS = {"index": 1, "title": "Title", "book": "Book", "author": "Author"}
@@ -500,7 +497,7 @@ def _server(reader: _Reader, top: dict[str, Any]) -> ServerSpec | None:
             f"{url!r} is not a WebSocket URL; it must start with ws:// or wss:// and a host",
         )
     env = reader.text(data.get("api_key_env"), "server.api_key_env", default=DEFAULT_KEY_ENV)
-    if not _ENV_RE.match(env):
+    if not is_env_name(env):
         raise reader.fail(
             "server.api_key_env",
             f"{env!r} is not an environment variable name; name the variable (e.g. OJIN_API_KEY), not the key",

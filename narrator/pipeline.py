@@ -31,13 +31,14 @@ from narrator.assembly import (
     assemble,
 )
 from narrator.text.boundary import Boundary
+from narrator.client import DEFAULT_KEY_ENV
 from narrator.codes import ErrorCode
 from narrator.service import open_service, read_api_key
-from narrator.errors import AuthError, Unreachable
+from narrator.errors import AuthError, JobStopped, Unreachable
 from narrator.jobfile import Job, VoiceSpec
-from narrator.plan import Plan, build_plan, request_params, segmenter_settings
-from narrator.scheduler import JobStopped, Pool, PoolReport, PoolSettings
-from narrator.store import PlannedSegment, Store
+from narrator.plan import Plan, PlannedSegment, build_plan, request_params, segmenter_settings
+from narrator.scheduler import Pool, PoolReport, PoolSettings
+from narrator.store import Store
 
 
 @dataclass
@@ -188,7 +189,7 @@ async def _synthesize(
                 store,
                 service.endpoint(voice.config_id),
                 request_params(voice),
-                _pool_settings(job),
+                _pool_settings(job, service.lanes),
                 segmenter_settings(job, voice),
                 progress=lambda segment, seconds: bar.advance(seconds),
                 grow=bar.grow,
@@ -225,13 +226,13 @@ def _explain(stopped: JobStopped, job: Job, voice: VoiceSpec) -> str:
 
 
 def _key_env(job: Job) -> str:
-    return job.server.api_key_env if job.server else "OJIN_API_KEY"
+    return job.server.api_key_env if job.server else DEFAULT_KEY_ENV
 
 
-def _pool_settings(job: Job) -> PoolSettings:
+def _pool_settings(job: Job, lanes: int = 0) -> PoolSettings:
     s = job.synthesis
     return PoolSettings(
-        concurrency=s.concurrency,
+        concurrency=max(s.concurrency, lanes),
         max_attempts=s.max_attempts,
         request_timeout=s.request_timeout,
         connect_timeout=s.connect_timeout,

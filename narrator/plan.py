@@ -7,6 +7,9 @@ of the paragraphs it touched, and identical text spoken by one voice is synthesi
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +18,37 @@ from narrator import protocol as proto
 from narrator.jobfile import Job, PausesSpec, VoiceSpec, apply_lexicon
 from narrator.text.segmenter import Segment, SegmenterSettings, resolve_language, segment_chapter
 from narrator.sources import Chapter, read_source
-from narrator.store import PlannedSegment, segment_key
+
+
+def segment_key(text: str, voice: str, params: Mapping[str, Any]) -> str:
+    """The content hash that names a segment: same text, voice and params -> same audio."""
+    blob = json.dumps(
+        [text, voice, params], sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def part_key(parent: str, voice: str | None, params: str | None, index: int, text: str) -> str:
+    """The key of part `index` of a segment split at synthesis time.
+
+    A part is a segment of its own (same voice and params, its own text); a parent stored
+    before voices were recorded gets a key derived from its own.
+    """
+    if voice is not None:
+        return segment_key(text, voice, json.loads(params or "{}"))
+    return hashlib.sha256(f"{parent}:{index}:{text}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class PlannedSegment:
+    """One request of the plan: its key, where it stands, its spoken text and what follows."""
+
+    key: str
+    chapter: int
+    order: int
+    text: str
+    boundary: str  # a narrator.text.boundary.Boundary value
+    seconds: float  # predicted
 
 
 @dataclass(frozen=True)

@@ -311,6 +311,15 @@ def test_api_key_never_appears_anywhere(tmp_path, capsys, monkeypatch):
             assert SECRET.encode() not in file.read_bytes(), file
 
 
+def _wait_for(ready, proc: subprocess.Popen, what: str, timeout: float = 60.0) -> None:
+    """Poll until `ready()` (no fixed sleep: a loaded machine only makes this slower)."""
+    deadline = time.monotonic() + timeout
+    while not ready():
+        assert proc.poll() is None, f"the run ended before {what} appeared"
+        assert time.monotonic() < deadline, f"no {what} after {timeout} s"
+        time.sleep(0.05)
+
+
 def test_ctrl_c_stops_cleanly_with_exit_130_and_keeps_finished_work(tmp_path):
     text_file(tmp_path, "a.txt", " ".join(f"Sentence {i} is spoken slowly." for i in range(400)))
     serve = subprocess.Popen(
@@ -329,11 +338,8 @@ def test_ctrl_c_stops_cleanly_with_exit_130_and_keeps_finished_work(tmp_path):
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             env={**_env(), "NARRATOR_KEY": SECRET},
         )  # fmt: skip
-        # Interrupt once synthesis is under way: a first segment is stored.
-        deadline = time.monotonic() + 60
-        while not list((tmp_path / ".narrator" / "job" / "pcm").rglob("*.pcm")):
-            assert run.poll() is None and time.monotonic() < deadline, "nothing was stored"
-            time.sleep(0.05)
+        pcm = tmp_path / ".narrator" / "job" / "pcm"
+        _wait_for(lambda: any(pcm.rglob("*.pcm")), run, "a stored segment")
         run.send_signal(signal.SIGINT)
         out, err = run.communicate(timeout=20)
     finally:

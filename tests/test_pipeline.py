@@ -17,7 +17,7 @@ from narrator.jobfile import load_job
 from narrator.text.paragraphs import is_decoration
 from narrator.pipeline import RunOptions, run_job
 from narrator.plan import announced_title, title_sentence
-from narrator.scheduler import JobStopped
+from narrator.errors import JobStopped
 from narrator.server import FaultPlan, RunningServer, ServerConfig, running_server
 from narrator.server.textcode import decode
 from narrator.sources import read_source

@@ -21,6 +21,7 @@ from narrator.cli.parser import (
 )
 from narrator.errors import (
     AssemblyError,
+    JobStopped,
     NarratorError,
     ServerError,
     StoreError,
@@ -51,7 +52,7 @@ def exit_code_for(exc: BaseException) -> int:
     if isinstance(exc, WorkspaceBusy):
         return EXIT_BUSY
     service = (ServerError, Unreachable)
-    if isinstance(exc, service) or isinstance(getattr(exc, "cause", None), service):
+    if isinstance(exc, service) or (isinstance(exc, JobStopped) and isinstance(exc.cause, service)):
         return EXIT_SERVICE
     if isinstance(exc, (AssemblyError, StoreError)):
         return EXIT_OUTPUT

@@ -225,7 +225,8 @@ class PlanProgress:
                 )
                 self._bar.start()
                 self._task = self._bar.add_task("plan", total=total, mb=total / 1e6)
-            self._bar.update(self._task, completed=done)
+            if self._task is not None:
+                self._bar.update(self._task, completed=done)
         elif now - self._last_line >= PLAIN_EVERY_S or done >= total:
             self._last_line = now
             print(

@@ -206,8 +206,9 @@ def _encode(temp: Path, pcm: bytes, kind: str, label: str) -> None:
     from narrator.assembly import encode
 
     rate = proto.SAMPLE_RATE
+    inputs: list[str] = []
     if kind == "mp3":
-        inputs, output = [], encode.mp3_args(SAY_MP3_KBPS, rate)
+        output = encode.mp3_args(SAY_MP3_KBPS, rate)
     else:
         inputs, output = encode.m4b_args(SAY_AAC_KBPS, rate, None)
     pipe = encode.FfmpegPipe(label, inputs, [*output, str(temp)])

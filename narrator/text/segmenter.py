@@ -28,13 +28,15 @@ from narrator.text.boundary import Boundary
 from narrator.errors import JobFileError
 from narrator.text.paragraphs import is_decoration
 from narrator.text.sentences import (
+    CJK_CLASS,
     LONG_RUN,
     Span,
     inside_word,
-    resolve_language,
     may_hold_sentence_end,
+    resolve_language,
     sentence_spans,
     sure_runs,
+    trim,
 )
 
 __all__ = [
@@ -56,8 +58,7 @@ _RATES = {
 DEFAULT_RATE = 14.0
 _SPACES = re.compile(r"\s+")
 _CLAUSE_CUT = re.compile(r"[;:,…]\s+|\s+[-–—]{1,2}\s+|[—–]|[，、；：]")
-_CJK = r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]"
-_CJK_GAP = re.compile(f"(?<={_CJK})(?={_CJK})")
+_CJK_GAP = re.compile(f"(?<={CJK_CLASS})(?={CJK_CLASS})")
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,7 @@ def paragraph_spans(
 
     `progress` receives the paragraph's characters as they are done (all of them in the end).
     """
-    whole = _trim(paragraph, 0, len(paragraph))
+    whole = trim(paragraph, 0, len(paragraph))
     if whole is None or whole[1] - whole[0] <= budget:
         progress(len(paragraph))
         return [] if whole is None else [whole]
@@ -261,18 +262,10 @@ def _token_cut(text: str, start: int, limit: int) -> int:
 def _cut(text: str, start: int, end: int, cuts: list[int]) -> list[Span]:
     spans: list[Span] = []
     for a, b in zip([start, *cuts], [*cuts, end]):
-        trimmed = _trim(text, a, b)
+        trimmed = trim(text, a, b)
         if trimmed is not None:
             spans.append(trimmed)
     return spans
-
-
-def _trim(text: str, start: int, end: int) -> Span | None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return (start, end) if end > start else None
 
 
 def split_text(text: str, settings: SegmenterSettings, parts: int = 2) -> list[str]:
