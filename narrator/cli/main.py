@@ -6,6 +6,7 @@ The exit codes are listed in narrator/cli/parser.py.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -43,6 +44,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NarratorError as exc:
         print(f"narrator: error: {_one_line(exc)}", file=sys.stderr)
         return exit_code_for(exc)
+
+
+def console() -> None:
+    """The `narrator` program (console script and `python -m narrator.cli`): main, then exit.
+
+    After Ctrl-C, main has already stopped every process, removed every temp file and closed
+    the store; the interpreter's own teardown of a large heap can still take a second or two
+    on a busy machine, so that exit skips it (streams are flushed first).
+    """
+    code = main()
+    if code == EXIT_INTERRUPTED:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 def exit_code_for(exc: BaseException) -> int:
