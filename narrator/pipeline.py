@@ -106,12 +106,18 @@ def _ignore(note: str) -> None:
     pass
 
 
+def _ignore_counts(done: int, total: int) -> None:
+    pass
+
+
 @dataclass(frozen=True)
 class RunOptions:
     fresh: bool = False
     assemble: bool = True
     # Called with each plan note as soon as it is known (the summary keeps them too).
     note: Callable[[str], None] = _ignore
+    # Told (characters planned, total) while the job is planned; the CLI shows long plans.
+    planning: Callable[[int, int], None] = _ignore_counts
     # Makes the meter for the whole run (synthesis, then assembly); the CLI passes a bar.
     progress: Callable[[Workload], AbstractContextManager[RunMeter]] = _no_progress
 
@@ -120,8 +126,13 @@ async def run_job(job: Job, options: RunOptions = RunOptions()) -> RunSummary:
     """Plan, synthesize what the store lacks, then assemble. Raises JobStopped on fatal errors."""
     if job.server is not None:  # a missing key is said before anything is read or created
         read_api_key(job.server.api_key_env, f"{job.path.name}: server.api_key_env")
+
     # Planning a huge book takes a while: it stops at once when the run is cancelled.
-    plan = await anyio.to_thread.run_sync(build_plan, job, _check_cancelled)
+    def planning(done: int, total: int) -> None:
+        anyio.from_thread.check_cancelled()
+        options.planning(done, total)
+
+    plan = await anyio.to_thread.run_sync(build_plan, job, planning)
     for note in plan.notes:
         options.note(note)
     store = await anyio.to_thread.run_sync(lambda: Store.open(job.workspace, fresh=options.fresh))
@@ -142,10 +153,6 @@ async def run_job(job: Job, options: RunOptions = RunOptions()) -> RunSummary:
         return summary
     finally:
         store.close()
-
-
-def _check_cancelled(done: int, total: int) -> None:
-    anyio.from_thread.check_cancelled()
 
 
 async def _store_plan(plan: Plan, store: Store) -> list[PlannedSegment]:

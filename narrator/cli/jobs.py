@@ -43,6 +43,7 @@ def run_command(args: argparse.Namespace) -> int:
         assemble=not args.no_assemble,
         note=_print_note,
         progress=partial(RunProgress, quiet=args.quiet),
+        planning=PlanProgress(quiet=args.quiet),
     )
     summary = anyio.run(_until_interrupted, run_job, job, options)
     _print_summary(summary)

@@ -208,12 +208,14 @@ class PlanProgress:
         self._bar: Progress | None = None
         self._task: TaskID | None = None
         self._last_line = self._started
+        self._ended = False
 
     def __call__(self, done: int, total: int) -> None:
         """`done` of `total` characters planned."""
         now = time.monotonic()
-        if self._quiet or now - self._started < self.SHOW_AFTER_S or not total:
+        if self._quiet or now - self._started < self.SHOW_AFTER_S or not total or self._ended:
             return
+        self._ended = done >= total
         if self._stream.isatty():
             if self._bar is None:
                 self._bar = Progress(
@@ -227,6 +229,8 @@ class PlanProgress:
                 self._task = self._bar.add_task("plan", total=total, mb=total / 1e6)
             if self._task is not None:
                 self._bar.update(self._task, completed=done)
+            if done >= total:  # finished: the run's own bar may follow (one live display)
+                self.close()
         elif now - self._last_line >= PLAIN_EVERY_S or done >= total:
             self._last_line = now
             print(
@@ -239,3 +243,4 @@ class PlanProgress:
     def close(self) -> None:
         if self._bar is not None:
             self._bar.stop()
+            self._bar = None
