@@ -149,8 +149,8 @@ def _with_fix(exc: ServerError, args: argparse.Namespace, config_id: str) -> Nar
 def _unreachable(exc: TransportError, url: str) -> TransportError:
     """A connection that failed every attempt, with what to check."""
     return type(exc)(
-        f"{exc}; check --server {url} (is the server running? start one with "
-        "narrator serve --port PORT) or leave --server out to use the built-in voices"
+        f"{exc}; check --server {url} (typed right? server running? start a local one with "
+        "narrator serve --port PORT), or leave --server out to use the built-in voices"
     )
 
 
