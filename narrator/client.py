@@ -378,7 +378,9 @@ def _map_connect_errors(endpoint: Endpoint) -> Iterator[None]:
         raise TransportError(f"WebSocket handshake failed: {exc}") from exc
     except OSError as exc:
         if _nobody_there(exc, endpoint.is_loopback):
-            raise Unreachable(f"cannot connect to {endpoint.url}: {_os_reason(exc)}") from exc
+            raise Unreachable(
+                f"cannot reach the TTS service at {endpoint.url}: {_os_reason(exc)}"
+            ) from exc
         raise TransportError(f"cannot connect: {exc.strerror or exc}") from exc
 
 
