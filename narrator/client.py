@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 
 import contextlib
+import errno
+import socket
 import ipaddress
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -36,6 +38,7 @@ from narrator.errors import (
     RemoteProtocolError,
     ServerError,
     TransportError,
+    Unreachable,
     UnknownMessageType,
 )
 
@@ -156,7 +159,7 @@ class Session:
         """Open the WebSocket and wait for `sessionReady` (nothing may be sent before it)."""
         await self.aclose()
         with _deadline(self.request_timeout, "connecting"):
-            with _map_connect_errors():
+            with _map_connect_errors(self.endpoint):
                 self._ws = await connect(
                     self.endpoint.uri(),
                     additional_headers={"Authorization": self.endpoint.api_key},
@@ -362,7 +365,7 @@ def _map_transport_errors(doing: str) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _map_connect_errors() -> Iterator[None]:
+def _map_connect_errors(endpoint: Endpoint) -> Iterator[None]:
     try:
         yield
     except websockets.exceptions.InvalidStatus as exc:
@@ -374,7 +377,36 @@ def _map_connect_errors() -> Iterator[None]:
     except (websockets.exceptions.InvalidHandshake, TimeoutError) as exc:
         raise TransportError(f"WebSocket handshake failed: {exc}") from exc
     except OSError as exc:
+        if _nobody_there(exc, endpoint.is_loopback):
+            raise Unreachable(
+                f"cannot reach the TTS service at {endpoint.url}: {_os_reason(exc)}"
+            ) from exc
         raise TransportError(f"cannot connect: {exc.strerror or exc}") from exc
+
+
+def _nobody_there(exc: OSError, loopback: bool) -> bool:
+    """A name that does not resolve, or a refusal on this machine (where nothing listens).
+
+    A refusal from another host stays an ordinary transport error: a load balancer being
+    replaced refuses for a moment, and a long job should wait that out.
+    """
+    if isinstance(exc, socket.gaierror):
+        return exc.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME))
+    if not loopback:
+        return False
+    if isinstance(exc, ConnectionRefusedError) or exc.errno == errno.ECONNREFUSED:
+        return True
+    # asyncio tried several addresses (::1 and 127.0.0.1) and every one refused.
+    text = str(exc)
+    return text.startswith("Multiple exceptions") and text.count(
+        f"[Errno {errno.ECONNREFUSED}]"
+    ) == text.count("[Errno ")
+
+
+def _os_reason(exc: OSError) -> str:
+    if isinstance(exc, socket.gaierror):
+        return "the host name does not resolve"
+    return "connection refused (nothing listens there)"
 
 
 def _status_error(status: int) -> ServerError:

@@ -7,6 +7,7 @@
     │   └── OutputError                an output that cannot be written
     ├── SynthesisError                 talking to the TTS service
     │   ├── TransportError             connection refused/dropped, abnormal close   (retryable)
+    │   │   └── Unreachable            nothing listens on loopback / name unknown   (fatal soon)
     │   ├── DeadlineExceeded           our own per-request deadline ran out          (retryable)
     │   ├── ProtocolError              bytes that do not follow PROTOCOL.md
     │   │   ├── LocalProtocolError     we were asked to encode something invalid    (fatal: bug)
@@ -17,9 +18,10 @@
     │   ├── TruncatedAudio             audio came back cut at the cap                (re-split)
     │   └── JobStopped(cause)          a fatal error ended the whole job; names the fix
     ├── StoreError                     the job workspace is damaged or locked
+    │   └── WorkspaceBusy              another run holds the workspace (exit code 5)
     └── AssemblyError                  encoding/writing the audiobook failed
 
-`classify(exc)` is the single place that decides RETRY / FATAL_SEGMENT / FATAL_JOB.
+`classify(exc, attempt)` is the single place that decides RETRY / FATAL_SEGMENT / FATAL_JOB.
 """
 
 from __future__ import annotations
@@ -57,6 +59,16 @@ class SynthesisError(NarratorError):
 
 class TransportError(SynthesisError):
     """The connection could not be made, dropped, or closed abnormally."""
+
+
+class Unreachable(TransportError):
+    """No server at the address: a refused connection on loopback, or a host name that does not
+    resolve. Usually a wrong URL or a server not started, so a job does not wait it out."""
+
+
+# Attempts given to an Unreachable error before it ends the job: the few tenths of a second a
+# server that is just starting takes to listen, no more.
+UNREACHABLE_ATTEMPTS = 3
 
 
 class DeadlineExceeded(SynthesisError):
@@ -111,6 +123,10 @@ class StoreError(NarratorError):
     """The job workspace is damaged, locked or unwritable."""
 
 
+class WorkspaceBusy(StoreError):
+    """Another narrator run holds the job's workspace; nothing is wrong, it is just taken."""
+
+
 class AssemblyError(NarratorError):
     """Writing the finished audio failed."""
 
@@ -130,14 +146,19 @@ _VERDICT_OF_CLASS = {
 }
 
 
-def classify(exc: BaseException) -> Verdict:
+def classify(exc: BaseException, attempt: int = 1) -> Verdict:
     """Decide what an error means for the job.
 
+    Args:
+        attempt: how many attempts (this one included) the request has had; only an
+            Unreachable error depends on it (RETRY up to UNREACHABLE_ATTEMPTS, then FATAL_JOB).
     Returns:
         RETRY for transient failures (worth another attempt on a fresh or reused session),
         FATAL_JOB when no later request can succeed either (bad key, unknown voice),
         FATAL_SEGMENT when only this segment is lost (malformed input, unknown code).
     """
+    if isinstance(exc, Unreachable):
+        return Verdict.RETRY if attempt < UNREACHABLE_ATTEMPTS else Verdict.FATAL_JOB
     if isinstance(exc, (TransportError, DeadlineExceeded, RemoteProtocolError)):
         return Verdict.RETRY
     if isinstance(exc, AuthError):
@@ -154,6 +175,6 @@ def classify(exc: BaseException) -> Verdict:
     return Verdict.FATAL_SEGMENT
 
 
-def is_retryable(exc: BaseException) -> bool:
+def is_retryable(exc: BaseException, attempt: int = 1) -> bool:
     """True when `classify` says another attempt may succeed; never for cancellation."""
-    return isinstance(exc, Exception) and classify(exc) is Verdict.RETRY
+    return isinstance(exc, Exception) and classify(exc, attempt) is Verdict.RETRY

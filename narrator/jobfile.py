@@ -146,7 +146,9 @@ class OutputSpec:
     mp3_bitrate: str = "64k"
     aac_bitrate: str = "64k"
     sample_rate: int = 24_000
-    loudness: float | None = -20.0
+    # -24 LUFS: reached by Piper speech (peak-to-loudness about 20-21 dB) under -3 dBTP, which
+    # ACX asks of audiobooks; -20 is not without a limiter (narrator applies one gain).
+    loudness: float | None = -24.0
     true_peak: float = -3.0
     subtitles: tuple[str, ...] = ("srt",)
     qc: bool = True

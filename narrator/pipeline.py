@@ -15,6 +15,7 @@ import itertools
 import json
 import re
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +37,7 @@ from narrator.text.boundary import Boundary
 from narrator.client import DEFAULT_KEY_ENV
 from narrator.codes import ErrorCode
 from narrator.service import open_service, read_api_key
-from narrator.errors import AuthError, JobStopped
+from narrator.errors import AuthError, JobStopped, Unreachable
 from narrator.jobfile import Job, VoiceSpec
 from narrator.assembly.model import SourceRef
 from narrator.assembly.timings import part_sources
@@ -56,7 +57,8 @@ from narrator.store import Store
 
 @dataclass
 class RunSummary:
-    planned: int = 0
+    planned: int = 0  # requests: distinct texts (identical text is synthesized once)
+    segments: int = 0  # positions in the plan
     reused: int = 0
     synthesized: int = 0
     failed: int = 0
@@ -82,6 +84,24 @@ class SynthesisMeter(Protocol):
     def grow(self, count: int) -> None: ...
 
 
+class RunMeter(SynthesisMeter, Protocol):
+    """Progress over a whole run: synthesis (as above), then assembly as a fraction done.
+
+    `assembling` is called from the assembly's worker thread.
+    """
+
+    def assembling(self, fraction: float) -> None: ...
+
+
+@dataclass(frozen=True)
+class Workload:
+    """What a run has ahead of it, for one overall progress bar and ETA."""
+
+    segments: int  # to synthesize (not already stored)
+    book_seconds: float  # predicted length of the book, pauses included: what assembly encodes
+    assemble: bool
+
+
 class _NoMeter:
     def advance(self, seconds: float) -> None:
         pass
@@ -89,12 +109,19 @@ class _NoMeter:
     def grow(self, count: int) -> None:
         pass
 
+    def assembling(self, fraction: float) -> None:
+        pass
 
-def _no_progress(total: int) -> AbstractContextManager[SynthesisMeter]:
+
+def _no_progress(work: Workload) -> AbstractContextManager[RunMeter]:
     return nullcontext(_NoMeter())
 
 
 def _ignore(note: str) -> None:
+    pass
+
+
+def _ignore_counts(done: int, total: int) -> None:
     pass
 
 
@@ -105,32 +132,51 @@ class RunOptions:
     force: bool = False  # replace files in output.dir that narrator did not write
     # Called with each plan note as soon as it is known (the summary keeps them too).
     note: Callable[[str], None] = _ignore
-    # Makes the meter for `total` pending segments; the CLI passes a progress bar.
-    progress: Callable[[int], AbstractContextManager[SynthesisMeter]] = _no_progress
+    # Told (characters planned, total) while the job is planned; the CLI shows long plans.
+    planning: Callable[[int, int], None] = _ignore_counts
+    # Makes the meter for the whole run (synthesis, then assembly); the CLI passes a bar.
+    progress: Callable[[Workload], AbstractContextManager[RunMeter]] = _no_progress
 
 
 async def run_job(job: Job, options: RunOptions = RunOptions()) -> RunSummary:
     """Plan, synthesize what the store lacks, then assemble. Raises JobStopped on fatal errors."""
     if job.server is not None:  # a missing key is said before anything is read or created
         read_api_key(job.server.api_key_env, f"{job.path.name}: server.api_key_env")
-    plan = await anyio.to_thread.run_sync(build_plan, job)
+
+    # Planning a huge book takes a while: it stops at once when the run is cancelled.
+    def planning(done: int, total: int) -> None:
+        anyio.from_thread.check_cancelled()
+        options.planning(done, total)
+
+    plan = await anyio.to_thread.run_sync(build_plan, job, planning)
     for note in plan.notes:
         options.note(note)
     store = await anyio.to_thread.run_sync(lambda: Store.open(job.workspace, fresh=options.fresh))
     try:
         # Temp files a killed run left in the output folder (never a live run's).
         await anyio.to_thread.run_sync(ownership.remove_stale_temps, job.output.dir)
-        summary = await _synthesize(job, plan, store, options)
+        pending = await _store_plan(job, plan, store, options)
+        summary = RunSummary(
+            planned=plan.unique_requests,
+            segments=len(plan.segments),
+            reused=store.count_stored(plan.segments),
+        )
         summary.plan_notes.extend(plan.notes)
         summary.skipped.extend(plan.skipped)
-        if summary.complete and options.assemble:
-            await anyio.to_thread.run_sync(_assemble_outputs, job, plan, store, options, summary)
+        work = Workload(len(pending), plan.seconds_with(job.pauses), options.assemble)
+        with options.progress(work) as meter:
+            if pending:
+                await _synthesize(job, plan, store, pending, meter, summary)
+            if summary.complete and options.assemble:
+                await _assemble(job, plan, store, options, meter, summary)
         return summary
     finally:
         store.close()
 
 
-async def _synthesize(job: Job, plan: Plan, store: Store, options: RunOptions) -> RunSummary:
+async def _store_plan(
+    job: Job, plan: Plan, store: Store, options: RunOptions
+) -> list[PlannedSegment]:
     voice_of = {key: (v.config_id, request_params(v)) for key, v in plan.voices.items()}
     diff = store.set_plan(plan.segments, [c.title for c in plan.chapters], voice_of)
     if diff.adopted:
@@ -139,28 +185,52 @@ async def _synthesize(job: Job, plan: Plan, store: Store, options: RunOptions) -
             "files that passed their checks (length, logged sha256); they are not synthesized again"
         )
     await anyio.to_thread.run_sync(store.verify_done)
-    pending = store.pending()
-    summary = RunSummary(planned=plan.unique_requests, reused=store.count_stored(plan.segments))
-    if not pending:
-        return summary
+    return store.pending()
+
+
+async def _assemble(
+    job: Job, plan: Plan, store: Store, options: RunOptions, meter: RunMeter, summary: RunSummary
+) -> None:
+    """Assembly in a worker thread that stops within moments when the run is cancelled.
+
+    The thread polls anyio's cancellation at every progress step; the exception it raises
+    there makes the assembler kill its ffmpeg processes and delete its temp files before the
+    thread ends, and the run waits for that (the thread is not abandoned).
+    """
+
+    def progress(fraction: float) -> None:
+        anyio.from_thread.check_cancelled()
+        meter.assembling(fraction)
+
+    await anyio.to_thread.run_sync(
+        partial(_assemble_outputs, job, plan, store, options, summary, progress)
+    )
+
+
+async def _synthesize(
+    job: Job,
+    plan: Plan,
+    store: Store,
+    pending: Sequence[PlannedSegment],
+    bar: RunMeter,
+    summary: RunSummary,
+) -> None:
     server = job.server
-    with options.progress(len(pending)) as bar:
-        async with open_service(server.url if server else None, _key_env(job)) as service:
-            for voice, segments in _by_voice(pending, plan):
-                pool = Pool(
-                    store,
-                    service.endpoint(voice.config_id),
-                    request_params(voice),
-                    _pool_settings(job, service.lanes),
-                    segmenter_settings(job, voice),
-                    progress=lambda segment, seconds: bar.advance(seconds),
-                    grow=bar.grow,
-                )
-                try:
-                    _add(summary, await pool.run(segments))
-                except JobStopped as stopped:
-                    raise JobStopped(stopped.cause, _explain(stopped, job, voice)) from None
-    return summary
+    async with open_service(server.url if server else None, _key_env(job)) as service:
+        for voice, segments in _by_voice(pending, plan):
+            pool = Pool(
+                store,
+                service.endpoint(voice.config_id),
+                request_params(voice),
+                _pool_settings(job, service.lanes),
+                segmenter_settings(job, voice),
+                progress=lambda segment, seconds: bar.advance(seconds),
+                grow=bar.grow,
+            )
+            try:
+                _add(summary, await pool.run(segments))
+            except JobStopped as stopped:
+                raise JobStopped(stopped.cause, _explain(stopped, job, voice)) from None
 
 
 def _explain(stopped: JobStopped, job: Job, voice: VoiceSpec) -> str:
@@ -177,6 +247,11 @@ def _explain(stopped: JobStopped, job: Job, voice: VoiceSpec) -> str:
         return (
             f"{where}: voice.config_id {voice.config_id!r} is unknown to the service ({cause}); "
             "fix the config_id"
+        )
+    if isinstance(cause, Unreachable):
+        return (
+            f"{where}: {cause}; check server.url in the job file, or start the server "
+            "(narrator serve), or remove the server key to use the built-in local voices"
         )
     if code in (ErrorCode.MISSING_CONFIG_ID, ErrorCode.INVALID_HEADERS):
         return f"{where}: the service refused the request ({cause}); check server.url and voice"
@@ -217,7 +292,12 @@ def _add(summary: RunSummary, report: PoolReport) -> None:
 
 
 def _assemble_outputs(
-    job: Job, plan: Plan, store: Store, options: RunOptions, summary: RunSummary
+    job: Job,
+    plan: Plan,
+    store: Store,
+    options: RunOptions,
+    summary: RunSummary,
+    progress: Callable[[float], None] | None = None,
 ) -> None:
     """Assemble, unless the outputs of exactly these inputs are in place and untouched."""
     book, chapters, pauses, output = _assembly_inputs(job, plan, store, options.force)
@@ -234,7 +314,7 @@ def _assemble_outputs(
             "and the job's settings; nothing re-encoded"
         )
         return
-    result = assemble(book, chapters, pauses, output)
+    result = assemble(book, chapters, pauses, output, progress)
     ownership.mark_complete(job.output.dir, fingerprint, result.files)
     summary.files = list(result.files)
     summary.qc_table = result.qc.table() if result.qc is not None else ""
@@ -242,9 +322,18 @@ def _assemble_outputs(
         summary.notes.extend(result.notes)
 
 
-def assemble_job(job: Job, plan: Plan, store: Store, force: bool = False) -> AssemblyResult:
-    """Write the job's outputs from the stored audio (streamed chapter by chapter)."""
-    return assemble(*_assembly_inputs(job, plan, store, force))
+def assemble_job(
+    job: Job,
+    plan: Plan,
+    store: Store,
+    progress: Callable[[float], None] | None = None,
+    force: bool = False,
+) -> AssemblyResult:
+    """Write the job's outputs from the stored audio (streamed chapter by chapter).
+
+    `progress` gets the fraction done; an exception raised from it stops the assembly cleanly.
+    """
+    return assemble(*_assembly_inputs(job, plan, store, force), progress)
 
 
 def _assembly_inputs(
@@ -330,4 +419,12 @@ def _voice_label(voice: VoiceSpec) -> str:
     return f"{voice.config_id} {json.dumps(request_params(voice), sort_keys=True)}"
 
 
-__all__ = ["RunOptions", "RunSummary", "SynthesisMeter", "run_job", "assemble_job"]
+__all__ = [
+    "RunMeter",
+    "RunOptions",
+    "RunSummary",
+    "SynthesisMeter",
+    "Workload",
+    "run_job",
+    "assemble_job",
+]

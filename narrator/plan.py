@@ -11,12 +11,12 @@ import difflib
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from narrator import protocol as proto
-from narrator.jobfile import Job, SourceSpec, VoiceSpec, apply_lexicon
+from narrator.jobfile import Job, PausesSpec, SourceSpec, VoiceSpec, apply_lexicon
 from narrator.text.segmenter import Segment, SegmenterSettings, resolve_language, segment_chapter
 from narrator.sources import Chapter, read_source
 
@@ -132,6 +132,23 @@ class Plan:
     def seconds(self) -> float:
         return sum(c.seconds for c in self.chapters)
 
+    def seconds_with(self, pauses: PausesSpec) -> float:
+        """Predicted length of the book file: every chapter with its pauses (see
+        `chapter_seconds_with`), the lead-in, the pauses between chapters and the tail."""
+        spoken = sum(1 for c in self.chapters if c.segments)
+        edges = pauses.lead_in + pauses.tail + pauses.chapter * (spoken - 1) if spoken else 0.0
+        return sum(self.chapter_seconds_with(pauses)) + edges
+
+    def chapter_seconds_with(self, pauses: PausesSpec) -> list[float]:
+        """Each chapter's predicted speech plus the pauses the assembler puts between its
+        segments (by each segment's boundary; none after a chapter's last segment)."""
+        after = {"sentence": pauses.sentence, "scene": pauses.scene}
+        seconds = [c.seconds for c in self.chapters]
+        for segment, following in zip(self.segments, self.segments[1:]):
+            if following.chapter == segment.chapter:
+                seconds[segment.chapter] += after.get(segment.boundary, pauses.paragraph)
+        return seconds
+
     @property
     def unique_requests(self) -> int:
         return len({s.key for s in self.segments})
@@ -166,8 +183,20 @@ def segmenter_settings(job: Job, voice: VoiceSpec) -> SegmenterSettings:
     )
 
 
-def build_plan(job: Job) -> Plan:
-    """Read, substitute and segment every source of `job`, in order."""
+def build_plan(job: Job, progress: Callable[[int, int], None] | None = None) -> Plan:
+    """Read, substitute and segment every source of `job`, in order.
+
+    `progress(done, total)` is told the characters segmented so far out of all the sources'
+    (once every source has been read); an exception raised from it stops the planning.
+    """
+    read = [
+        (
+            source,
+            read_source(source.path, split=source.split, title=source.title, options=source.read),
+        )
+        for source in job.sources
+    ]
+    meter = _Counter(sum(len(p) for _, cs in read for c in cs for p in c.paragraphs), progress)
     chapters: list[PlannedChapter] = []
     segments: list[PlannedSegment] = []
     voices: dict[str, VoiceSpec] = {}
@@ -175,16 +204,15 @@ def build_plan(job: Job) -> Plan:
     spans: list[SourceSpan] = []
     skipped: list[SkippedPart] = []
     credit = job.credit
-    for source in job.sources:
+    for source, found_chapters in read:
         voice = source.voice or job.voice
         settings = segmenter_settings(job, voice)
         language_note = resolve_language(voice.language)[1]
         if language_note and language_note not in notes:
             notes.append(language_note)
         params = request_params(voice)
-        read = read_source(source.path, split=source.split, title=source.title, options=source.read)
-        notes.extend(unmatched_titles(source, read))
-        for chapter in read:
+        notes.extend(unmatched_titles(source, found_chapters))
+        for chapter in found_chapters:
             parts = list(skipped_parts(source, chapter, len(chapters)))
             skipped.extend(parts)
             if parts and parts[0].what == "chapter":
@@ -197,7 +225,7 @@ def build_plan(job: Job) -> Plan:
             if credit:
                 spoken, credit = (credit, *spoken), None
             paragraphs = [apply_lexicon(job.lexicon, p) for p in spoken]
-            found = segment_chapter(paragraphs, settings)
+            found = segment_chapter(paragraphs, settings, meter.advance)
             for order, seg in enumerate(found):
                 key = segment_key(seg.text, voice.config_id, params)
                 voices[key] = voice
@@ -286,6 +314,18 @@ def title_is_first_line(title: str, chapter: Chapter, source: SourceSpec) -> boo
         return True
     given = source.title is not None and title_key(title) == title_key(source.title)
     return given and first.startswith(title_key(title) + " ")
+
+
+class _Counter:
+    """Adds up characters segmented and passes the running total on."""
+
+    def __init__(self, total: int, report: Callable[[int, int], None] | None) -> None:
+        self.total, self.done, self._report = total, 0, report
+
+    def advance(self, characters: int) -> None:
+        if self._report is not None:
+            self.done = min(self.total, self.done + characters)
+            self._report(self.done, self.total)
 
 
 def _source_span(

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random_exponential
+from tenacity import AsyncRetrying, RetryCallState, stop_after_attempt, wait_random_exponential
 
 from narrator.client import Endpoint, Session, SynthesisResult
 from narrator.codes import ErrorCode
@@ -262,12 +262,15 @@ class Pool:
         s = self.settings
         async for attempt in retrying(s.max_attempts, s.backoff_initial, s.backoff_max):
             with attempt:
-                if attempt.retry_state.attempt_number > 1:
+                number = attempt.retry_state.attempt_number
+                if number > 1:
                     self.report.retries += 1
-                return await self._request(session, segment)
+                return await self._request(session, segment, number)
         raise AssertionError("unreachable: tenacity reraises the last error")  # pragma: no cover
 
-    async def _request(self, session: Session, segment: PlannedSegment) -> SynthesisResult:
+    async def _request(
+        self, session: Session, segment: PlannedSegment, attempt: int = 1
+    ) -> SynthesisResult:
         await self.limit.acquire()
         try:
             self.report.requests += 1
@@ -276,7 +279,7 @@ class Pool:
             result = await session.synthesize(segment.text, self.params)
         except SynthesisError as exc:
             self.store.record_request(segment.key, _outcome(exc))
-            self._react(exc)
+            self._react(exc, attempt)
             raise
         finally:
             await self.limit.release()
@@ -284,15 +287,17 @@ class Pool:
         self.limit.on_success()
         return result
 
-    def _react(self, exc: SynthesisError) -> None:
+    def _react(self, exc: SynthesisError, attempt: int) -> None:
         if isinstance(exc, ServerError) and exc.code == ErrorCode.RATE_LIMITED:
             self.report.rate_limited += 1
             self.limit.on_rate_limited()
-        if classify(exc) is Verdict.FATAL_JOB:
+        if classify(exc, attempt) is Verdict.FATAL_JOB:
             raise JobStopped(exc, str(exc)) from exc
 
     def _fail(self, segment: PlannedSegment, exc: SynthesisError) -> None:
         message = f"segment {segment.chapter + 1}.{segment.order + 1}: {exc}"
+        if isinstance(exc, TransportError) and self.endpoint.url not in message:
+            message += f" (server {self.endpoint.url}; check server.url and your network)"
         if isinstance(exc, LocalProtocolError):
             message += " (the segment is too long for one message)"
         self.store.mark_failed(segment.key, str(exc))
@@ -347,12 +352,18 @@ def retrying(attempts: int, initial: float, maximum: float) -> AsyncRetrying:
     min(maximum, initial * 2**n)) so that workers rejected together do not come back together.
     The last error is raised as itself."""
     return AsyncRetrying(
-        retry=retry_if_exception(is_retryable),
+        retry=_retryable,
         stop=stop_after_attempt(attempts),
         wait=wait_random_exponential(multiplier=initial, max=maximum),
         sleep=anyio.sleep,
         reraise=True,
     )
+
+
+def _retryable(state: RetryCallState) -> bool:
+    """tenacity's retry predicate: `errors.is_retryable`, told which attempt failed."""
+    exc = state.outcome.exception() if state.outcome is not None else None
+    return exc is not None and is_retryable(exc, state.attempt_number)
 
 
 def _first_leaf(group: BaseExceptionGroup) -> BaseException:

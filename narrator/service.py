@@ -46,11 +46,18 @@ class Service:
 
 @asynccontextmanager
 async def open_service(
-    url: str | None, api_key_env: str, *, engines: tuple[str, ...] = ("joe", "test")
+    url: str | None,
+    api_key_env: str,
+    *,
+    engines: tuple[str, ...] = ("joe", "test"),
+    key_option: str = "api_key_env",
 ) -> AsyncIterator[Service]:
-    """Yield the service to use; with `url` None, run the local server for the duration."""
+    """Yield the service to use; with `url` None, run the local server for the duration.
+
+    `key_option` names where the user sets the key's variable, for the missing-key message.
+    """
     if url is not None:
-        yield Service(url, read_api_key(api_key_env))
+        yield Service(url, read_api_key(api_key_env, key_option))
         return
     from narrator.server import ServerConfig, running_server
 

@@ -7,11 +7,14 @@ goes through a real loopback WebSocket with no setup.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
 import wave
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -389,3 +392,183 @@ def test_gutenberg_text_speaks_credit_and_book_and_reports_the_rest(tmp_path, ca
     )
     names = sorted(p.name for p in (tmp_path / "out" / "job").glob("*.wav"))
     assert names == ["01 - CHAPTER I.wav", "02 - CHAPTER II.wav"]
+def _ffmpeg_children(pid: int) -> list[int]:
+    """Process ids of the ffmpeg processes whose parent is `pid` (read from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # ended while we looked
+        name, rest = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :]
+        if name.startswith("ffmpeg") and int(rest.split()[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def test_ctrl_c_during_assembly_stops_encoding_within_2_s(tmp_path):
+    """SIGINT while ffmpeg encodes: exit 130 within 2 s, ffmpeg killed and reaped, no partial file."""
+    # 20 short paragraphs with 30 s pauses: quick to synthesize, 10 min of audio to encode 4 times.
+    text_file(tmp_path, "a.txt", "\n\n".join(f"Paragraph {i} is short." for i in range(20)))
+    path = job(
+        tmp_path,
+        extra="pauses: {paragraph: 30}\n",
+        output="{formats: [mp3, m4b], loudness: null, subtitles: [], whole_book: true}",
+    )
+    out_dir = tmp_path / "out" / "job"
+    run = subprocess.Popen(
+        [sys.executable, "-m", "narrator.cli", "run", str(path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        children: list[int] = []
+        while not (children and list(out_dir.glob(".*.part"))):
+            assert run.poll() is None, run.communicate()
+            assert time.monotonic() < deadline, "encoding never started"
+            children = _ffmpeg_children(run.pid)
+            time.sleep(0.02)  # poll interval
+        run.send_signal(signal.SIGINT)
+        sent = time.monotonic()
+        out, err = run.communicate(timeout=30)
+        took = time.monotonic() - sent
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.communicate()
+    assert run.returncode == 130, err
+    assert took < 2.0, f"exited {took:.1f} s after SIGINT"
+    assert "Traceback" not in err and "interrupted" in err
+    assert not list(tmp_path.rglob("*.part"))
+    # Encoding had just begun (it takes many seconds): no audio file can be complete, so none is.
+    assert not [p.name for p in out_dir.iterdir() if p.suffix in (".mp3", ".m4b")]
+    for pid in children:
+        assert not Path(f"/proc/{pid}").exists(), f"ffmpeg {pid} was left behind"
+
+
+def test_unreachable_server_on_a_one_segment_job_names_the_url_and_the_fix(
+    tmp_path, capsys, monkeypatch
+):
+    text_file(tmp_path, "a.txt", "Only one short segment.")
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        url = f"ws://127.0.0.1:{probe.getsockname()[1]}"
+    path = job(tmp_path, extra=f"server: {{url: '{url}', api_key_env: NARRATOR_KEY}}\n")
+    monkeypatch.setenv("NARRATOR_KEY", "sk-unused")
+    started = time.monotonic()
+    code, out, err = run_cli(["run", str(path)], capsys)
+    took = time.monotonic() - started
+    assert_one_line_error(code, err, url, "server.url", "narrator serve")
+    assert code == 3 and took < 5, (code, took)
+
+
+def test_workspace_in_use_has_its_own_exit_code(tmp_path, capsys):
+    from narrator.store.files import acquire_lock, release_lock
+
+    text_file(tmp_path, "a.txt", "Words.")
+    path = job(tmp_path)
+    workspace = tmp_path / ".narrator" / "job"
+    workspace.mkdir(parents=True)
+    held = acquire_lock(workspace)  # as another run would
+    try:
+        code, _, err = run_cli(["run", str(path)], capsys)
+    finally:
+        release_lock(held)
+    assert_one_line_error(code, err, "in use by another narrator run")
+    assert code == 5
+
+
+def test_epub_without_a_spine_is_one_line(tmp_path, capsys):
+    container = (
+        '<?xml version="1.0"?><container version="1.0" xmlns="urn:oasis:names:tc:opendocument:'
+        'xmlns:container"><rootfiles><rootfile full-path="content.opf" '
+        'media-type="application/oebps-package+xml"/></rootfiles></container>'
+    )
+    opf = (
+        '<?xml version="1.0"?><package xmlns="http://www.idpf.org/2007/opf" version="3.0" '
+        'unique-identifier="id"><metadata xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        '<dc:identifier id="id">x</dc:identifier><dc:title>T</dc:title></metadata><manifest>'
+        '<item id="c" href="c.xhtml" media-type="application/xhtml+xml"/></manifest></package>'
+    )
+    with zipfile.ZipFile(tmp_path / "b.epub", "w") as book:
+        book.writestr("mimetype", "application/epub+zip")
+        book.writestr("META-INF/container.xml", container)
+        book.writestr("content.opf", opf)
+        book.writestr("c.xhtml", "<html><body><p>Hello.</p></body></html>")
+    code, _, err = run_cli(["plan", str(job(tmp_path, "[b.epub]"))], capsys)
+    assert_one_line_error(code, err, "b.epub", "no spine", "re-export")
+    assert "TypeError" not in err
+
+
+def test_plan_and_run_count_alike_and_plan_shows_progress_on_long_work(
+    tmp_path, capsys, monkeypatch
+):
+    from narrator.cli.progress import PlanProgress
+
+    monkeypatch.setattr(PlanProgress, "SHOW_AFTER_S", 0.0)  # every plan counts as long here
+    text_file(tmp_path, "a.txt", "CHAPTER I\n\nSame words.\n\nOne.\n\nCHAPTER II\n\nSame words.\n")
+    path = str(job(tmp_path))
+    code, planned, err = run_cli(["plan", path], capsys)
+    assert code == 0 and "planning: 100% of" in err
+    # 5 segments (2 titles, 3 paragraphs); "Same words." is spoken once: 4 requests.
+    assert "requests: 4 planned for 5 segments" in planned
+    assert "(h:mm:ss, pauses included)" in planned
+    code, ran, _ = run_cli(["run", path], capsys)
+    assert code == 0 and "requests: 4 planned for 5 segments" in ran
+    folder = tmp_path / "out" / "job"
+    assert ran.count(str(folder)) == 1  # the output folder, printed once
+    code, status, _ = run_cli(["status", path], capsys)
+    assert "audio h:mm:ss" in status and "usage tokens" in status
+
+
+def test_a_whole_book_on_one_line_plans(tmp_path, capsys):
+    transcript = (REPO / "tests" / "data" / "nuremberg_trial_vol8.txt").read_text("utf-8")
+    text_file(tmp_path, "a.txt", " ".join(transcript.split())[:150_000])
+    code, out, err = run_cli(["plan", str(job(tmp_path))], capsys)
+    assert code == 0 and "Traceback" not in err
+    segments = int(out.split(" planned for ")[1].split()[0])
+    assert segments > 150_000 // 300  # cut under the budget of 300 characters
+
+
+def test_voices_lists_the_local_voices_and_checks_a_hosted_servers(tmp_path, capsys, monkeypatch):
+    code, out, _ = run_cli(["voices"], capsys)
+    assert code == 0 and "joe" in out and "Piper voice" in out and "test" in out
+    text_file(tmp_path, "a.txt", "Words.")
+    text_file(tmp_path, "b.txt", "More words.")
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "narrator.cli", "serve", "--port", "0", "--engine", "test",
+         "--api-key", SECRET],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
+    )  # fmt: skip
+    try:
+        url = serve.stdout.readline().split("listening on ")[1].split()[0]
+        sources = "[a.txt, {path: b.txt, voice: {config_id: nobody}}]"
+        extra = f"server: {{url: '{url}', api_key_env: NARRATOR_KEY}}\n"
+        path = str(job(tmp_path, sources, extra=extra))
+        monkeypatch.setenv("NARRATOR_KEY", SECRET)
+        code, out, err = run_cli(["voices", path], capsys)
+        monkeypatch.setenv("NARRATOR_KEY", SECRET + "-wrong")
+        bad_code, _, bad_err = run_cli(["voices", path], capsys)
+    finally:
+        serve.send_signal(signal.SIGINT)
+        serve.communicate(timeout=10)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert url in lines[0]
+    assert any("test" in line and "accepted" in line and "a.txt" in line for line in lines)
+    assert any("nobody" in line and "UNKNOWN" in line and "b.txt" in line for line in lines)
+    assert_one_line_error(bad_code, bad_err, "NARRATOR_KEY")
+    assert bad_code == 3 and SECRET not in bad_err
+
+
+@pytest.mark.piper
+def test_the_smallest_default_job_ends_without_a_qc_note(tmp_path, capsys):
+    """Only `sources:`: the joe voice, MP3, loudness and true-peak defaults; all reached."""
+    shutil.copy(REPO / "sample_texts" / "quickstart.txt", tmp_path / "a.txt")
+    (tmp_path / "job.yaml").write_text("sources: [a.txt]\n", encoding="utf-8")
+    code, out, err = run_cli(["run", str(tmp_path / "job.yaml")], capsys)
+    assert code == 0, err
+    assert "note:" not in out + err and "LU under" not in out + err
+    assert list((tmp_path / "out" / "job").glob("*.mp3"))

@@ -25,3 +25,23 @@ def test_quiet_prints_nothing():
         bar.advance(1.0)
         bar.grow(1)
     assert out.getvalue() == ""
+
+
+def test_one_meter_over_synthesis_and_assembly_with_one_eta():
+    from narrator.cli.progress import ASSEMBLY_SPEED, RunProgress
+    from narrator.pipeline import Workload
+
+    out = io.StringIO()
+    book = 3600.0  # an hour of audio still to assemble after synthesis
+    with RunProgress(Workload(2, book, True), stream=out) as meter:
+        meter.advance(1.0)
+        meter.advance(1.0)
+        # synthesis is done: what is left is the assembly estimate from the book's length
+        assert abs(meter.remaining() - book / ASSEMBLY_SPEED) < 1.0
+        meter.assembling(0.5)
+        meter.assembling(1.0)
+        assert meter.remaining() == 0.0
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("synthesized 1/2 segments")
+    assert f"ETA {book / ASSEMBLY_SPEED:.0f} s" in lines[1]  # the ETA counts assembly too
+    assert lines[-1].startswith("assembled 100%") and lines[-1].endswith("ETA 0 s")

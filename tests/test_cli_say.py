@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import socket
+import stat
 import subprocess
 import sys
+import time
 import wave
 
 import numpy as np
@@ -115,3 +119,61 @@ def test_say_drops_control_characters_like_a_job_does(tmp_path):
     out = tmp_path / "x.wav"
     assert main(["say", "Hello\x00 world.\x07", "-o", str(out), "--config-id", "test"]) == 0
     assert [d.text for d in decode(read_wav(out)[1].tobytes())] == ["Hello world."]
+
+
+def _probe(path) -> str:
+    """ffmpeg's own description of the file's input format and stream."""
+    from narrator.assembly.encode import ffmpeg_exe
+
+    done = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", str(path)], capture_output=True)
+    return done.stderr.decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize(
+    ("name", "container", "codec"),
+    [("x.mp3", "Input #0, mp3,", "Audio: mp3"), ("x.m4b", "Input #0, mov,mp4,m4a", "Audio: aac"),
+     ("x.M4A", "Input #0, mov,mp4,m4a", "Audio: aac"), ("x.wav", "Input #0, wav,", "pcm_s16le")],
+)  # fmt: skip
+def test_say_encodes_by_extension_with_the_umask_permissions(tmp_path, name, container, codec):
+    out = tmp_path / name
+    old = os.umask(0o022)
+    try:
+        assert main(["say", "Hello there.", "-o", str(out), "--config-id", "test"]) == 0
+    finally:
+        os.umask(old)
+    described = _probe(out)
+    assert container in described and codec in described, described
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644
+    assert [p.name for p in tmp_path.iterdir()] == [name]  # no temp file left
+
+
+@pytest.mark.parametrize("name", ["x.ogg", "x", "x.mp3.txt"])
+def test_say_refuses_an_unknown_extension_in_one_line(tmp_path, capsys, name):
+    out = tmp_path / name
+    assert main(["say", "Hi.", "-o", str(out), "--config-id", "test"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and ".wav, .mp3, .m4b or .m4a" in err and not out.exists()
+
+
+def test_say_to_a_closed_port_says_the_fix_at_once(tmp_path, capsys, monkeypatch):
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("SAY_KEY", "sk-unused")
+    url = f"ws://127.0.0.1:{port}"
+    started = time.monotonic()
+    code = main(["say", "Hi.", "-o", str(tmp_path / "x.wav"), "--server", url,
+                 "--config-id", "test", "--api-key-env", "SAY_KEY"])  # fmt: skip
+    took = time.monotonic() - started
+    err = capsys.readouterr().err
+    assert code == 3 and err.count("\n") == 1, err
+    assert url in err and "narrator serve" in err and "connection refused" in err
+    assert took < 5, f"took {took:.1f} s"  # a short bounded retry, not the full backoff
+
+
+def test_say_missing_key_names_the_option(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("SAY_NO_KEY", raising=False)
+    code = main(["say", "Hi.", "-o", str(tmp_path / "x.wav"), "--server", "ws://127.0.0.1:9",
+                 "--config-id", "test", "--api-key-env", "SAY_NO_KEY"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and "SAY_NO_KEY" in err and "--api-key-env" in err and "api_key_env" not in err

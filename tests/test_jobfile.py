@@ -62,7 +62,7 @@ def test_minimal_job_gets_every_default(tmp_path):
     assert job.pauses == PausesSpec(0.35, 0.8, 1.6, 2.0, 0.5, 1.0)
     assert job.output == OutputSpec(dir=tmp_path / "out" / "book")
     assert job.output.formats == ("mp3",) and job.output.per_chapter and not job.output.whole_book
-    assert job.output.loudness == -20.0 and job.output.subtitles == ("srt",) and job.output.qc
+    assert job.output.loudness == -24.0 and job.output.subtitles == ("srt",) and job.output.qc
     assert job.workspace == tmp_path / ".narrator" / "book"
     (source,) = job.sources
     assert source.path == tmp_path / "a.txt" and source.split == "auto"

@@ -198,3 +198,20 @@ def test_every_word_is_spoken_or_listed(tmp_path: Path, lines: list[str]) -> Non
     listed = _words(*(p.text for p in plan.skipped))
     assert not _words(text) - spoken - listed
     assert all(p.role != "body" or p.what != "chapter" for p in plan.skipped)
+def test_predicted_length_counts_the_pauses_of_the_job(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(
+        "CHAPTER I\n\nOne. Two.\n\nThree.\n\n* * *\n\nFour.\n\nCHAPTER II\n\nFive.\n",
+        encoding="utf-8",
+    )
+    job_file = tmp_path / "book.yaml"
+    job_file.write_text("sources: [a.txt]\npauses: {paragraph: 10, scene: 20}\n", encoding="utf-8")
+    job = load_job(job_file)
+    plan = build_plan(job)
+    p = job.pauses
+    # chapter I: title | "One. Two." | "Three." (scene) | "Four."; chapter II: title | "Five."
+    inside = [p.paragraph * 2 + p.scene, p.paragraph]
+    assert plan.chapter_seconds_with(p) == [
+        c.seconds + extra for c, extra in zip(plan.chapters, inside)
+    ]
+    edges = p.lead_in + p.chapter + p.tail
+    assert abs(plan.seconds_with(p) - (plan.seconds + sum(inside) + edges)) < 1e-9

@@ -298,3 +298,38 @@ def test_real_transcript_is_covered_bounded_and_cut_at_sentences(transcript_path
     at_sentence = sum(1 for s in inner if s.text.endswith(tuple('.?!"”)')))
     at_clause = sum(1 for s in inner if s.text.endswith((",", ";", ":", "-", "—")))
     assert at_sentence > 0.65 * len(inner) and at_sentence + at_clause > 0.97 * len(inner)
+
+
+def test_a_book_on_one_line_is_cut_at_sentence_ends_never_after_an_abbreviation():
+    sentences = [
+        "Mr. Smith met Dr. Jones at No. 5 Baker Street.",
+        "J. Edgar Hoover said nothing, and the meeting went on for a long time.",
+        '"It is over," she said. "We leave at dawn."',
+        "Was it true? Nobody knew!",
+        "The war ended in 1945. Then the trials began at Nuremberg, before the Tribunal.",
+    ]
+    line = " ".join(sentences * 200)  # about 55 KB, one paragraph: the long-run path
+    assert len(line) > 8_000
+    segments = segment_chapter([line])
+    budget = SegmenterSettings().budget_chars
+    assert squash(" ".join(s.text for s in segments)) == squash(line)
+    assert all(len(s.text) <= budget for s in segments)
+    for segment in segments:
+        assert not re.search(r"\b(Mr|Dr|No|J)\.$", segment.text), segment.text
+        assert segment.text.endswith((".", "!", '"')), segment.text  # whole sentences
+
+
+def test_a_long_single_sentence_in_a_long_line_is_cut_at_clauses():
+    clause = "the river ran on past the mill, the bridge and the old church"
+    line = "; ".join([clause] * 300) + "."  # one sentence of 19 KB: no sentence end inside
+    segments = segment_chapter([line])
+    assert squash(" ".join(s.text for s in segments)) == squash(line)
+    assert all(len(s.text) <= SegmenterSettings().budget_chars for s in segments)
+    assert all(s.text.endswith((";", ",", ".")) for s in segments)
+
+
+def test_segment_chapter_reports_every_character_once():
+    paragraphs = ["Short one.", "* * *", " ".join(["A sentence here."] * 8_000)]  # 136 KB
+    counted: list[int] = []
+    segment_chapter(paragraphs, progress=counted.append)
+    assert sum(counted) == sum(len(p) for p in paragraphs) and len(counted) > 3

@@ -102,14 +102,16 @@ class QcReport:
 
     def table(self) -> str:
         """A plain-text table for the terminal."""
-        head = f"{'#':>3}  {'chapter':<32} {'min':>7} {'LUFS':>6} {'dBTP':>6} {'gain':>6} {'silence s':>9}"
+        head = f"{'#':>3}  {'chapter':<32} {'h:mm:ss':>8} {'LUFS':>6} {'dBTP':>6} {'gain':>6} {'silence s':>9}"
         rows = [head, "-" * len(head)]
         for c in self.chapters:
             rows.append(
-                f"{c.index:>3}  {c.title[:32]:<32} {c.seconds / 60:>7.2f} {_num(c.integrated_lufs):>6} "
+                f"{c.index:>3}  {c.title[:32]:<32} {_clock(c.seconds):>8} {_num(c.integrated_lufs):>6} "
                 f"{_num(c.true_peak_dbtp):>6} {c.gain_db:>+6.1f} {c.longest_silence_s:>9.2f}"
             )
-        rows.append(f"total {self.total_seconds / 3600:.2f} h, {len(self.outliers)} pace outliers")
+        rows.append(
+            f"total {_clock(self.total_seconds)} (h:mm:ss), {len(self.outliers)} pace outliers"
+        )
         for o in self.outliers[:20]:
             rows.append(
                 f"  ch {o.chapter} seg {o.segment}: {o.seconds_per_char:.3f} s/char vs median "
@@ -117,6 +119,11 @@ class QcReport:
             )
         rows.extend(f"note: {note}" for note in self.notes)
         return "\n".join(rows)
+
+
+def _clock(seconds: float) -> str:
+    whole = int(seconds + 0.5)
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
 
 def _num(value: float | None) -> str:

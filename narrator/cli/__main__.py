@@ -1,7 +1,5 @@
 """`python -m narrator.cli ...` runs the `narrator` command."""
 
-import sys
+from narrator.cli.main import console
 
-from narrator.cli.main import main
-
-sys.exit(main())
+console()

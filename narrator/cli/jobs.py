@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import anyio
 
-from narrator.cli.progress import SynthesisProgress
+from narrator.cli.progress import PlanProgress, RunProgress
 from narrator.jobfile import load_job
 from narrator.pipeline import RunOptions, RunSummary, run_job
 from narrator.plan import Plan, build_plan, skipped_summary
 from narrator.store import Store
+
+T = TypeVar("T")
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -41,11 +46,44 @@ def run_command(args: argparse.Namespace) -> int:
         assemble=not args.no_assemble,
         force=args.force,
         note=_print_note,
-        progress=partial(SynthesisProgress, quiet=args.quiet),
+        progress=partial(RunProgress, quiet=args.quiet),
+        planning=PlanProgress(quiet=args.quiet),
     )
-    summary = anyio.run(run_job, job, options)
+    summary = anyio.run(_until_interrupted, run_job, job, options)
     _print_summary(summary)
     return 0 if summary.complete else 1
+
+
+async def _until_interrupted(work: Callable[..., Awaitable[T]], *args: object) -> T:
+    """Run `work`; SIGINT or SIGTERM cancels it through anyio and raises KeyboardInterrupt.
+
+    Cancelling through anyio (rather than asyncio's own SIGINT handling, which cancels the main
+    task natively) reaches worker threads too: assembly polls it and stops within moments,
+    killing its ffmpeg processes and deleting its temp files before the command exits.
+    """
+    outcome: list[T] = []
+    failure: list[BaseException] = []
+    work_scope = anyio.CancelScope()
+    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async with anyio.create_task_group() as group:
+
+            async def watch() -> None:
+                async for _ in signals:
+                    work_scope.cancel()
+                    return
+
+            group.start_soon(watch)
+            with work_scope:
+                try:
+                    outcome.append(await work(*args))
+                except Exception as exc:  # raised below, outside the task group (no group)
+                    failure.append(exc)
+            group.cancel_scope.cancel()
+    if failure:
+        raise failure[0]
+    if not outcome:
+        raise KeyboardInterrupt
+    return outcome[0]
 
 
 def _print_note(note: str) -> None:
@@ -54,9 +92,10 @@ def _print_note(note: str) -> None:
 
 def _print_summary(summary: RunSummary) -> None:
     print(
-        f"segments: {summary.planned} planned, {summary.reused} already stored, "
-        f"{summary.synthesized} synthesized, {summary.failed} failed "
-        f"({summary.requests} requests, {summary.audio_seconds / 60:.1f} new audio min)"
+        f"requests: {summary.planned} planned for {summary.segments} segments, "
+        f"{summary.reused} already stored, {summary.synthesized} synthesized, "
+        f"{summary.failed} failed ({summary.requests} sent, "
+        f"{clock(summary.audio_seconds)} of new audio)"
     )
     for error in summary.errors[:10]:
         print(f"  failed: {error}", file=sys.stderr)
@@ -68,8 +107,20 @@ def _print_summary(summary: RunSummary) -> None:
         print(f"note: {note}", file=sys.stderr)
     if summary.skipped:
         print(f"not spoken: {skipped_summary(summary.skipped)} (see narrator plan; matter: all)")
-    for path in summary.files:
-        print(f"wrote {path}")
+    folders = {path.parent for path in summary.files}
+    if len(folders) == 1:
+        print(f"wrote {len(summary.files)} files to {folders.pop()}/")
+        for path in summary.files:
+            print(f"  {path.name}")
+    else:
+        for path in summary.files:
+            print(f"wrote {path}")
+
+
+def clock(seconds: float) -> str:
+    """A duration as h:mm:ss, the one style every command prints."""
+    whole = int(seconds + 0.5)
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
 
 def status_command(args: argparse.Namespace) -> int:
@@ -87,12 +138,17 @@ def status_command(args: argparse.Namespace) -> int:
 
 def plan_command(args: argparse.Namespace) -> int:
     job = load_job(args.job)
-    plan = build_plan(job)
-    for line in plan_lines(plan):
+    meter = PlanProgress()
+    try:
+        plan = build_plan(job, meter)
+    finally:
+        meter.close()
+    for line in plan_lines(plan, plan.chapter_seconds_with(job.pauses)):
         print(line)
     print(
-        f"total: {len(plan.chapters)} chapters, {len(plan.segments)} segments, "
-        f"{plan.unique_requests} requests, about {plan.seconds / 60:.1f} min of audio"
+        f"total: {len(plan.chapters)} chapters; requests: {plan.unique_requests} planned for "
+        f"{len(plan.segments)} segments; about {clock(plan.seconds_with(job.pauses))} of audio "
+        "(h:mm:ss, pauses included)"
     )
     if plan.skipped:
         print(f"not spoken: {skipped_summary(plan.skipped)}")
@@ -101,8 +157,12 @@ def plan_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def plan_lines(plan: Plan) -> list[str]:
-    """Every chapter in reading order with its role; skipped ones marked, with word counts."""
+def plan_lines(plan: Plan, seconds: Sequence[float] | None = None) -> list[str]:
+    """Every chapter in reading order with its role; skipped ones marked, with word counts.
+
+    `seconds` is each chapter's length with pauses (default: the segments' predicted speech).
+    """
+    lengths = seconds if seconds is not None else [c.seconds for c in plan.chapters]
     titles = [c.title for c in plan.chapters] + [p.title for p in plan.skipped]
     width = min(max((len(t) for t in titles), default=10), 60)
     lines: list[str] = []
@@ -119,7 +179,7 @@ def plan_lines(plan: Plan) -> list[str]:
         chapter = plan.chapters[number]
         lines.append(
             f"{number + 1:>3}  {chapter.title[:60]:<{width}}  {chapter.segments:>5} segments  "
-            f"{chapter.seconds / 60:>7.1f} min  voice {chapter.voice.config_id}  {chapter.role}"
+            f"{clock(lengths[number]):>8}  voice {chapter.voice.config_id}  {chapter.role}"
         )
         inside = [p for p in plan.skipped if p.in_chapter == number]
         if inside:

@@ -6,11 +6,13 @@ The exit codes are listed in narrator/cli/parser.py.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 
 from narrator import __version__
 from narrator.cli.parser import (
+    EXIT_BUSY,
     EXIT_INCOMPLETE,
     EXIT_INTERRUPTED,
     EXIT_OUTPUT,
@@ -24,7 +26,9 @@ from narrator.errors import (
     NarratorError,
     ServerError,
     StoreError,
+    Unreachable,
     UserError,
+    WorkspaceBusy,
 )
 
 
@@ -42,13 +46,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exit_code_for(exc)
 
 
+def console() -> None:
+    """The `narrator` program (console script and `python -m narrator.cli`): main, then exit.
+
+    After Ctrl-C, main has already stopped every process, removed every temp file and closed
+    the store; the interpreter's own teardown of a large heap can still take a second or two
+    on a busy machine, so that exit skips it (streams are flushed first).
+    """
+    code = main()
+    if code == EXIT_INTERRUPTED:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 def exit_code_for(exc: BaseException) -> int:
     """The documented exit code for an error that ends a command."""
     if isinstance(exc, UserError):
         return EXIT_USER
-    if isinstance(exc, ServerError) or (
-        isinstance(exc, JobStopped) and isinstance(exc.cause, ServerError)
-    ):
+    if isinstance(exc, WorkspaceBusy):
+        return EXIT_BUSY
+    service = (ServerError, Unreachable)
+    if isinstance(exc, service) or (isinstance(exc, JobStopped) and isinstance(exc.cause, service)):
         return EXIT_SERVICE
     if isinstance(exc, (AssemblyError, StoreError)):
         return EXIT_OUTPUT
@@ -65,9 +85,10 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"narrator {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    from narrator.cli import jobs, say, serve
+    from narrator.cli import jobs, say, serve, voices
 
     say.add_say(sub)
     jobs.add_commands(sub)
     serve.add_serve(sub)
+    voices.add_voices(sub)
     return parser

@@ -1,8 +1,13 @@
 """The parser every command shares, and the documented exit codes.
 
-Exit codes: 0 done; 1 synthesis incomplete (some segments failed); 2 a user error (job file,
-source, option, environment); 3 the service refused the job (key, voice); 4 writing the audio
-failed; 130 interrupted (everything finished so far is kept).
+Exit codes (README.md lists them too):
+    0    done
+    1    synthesis incomplete: some segments failed (run again to retry them)
+    2    a user error: job file, source, option, environment
+    3    the service refused the job (key, voice) or cannot be reached at its URL
+    4    writing the audio or the workspace failed
+    5    the job's workspace is in use by another narrator run (wait for it, or stop it)
+    130  interrupted (everything finished so far is kept)
 """
 
 from __future__ import annotations
@@ -10,14 +15,8 @@ from __future__ import annotations
 import argparse
 from typing import NoReturn
 
-EXIT_OK, EXIT_INCOMPLETE, EXIT_USER, EXIT_SERVICE, EXIT_OUTPUT, EXIT_INTERRUPTED = (
-    0,
-    1,
-    2,
-    3,
-    4,
-    130,
-)
+EXIT_OK, EXIT_INCOMPLETE, EXIT_USER, EXIT_SERVICE, EXIT_OUTPUT, EXIT_BUSY = 0, 1, 2, 3, 4, 5
+EXIT_INTERRUPTED = 130
 
 
 class OneLineParser(argparse.ArgumentParser):

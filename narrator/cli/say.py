@@ -4,32 +4,42 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import sys
-import tempfile
 import wave
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import anyio
+import numpy as np
 
 from narrator import protocol as proto
 from narrator.client import DEFAULT_KEY_ENV, HOSTED_URL, Session, SynthesisResult
 from narrator.service import open_service
 from narrator.codes import ErrorCode
 from narrator.errors import (
-    AuthError, NarratorError, OutputError, ServerError, SynthesisError, UserError, is_retryable,
+    AuthError, NarratorError, OutputError, ServerError, SynthesisError, TransportError, UserError,
+    is_retryable,
 )  # fmt: skip
 from narrator.sources.decode import clean_text
 
 SAY_PAUSE_S = 0.35
+SAY_FORMATS = {".wav": "wav", ".mp3": "mp3", ".m4b": "m4b", ".m4a": "m4b"}
+SAY_MP3_KBPS, SAY_AAC_KBPS = 64, 64  # the job defaults (output.mp3_bitrate / aac_bitrate)
 SAY_ATTEMPTS = 6  # per text on retryable errors, as a job retries its segments
 SAY_BACKOFF_INITIAL_S, SAY_BACKOFF_MAX_S = 0.25, 5.0
 
 
 def add_say(sub: argparse._SubParsersAction) -> None:
-    say = sub.add_parser("say", help="speak one text into a WAV file")
+    say = sub.add_parser("say", help="speak one text into an audio file (.wav, .mp3, .m4b, .m4a)")
     say.add_argument("text", help="the text to speak ('-' reads standard input)")
-    say.add_argument("-o", "--output", required=True, type=Path, help="WAV file to write")
+    say.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        type=Path,
+        help="file to write; its extension picks the format: .wav, .mp3, .m4b or .m4a",
+    )
     say.add_argument(
         "--server",
         nargs="?",
@@ -55,10 +65,11 @@ def say_command(args: argparse.Namespace) -> int:
     if not text.strip():
         raise UserError("say: the text is empty; give the words to speak")
     _check_say_options(args)
+    kind = output_kind(args.output)
     check_output_path(args.output, args.force, "-o/--output")
     config_id = args.config_id or "joe"
     pcm = anyio.run(_say, text, args, config_id)
-    write_wav(args.output, pcm)
+    write_audio(args.output, pcm, kind)
     seconds = len(pcm) / (proto.SAMPLE_RATE * proto.SAMPLE_WIDTH)
     print(f"wrote {args.output} ({seconds:.1f} s of audio)")
     return 0
@@ -91,13 +102,15 @@ async def _say(text: str, args: argparse.Namespace, config_id: str) -> bytes:
     silence = b"\x00\x00" * int(SAY_PAUSE_S * proto.SAMPLE_RATE)
     params = {"language": args.language}
     parts: list[bytes] = []
-    async with open_service(args.server, args.api_key_env) as service:
+    async with open_service(args.server, args.api_key_env, key_option="--api-key-env") as service:
         async with Session(service.endpoint(config_id)) as session:
             for number, segment in enumerate(segments):
                 try:
                     result = await _with_retries(session, segment.text, params)
                 except ServerError as exc:
                     raise _with_fix(exc, args, config_id) from None
+                except TransportError as exc:
+                    raise _unreachable(exc, service.url) from None
                 if result.truncated:
                     print(
                         f"narrator: warning: the service cut {segment.text[:40]!r}... at its "
@@ -133,6 +146,14 @@ def _with_fix(exc: ServerError, args: argparse.Namespace, config_id: str) -> Nar
     return exc
 
 
+def _unreachable(exc: TransportError, url: str) -> TransportError:
+    """A connection that failed every attempt, with what to check."""
+    return type(exc)(
+        f"{exc}; check --server {url} (typed right? server running? start a local one with "
+        "narrator serve --port PORT), or leave --server out to use the built-in voices"
+    )
+
+
 def check_output_path(path: Path, force: bool, option: str) -> None:
     """Refuse to overwrite silently, and say so before any work is done."""
     if path.is_dir():
@@ -146,16 +167,54 @@ def check_output_path(path: Path, force: bool, option: str) -> None:
         raise OutputError(f"{option}: folder {parent} is not writable; choose another path")
 
 
-def write_wav(path: Path, pcm: bytes) -> None:
-    """Write 24 kHz mono int16 PCM as a WAV file, atomically (temp name, then rename)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.resolve().parent)
+def output_kind(path: Path) -> str:
+    """The format `say` writes for `path`, from its extension; a one-line refusal otherwise."""
+    kind = SAY_FORMATS.get(path.suffix.lower())
+    if kind is None:
+        shown = repr(path.suffix) if path.suffix else "no extension"
+        raise OutputError(
+            f"-o/--output {path}: {shown} is not an audio format say writes; "
+            "end the name in .wav, .mp3, .m4b or .m4a"
+        )
+    return kind
+
+
+def write_audio(path: Path, pcm: bytes, kind: str) -> None:
+    """Write 24 kHz mono int16 PCM as `kind`, atomically: a temp name beside `path`, then a
+    rename. The file gets the permissions of the umask, like every file a run writes."""
+    temp = path.resolve().parent / f".{path.name}.{secrets.token_hex(4)}.part"
     try:
-        with os.fdopen(fd, "wb") as raw, wave.open(raw, "wb") as out:
-            out.setnchannels(1)
-            out.setsampwidth(proto.SAMPLE_WIDTH)
-            out.setframerate(proto.SAMPLE_RATE)
-            out.writeframes(pcm)
-        os.replace(tmp, path)
+        if kind == "wav":
+            _write_wav(temp, pcm)
+        else:
+            _encode(temp, pcm, kind, path.name)
+        os.replace(temp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def _write_wav(temp: Path, pcm: bytes) -> None:
+    with open(temp, "xb") as raw, wave.open(raw, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(proto.SAMPLE_WIDTH)
+        out.setframerate(proto.SAMPLE_RATE)
+        out.writeframes(pcm)
+
+
+def _encode(temp: Path, pcm: bytes, kind: str, label: str) -> None:
+    from narrator.assembly import encode
+
+    rate = proto.SAMPLE_RATE
+    inputs: list[str] = []
+    if kind == "mp3":
+        output = encode.mp3_args(SAY_MP3_KBPS, rate)
+    else:
+        inputs, output = encode.m4b_args(SAY_AAC_KBPS, rate, None)
+    pipe = encode.FfmpegPipe(label, inputs, [*output, str(temp)])
+    try:
+        pipe.write(np.frombuffer(pcm, dtype="<i2"))
+        pipe.finish()
+    except BaseException:  # Ctrl-C included: no ffmpeg is left writing a deleted temp file
+        pipe.abort()
         raise

@@ -94,6 +94,11 @@ def open_book(path: Path) -> epub.EpubBook:
             warnings.simplefilter("ignore")  # ebooklib warns about its own option defaults
             book = epub.read_epub(str(path), options={"ignore_ncx": True})
     except Exception as exc:  # ebooklib raises anything from BadZipFile to TypeError on junk
+        if _lacks_spine(path):  # ebooklib fails with a TypeError when the OPF has no <spine>
+            raise SourceError(
+                f"{path}: broken EPUB, it has no spine (reading order); re-export it from your "
+                "e-book tool"
+            ) from exc
         raise SourceError(
             f"{path}: not a readable EPUB ({_reason(exc)}); re-export it from "
             "your e-book tool or convert it to HTML"
@@ -114,6 +119,16 @@ def _encrypted_documents(path: Path) -> bool:
         return False  # no encryption file; a broken archive is reported by ebooklib next
     uris = _CIPHER_URI_RE.findall(listing)
     return any(unquote(uri).lower().endswith(_TEXT_SUFFIXES) for uri in uris)
+
+
+def _lacks_spine(path: Path) -> bool:
+    """True when the archive's package documents (.opf) have no <spine> element."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            opfs = [archive.read(n) for n in archive.namelist() if n.lower().endswith(".opf")]
+    except (zipfile.BadZipFile, OSError, RuntimeError, KeyError):
+        return False
+    return bool(opfs) and not any(re.search(rb"<(\w+:)?spine\b", opf) for opf in opfs)
 
 
 def _reason(exc: Exception) -> str:

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from narrator.errors import StoreError
+from narrator.errors import StoreError, WorkspaceBusy
 
 MANIFEST = "manifest.sqlite3"
 LOCK = "lock"
@@ -131,7 +131,7 @@ def acquire_lock(workspace: Path) -> int:
     except BlockingIOError:
         holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
         os.close(fd)
-        raise StoreError(
+        raise WorkspaceBusy(
             f"workspace {workspace} is in use by another narrator run (pid {holder}); "
             "wait for it or stop it"
         ) from None

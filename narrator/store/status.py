@@ -11,7 +11,9 @@ from narrator.store.machine import DONE, FAILED
 from narrator.store.manifest import Row
 
 
-_HEADER = ("#", "chapter", "segments", "done", "failed", "audio", "usage", "requests")
+_HEADER = (
+    "#", "chapter", "segments", "done", "failed", "audio h:mm:ss", "usage tokens", "requests",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -115,5 +117,5 @@ def _cells(number: str, c: ChapterStatus) -> tuple[str, ...]:
 
 
 def _clock(seconds: float) -> str:
-    whole = int(seconds)
+    whole = int(seconds + 0.5)
     return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"

@@ -13,9 +13,13 @@ import re
 # and spaces, with at least one mark. Kept here so that every reader agrees on it.
 DECORATION_RE = re.compile(r"^[\s*\-—–_=~#.•·⁂]*[*\-—–_=~#•·⁂][\s*\-—–_=~#.•·⁂]*$")
 _BLANK_RE = re.compile(r"\n[^\S\n]*\n")  # a line of only whitespace (NBSP too) is blank
-_SPACE_RE = re.compile(r"\s+")
+# Whitespace to fold into one space: a run of two or more, or one that is not a plain space.
+# (Single spaces are left alone: a book on one line has millions of them.)
+_SPACE_RE = re.compile(r"\s{2,}|[^\S ]")
 # Every other line break becomes "\n"; the Unicode paragraph separator ends a paragraph.
-_BREAKS = str.maketrans({"\r": "\n", "\v": "\n", "\x85": "\n", "\u2028": "\n", "\u2029": "\n\n"})
+# (str.replace per character, not str.translate: translate looks up every character in Python,
+# seconds on a book-sized string.)
+_BREAKS = (("\r", "\n"), ("\v", "\n"), ("\x85", "\n"), ("\u2028", "\n"), ("\u2029", "\n\n"))
 
 
 def is_decoration(line: str) -> bool:
@@ -28,7 +32,9 @@ def split_paragraphs(text: str) -> list[str]:
 
     Empty paragraphs are dropped; decoration lines become their own paragraph.
     """
-    text = text.replace("\r\n", "\n").translate(_BREAKS)
+    text = text.replace("\r\n", "\n")
+    for old, new in _BREAKS:
+        text = text.replace(old, new)
     paragraphs: list[str] = []
     for block in _BLANK_RE.split(text):
         lines: list[str] = []

@@ -29,10 +29,13 @@ from narrator.errors import JobFileError
 from narrator.text.paragraphs import is_decoration
 from narrator.text.sentences import (
     CJK_CLASS,
+    LONG_RUN,
     Span,
     inside_word,
+    may_hold_sentence_end,
     resolve_language,
     sentence_spans,
+    sure_runs,
     trim,
 )
 
@@ -111,21 +114,26 @@ def predict_seconds(text: str, settings: SegmenterSettings) -> float:
 
 
 def segment_chapter(
-    paragraphs: Sequence[str], settings: SegmenterSettings = SegmenterSettings()
+    paragraphs: Sequence[str],
+    settings: SegmenterSettings = SegmenterSettings(),
+    progress: Callable[[int], None] | None = None,
 ) -> list[Segment]:
     """Cut a chapter's paragraphs into ordered segments under the budget.
 
     The last segment has Boundary.CHAPTER; one followed by a decoration paragraph has
-    Boundary.SCENE; decoration paragraphs themselves yield nothing.
+    Boundary.SCENE; decoration paragraphs themselves yield nothing. `progress` is called with
+    the number of characters just segmented (a long paragraph reports as it goes).
     """
     budget, code = settings.budget_chars, settings.code
+    report = progress or _no_progress
     segments: list[Segment] = []
     for index, paragraph in enumerate(paragraphs):
         if is_decoration(paragraph):
+            report(len(paragraph))
             if segments:
                 segments[-1] = dataclasses.replace(segments[-1], boundary=Boundary.SCENE)
             continue
-        spans = paragraph_spans(paragraph, budget, code)
+        spans = paragraph_spans(paragraph, budget, code, report)
         for number, (start, end) in enumerate(spans):
             text = paragraph[start:end]
             boundary = Boundary.PARAGRAPH if number == len(spans) - 1 else Boundary.SENTENCE
@@ -137,14 +145,53 @@ def segment_chapter(
     return segments
 
 
-def paragraph_spans(paragraph: str, budget: int, code: str = "en") -> list[Span]:
-    """Spans of one paragraph's segments, each at most `budget` characters unless unsplittable."""
+def _no_progress(characters: int) -> None:
+    pass
+
+
+def paragraph_spans(
+    paragraph: str, budget: int, code: str = "en", progress: Callable[[int], None] = _no_progress
+) -> list[Span]:
+    """Spans of one paragraph's segments, each at most `budget` characters unless unsplittable.
+
+    `progress` receives the paragraph's characters as they are done (all of them in the end).
+    """
     whole = trim(paragraph, 0, len(paragraph))
-    if whole is None:
-        return []
-    if whole[1] - whole[0] <= budget:
-        return [whole]
-    return _pack(paragraph, sentence_spans(paragraph, code), budget, level=0)
+    if whole is None or whole[1] - whole[0] <= budget:
+        progress(len(paragraph))
+        return [] if whole is None else [whole]
+    if len(paragraph) > LONG_RUN:
+        return _pack(paragraph, _long_run_pieces(paragraph, budget, code, progress), budget, 0)
+    spans = _pack(paragraph, sentence_spans(paragraph, code), budget, level=0)
+    progress(len(paragraph))
+    return spans
+
+
+_REPORT_EVERY = 100_000  # characters of a long paragraph between two progress reports
+
+
+def _long_run_pieces(
+    paragraph: str, budget: int, code: str, progress: Callable[[int], None]
+) -> list[Span]:
+    """Sentence pieces of a very long paragraph (a whole book on one line, say).
+
+    It is cut at sure sentence ends first; only a run between two of them that is over the
+    budget goes to pysbd, so the work per run stays bounded however long the paragraph is.
+    A run that fits the budget needs no finer cut: packing would merge its sentences anyway.
+    """
+    pieces: list[Span] = []
+    reported = 0
+    for start, end in sure_runs(paragraph, code):
+        if end - start <= budget or not may_hold_sentence_end(paragraph[start:end], code):
+            pieces.append((start, end))  # fits, or one long sentence: packing cuts it
+        else:
+            found = sentence_spans(paragraph[start:end], code)
+            pieces.extend((start + a, start + b) for a, b in found)
+        if end - reported >= _REPORT_EVERY:
+            progress(end - reported)
+            reported = end
+    progress(len(paragraph) - reported)
+    return pieces
 
 
 def _pack(text: str, pieces: list[Span], budget: int, level: int) -> list[Span]:
