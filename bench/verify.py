@@ -86,8 +86,7 @@ def peak_rss_mb() -> float:
 def detection(args: argparse.Namespace) -> None:
     texts = prose_segments(args.segments, args.seed, args.max_seconds)
     voice = Voice()
-    rng = random.Random(args.seed)
-    clean = [voice.say(t) for t in texts[:2]]  # warm Piper's own buffers before measuring RSS
+    voice.say(texts[0])  # warm Piper's own buffers before measuring RSS
     before = peak_rss_mb()
     recognizer = Recognizer()
     rows, heard_seconds, wall, cpu = [], 0.0, 0.0, 0.0
@@ -101,19 +100,20 @@ def detection(args: argparse.Namespace) -> None:
             pcm = voice.say(spoken)
             t0, c0 = time.perf_counter(), time.process_time()
             heard = recognizer.hear(pcm)
-            wall += time.perf_counter() - t0
-            cpu += time.process_time() - c0
+            took, used = time.perf_counter() - t0, time.process_time() - c0
+            wall, cpu = wall + took, cpu + used
             heard_seconds += len(pcm) / 48_000
             scores = score(text, heard.text, heard.no_speech)
             row = {"i": index, "fault": label, "text": text, "heard": heard.text,
-                   "scores": scores.__dict__, "reasons": list(reasons(scores))}  # fmt: skip
+                   "scores": scores.__dict__, "reasons": list(reasons(scores)),
+                   "audio_s": len(pcm) / 48_000, "wall_s": took, "cpu_s": used,
+                   "added_rss_mb": peak_rss_mb() - before}  # fmt: skip
             rows.append(row)
             if dump:
                 dump.write(json.dumps(row) + "\n")
                 dump.flush()
         if index % 20 == 19:
             print(f"  {index + 1} segments ...", file=sys.stderr)
-    del rng, clean
     added = peak_rss_mb() - before
     summarize(rows)
     print(f"speed: {heard_seconds:.0f} s of audio heard in {wall:.0f} s wall "
@@ -153,6 +153,11 @@ def pct(part: int, whole: int) -> str:
 def rescore(path: str) -> None:
     """Re-apply the current alignment and thresholds to a dump (no audio, no model)."""
     rows = [json.loads(line) for line in open(path)]
+    audio, wall, cpu = (sum(r[k] for r in rows) for k in ("audio_s", "wall_s", "cpu_s"))
+    print(
+        f"speed: {audio:.0f} s of audio heard in {wall:.0f} s wall ({audio / wall:.1f}x realtime; "
+        f"{audio / cpu:.1f}x per CPU-second); added peak RSS {max(r['added_rss_mb'] for r in rows):.0f} MB"
+    )
     for row in rows:
         scores = score(row["text"], row["heard"], row["scores"]["no_speech"])
         row["scores"], row["reasons"] = scores.__dict__, list(reasons(scores))

@@ -162,6 +162,7 @@ class Job:
     server: ServerSpec | None = None  # None: the embedded local server
     lexicon: tuple[LexiconRule, ...] = ()
     speak_titles: bool = True  # announce each chapter's title from the source before its text
+    verify: str = "off"  # proof-listening: off | report | fix (narrator.verify)
 
 
 # --- loading -----------------------------------------------------------------------------
@@ -318,13 +319,24 @@ def load_job(path: Path) -> Job:
             top.get("workspace"), "workspace", reader.base / ".narrator" / stem
         ),
         speak_titles=reader.flag(top.get("speak_titles"), "speak_titles", True),
+        verify=_verify(reader, top.get("verify")),
     )
 
 
 _TOP_KEYS = (
     "title", "author", "cover", "sources", "voice", "server", "synthesis", "pauses", "lexicon",
-    "output", "workspace", "speak_titles",
+    "output", "workspace", "speak_titles", "verify",
 )  # fmt: skip
+VERIFY_MODES = ("off", "report", "fix")
+
+
+def _verify(reader: _Reader, raw: Any) -> str:
+    """`verify:`; YAML reads a bare `off` as false, which means off too."""
+    if raw is False:
+        return "off"
+    if raw is True:
+        raise reader.fail("verify", "must be off, report or fix, got true; write report or fix")
+    return reader.choice(raw, "verify", "off", VERIFY_MODES)
 
 
 class _DuplicateKey(Exception):

@@ -20,6 +20,7 @@ from typing import Protocol
 
 import anyio
 
+from narrator.assembly.qc import write_qc
 from narrator.assembly import (
     AssemblyResult,
     BookInfo,
@@ -31,7 +32,7 @@ from narrator.assembly import (
 )
 from narrator.text.boundary import Boundary
 from narrator.codes import ErrorCode
-from narrator.service import open_service, read_api_key
+from narrator.service import Service, open_service, read_api_key
 from narrator.errors import AuthError
 from narrator.jobfile import Job, VoiceSpec
 from narrator.plan import Plan, build_plan, request_params, segmenter_settings
@@ -52,6 +53,7 @@ class RunSummary:
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # from assembly
     plan_notes: list[str] = field(default_factory=list)
+    verify_table: str = ""  # proof-listening, when the job's `verify` is not off
 
     @property
     def complete(self) -> bool:
@@ -101,7 +103,10 @@ async def run_job(job: Job, options: RunOptions = RunOptions()) -> RunSummary:
         options.note(note)
     store = await anyio.to_thread.run_sync(lambda: Store.open(job.workspace, fresh=options.fresh))
     try:
-        summary = await _synthesize(job, plan, store, options)
+        if job.verify == "off":
+            summary = await _synthesize(job, plan, store, options)
+        else:
+            summary = await _synthesize_verified(job, plan, store, options)
         summary.plan_notes.extend(plan.notes)
         if summary.complete and options.assemble:
             result = await anyio.to_thread.run_sync(assemble_job, job, plan, store)
@@ -109,12 +114,23 @@ async def run_job(job: Job, options: RunOptions = RunOptions()) -> RunSummary:
             summary.qc_table = result.qc.table() if result.qc is not None else ""
             if result.qc is None:  # otherwise the notes are rows of the QC table already
                 summary.notes.extend(result.notes)
+            if job.verify != "off" and result.qc is not None:
+                await anyio.to_thread.run_sync(_add_verification, job, store, result)
         return summary
     finally:
         store.close()
 
 
-async def _synthesize(job: Job, plan: Plan, store: Store, options: RunOptions) -> RunSummary:
+async def _synthesize(
+    job: Job,
+    plan: Plan,
+    store: Store,
+    options: RunOptions,
+    service: Service | None = None,
+    stored: Callable[[PlannedSegment], None] = lambda segment: None,
+) -> RunSummary:
+    """Synthesize what the store lacks (through `service`, or one opened here); `stored` is
+    told of each segment whose audio is stored."""
     voice_of = {key: (v.config_id, request_params(v)) for key, v in plan.voices.items()}
     store.set_plan(plan.segments, [c.title for c in plan.chapters], voice_of)
     await anyio.to_thread.run_sync(store.verify_done)
@@ -124,7 +140,9 @@ async def _synthesize(job: Job, plan: Plan, store: Store, options: RunOptions) -
         return summary
     server = job.server
     with options.progress(len(pending)) as bar:
-        async with open_service(server.url if server else None, _key_env(job)) as service:
+        opened = nullcontext(service) if service is not None else None
+        opened = opened or open_service(server.url if server else None, _key_env(job))
+        async with opened as service:
             for voice, segments in _by_voice(pending, plan):
                 pool = Pool(
                     store,
@@ -132,7 +150,7 @@ async def _synthesize(job: Job, plan: Plan, store: Store, options: RunOptions) -
                     request_params(voice),
                     _pool_settings(job),
                     segmenter_settings(job, voice),
-                    progress=lambda segment, seconds: bar.advance(seconds),
+                    progress=lambda segment, seconds: (bar.advance(seconds), stored(segment)),
                     grow=bar.grow,
                 )
                 try:
@@ -140,6 +158,38 @@ async def _synthesize(job: Job, plan: Plan, store: Store, options: RunOptions) -
                 except JobStopped as stopped:
                     raise JobStopped(stopped.cause, _explain(stopped, job, voice)) from None
     return summary
+
+
+async def _synthesize_verified(
+    job: Job, plan: Plan, store: Store, options: RunOptions
+) -> RunSummary:
+    """Synthesis with proof-listening alongside (`verify: report|fix`, narrator.verify)."""
+    from narrator.verify import job as verifying
+    from narrator.verify.recognizer import Recognizer
+
+    verifying.check_recognizer()  # a missing extra is one line before any work
+    async with verifying.open_for(job) as service:
+        verifier = verifying.make_verifier(
+            job, plan, store, Recognizer(), service, _pool_settings(job), job.verify == "fix"
+        )
+        summary = await verifying.alongside(
+            verifier, lambda stored: _synthesize(job, plan, store, options, service, stored)
+        )
+    assert isinstance(summary, RunSummary)
+    report = verifying.report(job, store)
+    summary.verify_table = report.table()
+    summary.notes.extend(verifier.counts.notes)
+    return summary
+
+
+def _add_verification(job: Job, store: Store, result: AssemblyResult) -> None:
+    """Put the verification report into the QC JSON written by assembly (additive)."""
+    from narrator.verify import job as verifying
+
+    qc = dataclasses.replace(result.qc, verification=verifying.report(job, store).to_dict())
+    for path in result.files:
+        if path.name.endswith(".qc.json"):
+            write_qc(path, qc)
 
 
 def _explain(stopped: JobStopped, job: Job, voice: VoiceSpec) -> str:

@@ -97,6 +97,8 @@ class QcReport:
     outliers: tuple[Outlier, ...]
     total_seconds: float
     notes: tuple[str, ...] = field(default=())
+    # Proof-listening per chapter and for the book (narrator.verify), when the job asked for it.
+    verification: dict | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, ensure_ascii=False)
@@ -118,6 +120,13 @@ class QcReport:
             )
         rows.extend(f"note: {note}" for note in self.notes)
         return "\n".join(rows)
+
+
+def write_qc(path: Path, report: QcReport) -> None:
+    """Rewrite a QC JSON file in place (atomically: a temp file, then rename)."""
+    temp = path.with_name(path.name + ".tmp")
+    temp.write_text(report.to_json(), encoding="utf-8")
+    temp.replace(path)
 
 
 def _num(value: float | None) -> str:

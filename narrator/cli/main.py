@@ -62,9 +62,10 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"narrator {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    from narrator.cli import jobs, say, serve
+    from narrator.cli import jobs, say, serve, verify
 
     say.add_say(sub)
     jobs.add_commands(sub)
     serve.add_serve(sub)
+    verify.add_verify(sub)
     return parser

@@ -101,6 +101,7 @@ class Leaf:
     sha256: str | None  # of the stored audio (done only)
     samples: int  # stored (done only)
     boundary: str
+    planned: str  # the key of the planned segment (== key unless it was split)
 
 
 @dataclass(frozen=True)
@@ -475,13 +476,17 @@ class Store:
                     )
         return found
 
-    def takes(self) -> dict[str, list[Take]]:
-        """key -> its heard takes in order (empty for a manifest older than the takes table)."""
+    def takes(self, keys: Sequence[str] | None = None) -> dict[str, list[Take]]:
+        """key -> its heard takes in order, for `keys` or every segment (a manifest older than
+        the takes table has none)."""
         found: dict[str, list[Take]] = {}
+        query = f"SELECT {TAKE_COLUMNS} FROM takes"
+        if keys is not None:
+            query += f" WHERE key IN ({', '.join('?' * len(keys))})"
         with self._read():
             if not has_table(self._conn, "takes"):
                 return found
-            rows = self._conn.execute(f"SELECT {TAKE_COLUMNS} FROM takes ORDER BY key, take")
+            rows = self._conn.execute(query + " ORDER BY key, take", tuple(keys or ()))
             for row in rows:
                 take = Take(*row)
                 found.setdefault(take.key, []).append(

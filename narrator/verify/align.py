@@ -169,3 +169,16 @@ def _repeated(
 def _contains(words: list[str], phrase: list[str]) -> bool:
     size = len(phrase)
     return any(words[k : k + size] == phrase for k in range(len(words) - size + 1))
+
+
+def combine(parts: list[Scores]) -> Scores:
+    """The scores of takes played one after another (the parts of a re-split segment)."""
+    return Scores(
+        source_words=sum(p.source_words for p in parts),
+        heard_words=sum(p.heard_words for p in parts),
+        errors=sum(p.errors for p in parts),
+        missing_run=max((p.missing_run for p in parts), default=0),
+        repeated=sum(p.repeated for p in parts),
+        trailing=max((p.trailing for p in parts), default=0),
+        no_speech=any(p.no_speech for p in parts),
+    )
