@@ -472,6 +472,7 @@ class Store:
                             sha,
                             samples,
                             boundary,
+                            pos.key,
                         )
                     )
         return found

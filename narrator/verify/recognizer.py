@@ -26,6 +26,11 @@ MODEL_RATE = 16_000  # what Whisper listens to
 INSTALL_HINT = "pip install -e '.[verify]'"
 # Whisper's no-speech probability above which a window with no words is called silent.
 NO_SPEECH = 0.6
+# Whisper hears 30 s windows whatever their content, at a fixed cost (bench/verify.py: ~1.4
+# CPU-s a window, ~0.04 CPU-s per second of speech in it), so takes are packed into one window
+# up to this length, with a short silence between them.
+WINDOW_SECONDS = 28.0
+GAP_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,36 @@ class Recognizer:
         seconds = len(audio) / MODEL_RATE
         if not len(audio):
             return Heard("", True, 0.0)
+        found = self._transcribe(audio, words=False)
+        text = " ".join(w.text.strip() for w in found).strip()
+        silent = not text or all(w.no_speech_prob > NO_SPEECH for w in found)
+        return Heard(text, silent, seconds)
+
+    def hear_joined(self, takes: list[bytes]) -> list[Heard]:
+        """Several takes heard as one window, a short silence between them (see WINDOW_SECONDS).
+
+        Each recognized word goes to the take its midpoint falls in (gaps split in half), so a
+        word said past one take's end is that take's, never its neighbour's.
+        """
+        if len(takes) == 1:
+            return [self.hear(takes[0])]
+        gap = b"\x00\x00" * int(GAP_SECONDS * SOURCE_RATE)
+        whole = [pcm[: len(pcm) // 2 * 2] for pcm in takes]
+        lengths = [len(pcm) / (2 * SOURCE_RATE) for pcm in whole]
+        ends, position = [], 0.0
+        for length in lengths:
+            position += length
+            ends.append(position + GAP_SECONDS / 2)  # a take owns half the gap after it
+            position += GAP_SECONDS
+        shares: list[list[str]] = [[] for _ in takes]
+        for window in self._transcribe(to_model_rate(gap.join(whole)), words=True):
+            for word in window.words or ():
+                middle = (word.start + word.end) / 2
+                owner = next((i for i, end in enumerate(ends) if middle < end), len(ends) - 1)
+                shares[owner].append(word.word.strip())
+        return [Heard(" ".join(share), not share, length) for share, length in zip(shares, lengths)]
+
+    def _transcribe(self, audio: np.ndarray, *, words: bool) -> list[Any]:
         self.load()
         with self._lock:
             windows, _ = self._model.transcribe(
@@ -97,18 +132,26 @@ class Recognizer:
                 language="en",
                 beam_size=1,
                 temperature=0.0,
-                without_timestamps=True,
+                without_timestamps=not words,
+                word_timestamps=words,
                 condition_on_previous_text=False,
                 vad_filter=False,
             )
-            found = list(windows)
-        text = " ".join(w.text.strip() for w in found).strip()
-        silent = not text or all(w.no_speech_prob > NO_SPEECH for w in found)
-        return Heard(text, silent, seconds)
+            return list(windows)
 
-    def hear_many(self, takes: list[bytes]) -> list[Heard]:
-        """Several takes in one call (one thread hop, one lock, model warm)."""
-        return [self.hear(pcm) for pcm in takes]
+
+def pack(seconds: list[float], window: float = WINDOW_SECONDS) -> list[list[int]]:
+    """Indexes of consecutive takes grouped into windows of at most `window` seconds (gaps
+    included); a take longer than a window is a window of its own."""
+    groups: list[list[int]] = []
+    used = window + 1.0
+    for index, length in enumerate(seconds):
+        if used + GAP_SECONDS + length > window:
+            groups.append([])
+            used = -GAP_SECONDS
+        groups[-1].append(index)
+        used += GAP_SECONDS + length
+    return groups
 
 
 def to_model_rate(pcm: bytes) -> np.ndarray:

@@ -29,14 +29,14 @@ import anyio.to_thread
 from anyio.abc import ObjectReceiveStream
 
 from narrator.client import Endpoint, Session
-from narrator.errors import NarratorError, StoreError, SynthesisError
+from narrator.errors import StoreError, SynthesisError
 from narrator.scheduler import PoolSettings, retrying
-from narrator.store import DONE, PlannedSegment, Store, Take
+from narrator.store import DONE, Leaf, PlannedSegment, Store, Take
 from narrator.text.segmenter import SegmenterSettings, split_text
 from narrator.text.sentences import sentence_spans
 from narrator.verify.align import Scores, combine, score
 from narrator.verify.policy import DEFAULT, Thresholds, badness, reasons
-from narrator.verify.recognizer import Heard, Recognizer
+from narrator.verify.recognizer import SOURCE_RATE, Heard, Recognizer, pack
 
 log = logging.getLogger("narrator.verify")
 
@@ -45,7 +45,7 @@ log = logging.getLogger("narrator.verify")
 class VerifySettings:
     fix: bool = False  # re-synthesize flagged takes (mode `fix`) or only report them
     max_takes: int = 4  # takes per segment, the first included
-    batch: int = 4  # takes heard per worker-thread call
+    batch_seconds: float = 56.0  # audio gathered before hearing it (two recognizer windows)
     limits: Thresholds = DEFAULT
 
 
@@ -118,20 +118,20 @@ class Verifier:
         self.counts = VerifyCounts()
 
     async def run(self, stored: ObjectReceiveStream[PlannedSegment] | None = None) -> VerifyCounts:
-        """Hear what the store holds unheard, then each segment `stored` brings, then sweep."""
-        await self.sweep()
+        """Hear what the store holds unheard; with `stored`, first each segment it brings (the
+        pool is still setting the plan when this starts), then the rest."""
         if stored is not None:
+            batch: list[Item] = []
+            seconds = 0.0
             async with stored:
-                async for first in stored:
-                    items = [Item(first.key, first.chapter)]
-                    while len(items) < self.settings.batch:
-                        try:
-                            more = stored.receive_nowait()
-                        except (anyio.WouldBlock, anyio.EndOfStream):
-                            break
-                        items.append(Item(more.key, more.chapter))
-                    await self._check(items)
-            await self.sweep()
+                async for segment in stored:
+                    batch.append(Item(segment.key, segment.chapter))
+                    seconds += segment.seconds
+                    if seconds >= self.settings.batch_seconds:
+                        await self._check(batch)
+                        batch, seconds = [], 0.0
+            await self._check(batch)
+        await self.sweep()
         return self.counts
 
     async def sweep(self) -> None:
@@ -140,37 +140,61 @@ class Verifier:
         done = {leaf.key: leaf for leaf in leaves if leaf.state == DONE}
         takes = await anyio.to_thread.run_sync(self.store.takes, list(done))
         todo = [
-            Item(leaf.key, leaf.chapter)
+            leaf
             for leaf in done.values()
             if not any(t.sha256 == leaf.sha256 for t in takes.get(leaf.key, []))
         ]
-        for start in range(0, len(todo), self.settings.batch):
-            await self._check(todo[start : start + self.settings.batch])
+        if self.settings.fix and self._takes_for is not None:
+            await self._refix([leaf for leaf in done.values() if leaf not in todo], takes)
+        batch: list[Item] = []
+        seconds = 0.0
+        for leaf in todo:
+            batch.append(Item(leaf.key, leaf.chapter))
+            seconds += leaf.samples / SOURCE_RATE
+            if seconds >= self.settings.batch_seconds:
+                await self._check(batch)
+                batch, seconds = [], 0.0
+        await self._check(batch)
+
+    async def _refix(self, leaves: list[Leaf], takes: dict[str, list[Take]]) -> None:
+        """Fix mode over takes heard before: a flagged one with takes left to spend is fixed."""
+        for leaf in leaves:
+            mine = takes.get(leaf.key, [])
+            current = next((t for t in reversed(mine) if t.sha256 == leaf.sha256), None)
+            if current is not None and current.reasons and len(mine) < self.settings.max_takes:
+                failures = sum(bool(t.reasons) for t in mine)
+                await self._fix(
+                    Item(leaf.key, leaf.chapter), leaf.text, _scores(current), len(mine), failures
+                )
 
     async def _check(self, items: Sequence[Item]) -> None:
-        loaded = await anyio.to_thread.run_sync(self._load, items)
-        if not loaded:
-            return
-        try:
-            heard = await anyio.to_thread.run_sync(
-                self.recognizer.hear_many, [pcm for _, _, pcm in loaded]
-            )
-        except NarratorError:
-            raise  # the model cannot be loaded at all: say so once
-        except (RuntimeError, ValueError, OSError) as exc:  # one bad batch must not stop others
-            self.counts.notes.append(f"the recognizer failed on {len(loaded)} segments: {exc}")
-            return
-        for (item, text, pcm), got in zip(loaded, heard):
-            scores = score(text, got.text, got.no_speech)
-            why = reasons(scores, self.settings.limits)
-            self._record(item.key, "first", pcm, got, scores, why, kept=True)
-            self.counts.heard += 1
-            self.counts.audio_seconds += got.seconds
-            self._progress(got.seconds)
-            if why:
-                self.counts.flagged += 1
-                if self.settings.fix and self._takes_for is not None:
-                    await self._fix(item, text, scores)
+        """Hear `items` packed into windows, score each take, fix the flagged ones."""
+        loaded = await anyio.to_thread.run_sync(self._load, items) if items else []
+        seconds = [len(pcm) / (2 * SOURCE_RATE) for _, _, pcm in loaded]
+        for group in pack(seconds):
+            window = [loaded[i] for i in group]
+            try:
+                heard = await anyio.to_thread.run_sync(
+                    self.recognizer.hear_joined, [pcm for _, _, pcm in window]
+                )
+            except (RuntimeError, ValueError, OSError) as exc:  # one window must not stop others
+                self.counts.notes.append(f"the recognizer failed on {len(window)} segments: {exc}")
+                continue
+            for (item, text, pcm), got in zip(window, heard):
+                await self._judge(item, text, pcm, got.text, got.no_speech)
+
+    async def _judge(self, item: Item, text: str, pcm: bytes, heard: str, silent: bool) -> None:
+        scores = score(text, heard, silent)
+        why = reasons(scores, self.settings.limits)
+        self._record(item.key, "first", pcm, heard, scores, why, kept=True)
+        self.counts.heard += 1
+        seconds = len(pcm) / (2 * SOURCE_RATE)
+        self.counts.audio_seconds += seconds
+        self._progress(seconds)
+        if why:
+            self.counts.flagged += 1
+            if self.settings.fix and self._takes_for is not None:
+                await self._fix(item, text, scores)
 
     def _load(self, items: Sequence[Item]) -> list[tuple[Item, str, bytes]]:
         """(item, text, audio) of each done, not yet heard take (blocking: a worker thread)."""
@@ -202,10 +226,11 @@ class Verifier:
                     s.repeated, s.trailing, s.no_speech, "; ".join(why), kept, 0.0)  # fmt: skip
         self.store.record_take(take)
 
-    async def _fix(self, item: Item, text: str, best: Scores) -> None:
+    async def _fix(
+        self, item: Item, text: str, best: Scores, takes: int = 1, failures: int = 1
+    ) -> None:
         assert self._takes_for is not None
         source = self._takes_for(item.chapter)
-        takes, failures = 1, 1
         while takes < self.settings.max_takes:
             if failures >= 2 and self._split is not None and len(text.split()) >= 2:
                 await self._resplit(item, text, best, source)
@@ -284,6 +309,15 @@ class Verifier:
         for part, (pcm, usage, heard, scores) in zip(planned, spoken):
             if not self.store.claim(part.key):
                 continue  # the same text is stored (or being spoken) elsewhere: heard there
-            await anyio.to_thread.run_sync(lambda: self.store.put_audio(part.key, pcm, usage=usage))
+            put = functools.partial(self.store.put_audio, part.key, pcm, usage=usage)
+            await anyio.to_thread.run_sync(put)
             why = reasons(scores, self.settings.limits)
             self._record(part.key, "split", pcm, heard, scores, why, kept=True)
+
+
+def _scores(take: Take) -> Scores:
+    """A stored take's scores (what `policy` needs of them)."""
+    return Scores(
+        take.source_words, 0, take.errors, take.missing_run, take.repeated, take.trailing,
+        take.no_speech,
+    )  # fmt: skip
