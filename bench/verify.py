@@ -23,6 +23,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import secrets
+import tempfile
 import random
 import resource
 import sys
@@ -31,12 +34,12 @@ from pathlib import Path
 
 import numpy as np
 
-from narrator.server.faults import MIS_SPEAKING_OUTCOMES, mis_speak
+from narrator.server.faults import MIS_SPEAKING_OUTCOMES, STOP_HALF, mis_speak
 from narrator.sources import read_source
 from narrator.text.segmenter import SegmenterSettings, segment_chapter
 from narrator.verify.align import align, normalize, score
 from narrator.verify.policy import reasons
-from narrator.verify.recognizer import Recognizer
+from narrator.verify.recognizer import Recognizer, pack
 
 REPO = Path(__file__).resolve().parents[1]
 BOOKS = ("pg5200_metamorphosis.txt", "pg345_dracula.txt")
@@ -87,39 +90,45 @@ def detection(args: argparse.Namespace) -> None:
     texts = prose_segments(args.segments, args.seed, args.max_seconds)
     voice = Voice()
     voice.say(texts[0])  # warm Piper's own buffers before measuring RSS
-    before = peak_rss_mb()
-    recognizer = Recognizer()
-    rows, heard_seconds, wall, cpu = [], 0.0, 0.0, 0.0
-    dump = open(args.dump, "w") if args.dump else None
+    takes = []  # (text, fault kind, what the faulty voice says)
     for index, text in enumerate(texts):
         kind = MIS_SPEAKING_OUTCOMES[index % len(MIS_SPEAKING_OUTCOMES)]
         said = mis_speak(kind, text)
-        if changed_words(text, said) < 3:
-            kind, said = "skip_sentence", mis_speak("stop_half", text)
-        for label, spoken in (("clean", text), (kind, said)):
-            pcm = voice.say(spoken)
+        if changed_words(text, said) < 3:  # a fault must change >= 3 words to count
+            kind, said = STOP_HALF, mis_speak(STOP_HALF, text)
+        takes.append((text, kind, said))
+    t0 = time.perf_counter()
+    clean = [voice.say(text) for text, _, _ in takes]
+    faulted = [voice.say(said) for _, _, said in takes]
+    print(
+        f"synthesized {len(takes)} x 2 takes in {time.perf_counter() - t0:.0f} s", file=sys.stderr
+    )
+    before = peak_rss_mb()
+    recognizer = Recognizer()
+    rows: list[dict] = []
+    dump = open(args.dump, "w") if args.dump else None  # noqa: SIM115
+    # Two passes over the book, as verify hears it (consecutive takes packed into windows): odd
+    # segments faulted in the first, even ones in the second; each segment is heard clean once.
+    for parity in (1, 0):
+        audio = [faulted[i] if i % 2 == parity else clean[i] for i in range(len(takes))]
+        for group in pack([len(pcm) / 48_000 for pcm in audio]):
             t0, c0 = time.perf_counter(), time.process_time()
-            heard = recognizer.hear(pcm)
+            heard = recognizer.hear_joined([audio[i] for i in group])
             took, used = time.perf_counter() - t0, time.process_time() - c0
-            wall, cpu = wall + took, cpu + used
-            heard_seconds += len(pcm) / 48_000
-            scores = score(text, heard.text, heard.no_speech)
-            row = {"i": index, "fault": label, "text": text, "heard": heard.text,
-                   "scores": scores.__dict__, "reasons": list(reasons(scores)),
-                   "audio_s": len(pcm) / 48_000, "wall_s": took, "cpu_s": used,
-                   "added_rss_mb": peak_rss_mb() - before}  # fmt: skip
-            rows.append(row)
-            if dump:
-                dump.write(json.dumps(row) + "\n")
-                dump.flush()
-        if index % 20 == 19:
-            print(f"  {index + 1} segments ...", file=sys.stderr)
-    added = peak_rss_mb() - before
+            for i, got in zip(group, heard):
+                text, kind, _ = takes[i]
+                scores = score(text, got.text, got.no_speech)
+                row = {"i": i, "fault": kind if i % 2 == parity else "clean", "text": text,
+                       "heard": got.text, "scores": scores.__dict__,
+                       "reasons": list(reasons(scores)), "audio_s": len(audio[i]) / 48_000,
+                       "wall_s": took / len(group), "cpu_s": used / len(group),
+                       "added_rss_mb": peak_rss_mb() - before}  # fmt: skip
+                rows.append(row)
+                if dump:
+                    dump.write(json.dumps(row) + "\n")
+                    dump.flush()
+        print(f"  pass {2 - parity} heard", file=sys.stderr)
     summarize(rows)
-    print(f"speed: {heard_seconds:.0f} s of audio heard in {wall:.0f} s wall "
-          f"({heard_seconds / wall:.1f}x realtime; {heard_seconds / cpu:.1f}x per CPU-second "
-          f"of this process) on this shared machine")  # fmt: skip
-    print(f"added peak RSS: {added:.0f} MB (recognizer load + transcription)")
 
 
 def summarize(rows: list[dict]) -> None:
@@ -152,16 +161,70 @@ def pct(part: int, whole: int) -> str:
 
 def rescore(path: str) -> None:
     """Re-apply the current alignment and thresholds to a dump (no audio, no model)."""
-    rows = [json.loads(line) for line in open(path)]
-    audio, wall, cpu = (sum(r[k] for r in rows) for k in ("audio_s", "wall_s", "cpu_s"))
-    print(
-        f"speed: {audio:.0f} s of audio heard in {wall:.0f} s wall ({audio / wall:.1f}x realtime; "
-        f"{audio / cpu:.1f}x per CPU-second); added peak RSS {max(r['added_rss_mb'] for r in rows):.0f} MB"
-    )
+    with open(path) as lines:
+        rows = [json.loads(line) for line in lines]
     for row in rows:
         scores = score(row["text"], row["heard"], row["scores"]["no_speech"])
         row["scores"], row["reasons"] = scores.__dict__, list(reasons(scores))
     summarize(rows)
+
+
+def book_wer(args: argparse.Namespace) -> None:
+    """Part 2: the whole book's WER after `verify: fix` on a faulted run, and on a clean run."""
+    import anyio
+
+    results = {}
+    for label, rate in (("clean", 0.0), ("faulted + fix", 0.25)):
+        with tempfile.TemporaryDirectory() as folder:
+            t0 = time.perf_counter()
+            wer, flagged = anyio.run(_book_run, Path(folder), args, rate)
+            results[label] = wer
+            print(f"{label:<14} book WER {100 * wer:.2f} %  ({flagged} segments flagged on "
+                  f"first hearing; {time.perf_counter() - t0:.0f} s)")  # fmt: skip
+    gap = 100 * (results["faulted + fix"] - results["clean"])
+    print(f"WER after fix - clean: {gap:+.2f} points (goal <= 0.5)")
+
+
+async def _book_run(folder: Path, args: argparse.Namespace, rate: float) -> tuple[float, int]:
+    from narrator.jobfile import load_job
+    from narrator.pipeline import run_job
+    from narrator.server import FaultPlan, ServerConfig, running_server
+    from narrator.store import Store
+    from narrator.verify.report import current_take
+
+    text = (REPO / "tests" / "data" / "books" / BOOKS[0]).read_text(encoding="utf-8")
+    start = text.index("One morning, when Gregor Samsa")
+    paragraphs = text[start:].split("\n\n")
+    settings = SegmenterSettings(max_seconds=args.max_seconds)
+    chosen, count = [], 0
+    for paragraph in paragraphs:
+        chosen.append(paragraph)
+        count += len(segment_chapter([" ".join(paragraph.split())], settings))
+        if count >= args.book:
+            break
+    (folder / "book.txt").write_text("\n\n".join(chosen), encoding="utf-8")
+    share = rate / len(MIS_SPEAKING_OUTCOMES)
+    plan = FaultPlan(seed=args.seed, **{kind: share for kind in MIS_SPEAKING_OUTCOMES})
+    key = secrets.token_urlsafe(12)
+    os.environ["NARRATOR_BENCH_KEY"] = key
+    async with running_server(ServerConfig(api_keys=(key,), engines=("joe",), faults=plan)) as srv:
+        (folder / "job.yaml").write_text(
+            f"sources: [book.txt]\nvoice: joe\nverify: {'fix' if rate else 'report'}\n"
+            f'server: {{url: "{srv.url}", api_key_env: NARRATOR_BENCH_KEY}}\n'
+            f"synthesis: {{max_segment_seconds: {args.max_seconds}, concurrency: 2}}\n"
+            "output: {formats: [wav], loudness: null, subtitles: []}\n",
+            encoding="utf-8",
+        )
+        await run_job(load_job(folder / "job.yaml"))
+    with Store.open(folder / ".narrator" / "job") as store:
+        takes, errors, words, flagged = store.takes(), 0, 0, 0
+        for leaf in store.leaves():
+            mine = takes.get(leaf.key, [])
+            current = current_take(leaf, mine)
+            assert current is not None, "every stored take is heard"
+            errors, words = errors + current.errors, words + current.source_words
+        flagged = sum(bool(t[0].reasons) for t in takes.values() if t and t[0].how == "first")
+    return errors / max(1, words), flagged
 
 
 def main() -> None:
@@ -179,8 +242,6 @@ def main() -> None:
     if args.segments:
         detection(args)
     if args.book:
-        from bench_verify_book import book_wer  # noqa: PLC0415  (part 2, below)
-
         book_wer(args)
 
 

@@ -23,7 +23,7 @@ class Thresholds:
     repeated: int = 3  # extra words that repeat the text
     trailing: int = 3  # words heard after the text's last word
     wer: float = 0.35  # word error rate, for texts of at least `min_words` words
-    min_words: int = 4  # shorter texts are judged on silence and missing words only
+    min_words: int = 4  # shorter texts are judged on silence, repeats and words past the end
 
 
 DEFAULT = Thresholds()
@@ -34,8 +34,8 @@ def reasons(scores: Scores, limits: Thresholds = DEFAULT) -> tuple[str, ...]:
     found = []
     if scores.source_words and scores.no_speech:
         found.append("no speech")
-    short = scores.source_words < limits.min_words  # judged only when none of it was heard
-    if scores.missing_run >= (scores.source_words if short else limits.missing_run) > 0:
+    # A text of a few words cannot lose a run of them; one misheard word is recognizer noise.
+    if scores.source_words >= limits.min_words and scores.missing_run >= limits.missing_run:
         found.append(f"{scores.missing_run} words missing")
     if scores.repeated >= limits.repeated:
         found.append(f"{scores.repeated} words repeated")
