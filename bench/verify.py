@@ -24,11 +24,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
-import tempfile
 import random
 import resource
+import secrets
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -43,6 +43,7 @@ from narrator.verify.recognizer import Recognizer, pack
 
 REPO = Path(__file__).resolve().parents[1]
 BOOKS = ("pg5200_metamorphosis.txt", "pg345_dracula.txt")
+CHUNK = 10  # segments synthesized, then heard, at a time
 
 
 def prose_segments(count: int, seed: int, max_seconds: float) -> list[str]:
@@ -97,37 +98,37 @@ def detection(args: argparse.Namespace) -> None:
         if changed_words(text, said) < 3:  # a fault must change >= 3 words to count
             kind, said = STOP_HALF, mis_speak(STOP_HALF, text)
         takes.append((text, kind, said))
-    t0 = time.perf_counter()
-    clean = [voice.say(text) for text, _, _ in takes]
-    faulted = [voice.say(said) for _, _, said in takes]
-    print(
-        f"synthesized {len(takes)} x 2 takes in {time.perf_counter() - t0:.0f} s", file=sys.stderr
-    )
     before = peak_rss_mb()
     recognizer = Recognizer()
     rows: list[dict] = []
     dump = open(args.dump, "w") if args.dump else None  # noqa: SIM115
-    # Two passes over the book, as verify hears it (consecutive takes packed into windows): odd
-    # segments faulted in the first, even ones in the second; each segment is heard clean once.
-    for parity in (1, 0):
-        audio = [faulted[i] if i % 2 == parity else clean[i] for i in range(len(takes))]
-        for group in pack([len(pcm) / 48_000 for pcm in audio]):
-            t0, c0 = time.perf_counter(), time.process_time()
-            heard = recognizer.hear_joined([audio[i] for i in group])
-            took, used = time.perf_counter() - t0, time.process_time() - c0
-            for i, got in zip(group, heard):
-                text, kind, _ = takes[i]
-                scores = score(text, got.text, got.no_speech)
-                row = {"i": i, "fault": kind if i % 2 == parity else "clean", "text": text,
-                       "heard": got.text, "scores": scores.__dict__,
-                       "reasons": list(reasons(scores)), "audio_s": len(audio[i]) / 48_000,
-                       "wall_s": took / len(group), "cpu_s": used / len(group),
-                       "added_rss_mb": peak_rss_mb() - before}  # fmt: skip
-                rows.append(row)
-                if dump:
-                    dump.write(json.dumps(row) + "\n")
-                    dump.flush()
-        print(f"  pass {2 - parity} heard", file=sys.stderr)
+    # A chunk at a time (so an interrupted run still leaves its rows in the dump): each segment
+    # is spoken clean and faulted; the chunk is heard twice as verify hears a book (consecutive
+    # takes packed into windows), odd segments faulted the first time, even ones the second.
+    for first in range(0, len(takes), CHUNK):
+        chunk = range(first, min(first + CHUNK, len(takes)))
+        clean = {i: voice.say(takes[i][0]) for i in chunk}
+        faulted = {i: voice.say(takes[i][2]) for i in chunk}
+        for parity in (1, 0):
+            audio = [faulted[i] if i % 2 == parity else clean[i] for i in chunk]
+            for group in pack([len(pcm) / 48_000 for pcm in audio]):
+                t0, c0 = time.perf_counter(), time.process_time()
+                heard = recognizer.hear_joined([audio[g] for g in group])
+                took, used = time.perf_counter() - t0, time.process_time() - c0
+                for g, got in zip(group, heard):
+                    i = chunk[g]
+                    text, kind, _ = takes[i]
+                    scores = score(text, got.text, got.no_speech)
+                    row = {"i": i, "fault": kind if i % 2 == parity else "clean", "text": text,
+                           "heard": got.text, "scores": scores.__dict__,
+                           "reasons": list(reasons(scores)), "audio_s": len(audio[g]) / 48_000,
+                           "wall_s": took / len(group), "cpu_s": used / len(group),
+                           "added_rss_mb": peak_rss_mb() - before}  # fmt: skip
+                    rows.append(row)
+                    if dump:
+                        dump.write(json.dumps(row) + "\n")
+                        dump.flush()
+        print(f"  {chunk[-1] + 1} segments heard", file=sys.stderr)
     summarize(rows)
 
 
