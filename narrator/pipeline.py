@@ -20,7 +20,6 @@ from typing import Protocol
 
 import anyio
 
-from narrator.assembly.qc import write_qc
 from narrator.assembly import (
     AssemblyResult,
     BookInfo,
@@ -30,6 +29,7 @@ from narrator.assembly import (
     Piece,
     assemble,
 )
+from narrator.assembly.qc import write_qc
 from narrator.text.boundary import Boundary
 from narrator.codes import ErrorCode
 from narrator.service import Service, open_service, read_api_key
@@ -140,8 +140,11 @@ async def _synthesize(
         return summary
     server = job.server
     with options.progress(len(pending)) as bar:
-        opened = nullcontext(service) if service is not None else None
-        opened = opened or open_service(server.url if server else None, _key_env(job))
+        opened = (
+            nullcontext(service)
+            if service is not None
+            else open_service(server.url if server else None, _key_env(job))
+        )
         async with opened as service:
             for voice, segments in _by_voice(pending, plan):
                 pool = Pool(

