@@ -575,3 +575,19 @@ def test_readme_example_loads_and_names_every_key(tmp_path):
     for spec in (VoiceSpec, SynthesisSpec, PausesSpec, LexiconRule, OutputSpec):
         schema |= set(spec.__dataclass_fields__)
     assert schema <= documented, f"README example lacks {sorted(schema - documented)}"
+
+
+@pytest.mark.parametrize(
+    ("value", "mode"), [("", "off"), ("off", "off"), ("report", "report"), ("FIX", "fix")]
+)
+def test_verify_key_takes_off_report_or_fix(tmp_path, value, mode):
+    body = "sources: [a.txt]\n" + (f"verify: {value}\n" if value else "")
+    assert load_job(write_job(tmp_path, body)).verify == mode
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("on", "verify: must be off, report or fix, got true"), ("fixit", "did you mean 'fix'")],
+)
+def test_verify_key_mistakes_are_one_line(tmp_path, value, message):
+    assert message in error_of(write_job(tmp_path, f"sources: [a.txt]\nverify: {value}\n"))
