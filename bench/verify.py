@@ -147,6 +147,13 @@ def summarize(rows: list[dict]) -> None:
     print(
         f"false flags: {len(flagged_clean)}/{len(clean)} = {pct(len(flagged_clean), len(clean))}  (goal <= 2 %)"
     )
+    audio, wall, cpu = (sum(r[k] for r in rows) for k in ("audio_s", "wall_s", "cpu_s"))
+    print(
+        f"speed: {audio:.0f} s of audio heard in {wall:.0f} s wall = {audio / wall:.1f}x realtime "
+        f"on this shared machine; {audio / cpu:.1f}x per CPU-second of the process"
+    )
+    added = max(r["added_rss_mb"] for r in rows)
+    print(f"added peak RSS: {added:.0f} MB (recognizer load + hearing)  (goal <= 500 MB)")
     words = sum(r["scores"]["source_words"] for r in clean)
     errors = sum(r["scores"]["errors"] for r in clean)
     print(f"clean WER (recognizer noise): {pct(errors, words)}")

@@ -153,14 +153,15 @@ def _longest(ops: list[tuple[str, int, int]], counted: tuple[str, ...], skip: st
 def _repeated(
     ops: list[tuple[str, int, int]], source: list[str], heard: list[str], last: int
 ) -> int:
-    """Extra words before the take's last matched word that form a phrase (>= 2 words) the
-    text contains: a stretch spoken twice, as opposed to a stray word the recognizer added."""
+    """Extra words before the take's last matched word, in runs that share a word pair with the
+    text: a stretch spoken twice (the aligner may pair part of it with neighbouring words), as
+    opposed to a stray word the recognizer added."""
     total, run = 0, []
     for op, _, h in [*ops, (MATCH, -1, -1)]:
         if op == EXTRA and h <= last:
             run.append(heard[h])
             continue
-        if len(run) >= 2 and _contains(source, run[:3]):
+        if len(run) >= 2 and any(_contains(source, run[k : k + 2]) for k in range(len(run) - 1)):
             total += len(run)
         run = []
     return total
