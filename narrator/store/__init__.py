@@ -6,16 +6,10 @@ The segment state machine lives in `machine` (docstring + `TRANSITIONS`).
 from __future__ import annotations
 
 from narrator.store.machine import DONE, FAILED, IN_FLIGHT, PENDING, SPLIT, TRANSITIONS
-from narrator.store.status import ChapterStatus, StoreStatus
 from narrator.store.manifest import Take
-from narrator.store.workspace import (
-    Leaf,
-    PlanDiff,
-    PlannedSegment,
-    Store,
-    StoredSegment,
-    segment_key,
-)
+from narrator.store.status import ChapterStatus, StoreStatus
+from narrator.store.takes import Leaf
+from narrator.store.workspace import PlanDiff, PlannedSegment, Store, StoredSegment, segment_key
 
 __all__ = [
     "DONE",
