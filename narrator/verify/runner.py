@@ -145,7 +145,8 @@ class Verifier:
             if not any(t.sha256 == leaf.sha256 for t in takes.get(leaf.key, []))
         ]
         if self.settings.fix and self._takes_for is not None:
-            await self._refix([leaf for leaf in done.values() if leaf not in todo], takes)
+            unheard = {leaf.key for leaf in todo}
+            await self._refix([leaf for leaf in done.values() if leaf.key not in unheard], takes)
         batch: list[Item] = []
         seconds = 0.0
         for leaf in todo:
