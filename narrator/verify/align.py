@@ -110,7 +110,9 @@ class Scores:
     source_words: int
     heard_words: int
     errors: int  # substitutions + missing + extra words (near misses count as right)
-    missing_run: int  # longest run of source words not heard (missing or replaced)
+    # Longest run of source words not heard at all. A misheard word (a substitution) ends a run:
+    # the recognizer garbles names in clean takes, while a dropped or cut stretch leaves a gap.
+    missing_run: int
     repeated: int  # extra words inside the take that repeat the text (a said-twice phrase)
     trailing: int  # words heard after the last word of the text (speech past its end)
     no_speech: bool  # nothing recognizable was heard
@@ -132,7 +134,7 @@ def score(text: str, heard: str, no_speech: bool = False) -> Scores:
         source_words=len(source),
         heard_words=len(words),
         errors=sum(op in (SUB, MISSING, EXTRA) for op, _, _ in ops),
-        missing_run=_longest(ops, (SUB, MISSING), skip=EXTRA),
+        missing_run=_longest(ops, (MISSING,), skip=EXTRA),
         repeated=_repeated(ops, source, words, last),
         trailing=len(words) - 1 - last if words else 0,
         no_speech=no_speech or not words,

@@ -20,7 +20,7 @@ class Thresholds:
     """A take is flagged when any limit is reached (each chosen from bench/verify.py)."""
 
     missing_run: int = 3  # source words in a row not heard
-    repeated: int = 3  # extra words that repeat the text
+    repeated: int = 4  # extra words that repeat the text
     trailing: int = 3  # words heard after the text's last word
     wer: float = 0.5  # word error rate, for texts of at least `min_words` words
     min_words: int = 4  # shorter texts are judged on silence, repeats and words past the end
