@@ -7,5 +7,5 @@
     report.py       per chapter and book counts, still-bad segments with their times
     job.py          wiring to a job (plan, voices, service), used by `run` and `verify`
 
-Only report.py, align.py and policy.py are imported without the `verify` extra installed.
+faster-whisper is imported only when the model is needed, so `status` works without the extra.
 """
