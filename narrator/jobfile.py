@@ -172,6 +172,7 @@ class Job:
     speak_titles: bool = True  # announce each chapter's title from the source before its text
     narrator: str | None = None  # who reads it: the opening credit, the EPUB metadata
     credit: str | None = None  # the opening credit spoken first; None: none
+    verify: str = "off"  # proof-listening: off | report | fix (narrator.verify)
 
 
 # --- loading -----------------------------------------------------------------------------
@@ -338,16 +339,27 @@ def load_job(path: Path) -> Job:
             top.get("workspace"), "workspace", reader.base / ".narrator" / stem
         ),
         speak_titles=reader.flag(top.get("speak_titles"), "speak_titles", True),
+        verify=_verify(reader, top.get("verify")),
     )
 
 
 _TOP_KEYS = (
     "title", "author", "cover", "sources", "voice", "server", "synthesis", "pauses", "lexicon",
     "output", "workspace", "speak_titles", "matter", "narrator", "credit", "notes", "code",
-    "alt_text", "chapter_pattern", "html",
+    "alt_text", "chapter_pattern", "html", "verify",
 )  # fmt: skip
 _READ_KEYS = ("notes", "code", "alt_text", "chapter_pattern", "html")
 _SOURCE_KEYS = ("path", "title", "split", "voice", "matter", "speak", "skip", *_READ_KEYS)
+VERIFY_MODES = ("off", "report", "fix")
+
+
+def _verify(reader: _Reader, raw: Any) -> str:
+    """`verify:`; YAML reads a bare `off` as false, which means off too."""
+    if raw is False:
+        return "off"
+    if raw is True:
+        raise reader.fail("verify", "must be off, report or fix, got true; write report or fix")
+    return reader.choice(raw, "verify", "off", VERIFY_MODES)
 
 
 class _DuplicateKey(Exception):

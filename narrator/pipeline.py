@@ -33,10 +33,11 @@ from narrator.assembly import (
     assemble,
 )
 from narrator.assembly import ownership
+from narrator.assembly.qc import write_qc
 from narrator.text.boundary import Boundary
 from narrator.client import DEFAULT_KEY_ENV
 from narrator.codes import ErrorCode
-from narrator.service import open_service, read_api_key
+from narrator.service import Service, open_service, read_api_key
 from narrator.errors import AuthError, JobStopped, Unreachable
 from narrator.jobfile import Job, VoiceSpec
 from narrator.assembly.model import SourceRef
@@ -70,6 +71,7 @@ class RunSummary:
     notes: list[str] = field(default_factory=list)  # from assembly
     plan_notes: list[str] = field(default_factory=list)
     skipped: list[SkippedPart] = field(default_factory=list)  # read but not spoken (plan)
+    verify_table: str = ""  # proof-listening, when the job's `verify` is not off
 
     @property
     def complete(self) -> bool:
@@ -165,7 +167,9 @@ async def run_job(job: Job, options: RunOptions = RunOptions()) -> RunSummary:
         summary.skipped.extend(plan.skipped)
         work = Workload(len(pending), plan.seconds_with(job.pauses), options.assemble)
         with options.progress(work) as meter:
-            if pending:
+            if job.verify != "off":
+                await _synthesize_verified(job, plan, store, pending, meter, summary)
+            elif pending:
                 await _synthesize(job, plan, store, pending, meter, summary)
             if summary.complete and options.assemble:
                 await _assemble(job, plan, store, options, meter, summary)
@@ -202,9 +206,11 @@ async def _assemble(
         anyio.from_thread.check_cancelled()
         meter.assembling(fraction)
 
-    await anyio.to_thread.run_sync(
+    result = await anyio.to_thread.run_sync(
         partial(_assemble_outputs, job, plan, store, options, summary, progress)
     )
+    if job.verify != "off" and result is not None and result.qc is not None:
+        await anyio.to_thread.run_sync(_add_verification, job, store, result)
 
 
 async def _synthesize(
@@ -214,9 +220,18 @@ async def _synthesize(
     pending: Sequence[PlannedSegment],
     bar: RunMeter,
     summary: RunSummary,
-) -> None:
+    service: Service | None = None,
+    stored: Callable[[PlannedSegment], None] = lambda segment: None,
+) -> RunSummary:
+    """Synthesize `pending` (through `service`, or one opened here); `stored` is told of each
+    segment whose audio is stored."""
     server = job.server
-    async with open_service(server.url if server else None, _key_env(job)) as service:
+    opened = (
+        nullcontext(service)
+        if service is not None
+        else open_service(server.url if server else None, _key_env(job))
+    )
+    async with opened as service:
         for voice, segments in _by_voice(pending, plan):
             pool = Pool(
                 store,
@@ -224,13 +239,49 @@ async def _synthesize(
                 request_params(voice),
                 _pool_settings(job, service.lanes),
                 segmenter_settings(job, voice),
-                progress=lambda segment, seconds: bar.advance(seconds),
+                progress=lambda segment, seconds: (bar.advance(seconds), stored(segment)),
                 grow=bar.grow,
             )
             try:
                 _add(summary, await pool.run(segments))
             except JobStopped as stopped:
                 raise JobStopped(stopped.cause, _explain(stopped, job, voice)) from None
+    return summary
+
+
+async def _synthesize_verified(
+    job: Job,
+    plan: Plan,
+    store: Store,
+    pending: Sequence[PlannedSegment],
+    bar: RunMeter,
+    summary: RunSummary,
+) -> None:
+    """Synthesis with proof-listening alongside (`verify: report|fix`, narrator.verify)."""
+    from narrator.verify import job as verifying
+    from narrator.verify.recognizer import Recognizer
+
+    verifying.check_recognizer()  # a missing extra is one line before any work
+    async with verifying.open_for(job) as service:
+        verifier = verifying.make_verifier(
+            job, plan, store, Recognizer(), service, _pool_settings(job), job.verify == "fix"
+        )
+        await verifying.alongside(
+            verifier,
+            lambda stored: _synthesize(job, plan, store, pending, bar, summary, service, stored),
+        )
+    summary.verify_table = verifying.report(job, store).table()
+    summary.notes.extend(verifier.counts.notes)
+
+
+def _add_verification(job: Job, store: Store, result: AssemblyResult) -> None:
+    """Put the verification report into the QC JSON written by assembly (additive)."""
+    from narrator.verify import job as verifying
+
+    qc = dataclasses.replace(result.qc, verification=verifying.report(job, store).to_dict())
+    for path in result.files:
+        if path.name.endswith(".qc.json"):
+            write_qc(path, qc)
 
 
 def _explain(stopped: JobStopped, job: Job, voice: VoiceSpec) -> str:
@@ -298,7 +349,7 @@ def _assemble_outputs(
     options: RunOptions,
     summary: RunSummary,
     progress: Callable[[float], None] | None = None,
-) -> None:
+) -> AssemblyResult | None:
     """Assemble, unless the outputs of exactly these inputs are in place and untouched."""
     book, chapters, pauses, output = _assembly_inputs(job, plan, store, options.force)
     digests = [
@@ -313,13 +364,14 @@ def _assemble_outputs(
             f"the {len(kept)} files in {job.output.dir} are up to date with the stored audio "
             "and the job's settings; nothing re-encoded"
         )
-        return
+        return None
     result = assemble(book, chapters, pauses, output, progress)
     ownership.mark_complete(job.output.dir, fingerprint, result.files)
     summary.files = list(result.files)
     summary.qc_table = result.qc.table() if result.qc is not None else ""
     if result.qc is None:  # otherwise the notes are rows of the QC table already
         summary.notes.extend(result.notes)
+    return result
 
 
 def assemble_job(

@@ -655,3 +655,17 @@ def test_matter_and_reading_errors(tmp_path, body, field, fix):
 def test_source_matter_errors(tmp_path, keys, field, fix):
     message = error_of(write_job(tmp_path, f"sources:\n  - path: a.txt\n    {keys}\n"))
     assert f": {field}: " in message and fix in message
+@pytest.mark.parametrize(
+    ("value", "mode"), [("", "off"), ("off", "off"), ("report", "report"), ("FIX", "fix")]
+)
+def test_verify_key_takes_off_report_or_fix(tmp_path, value, mode):
+    body = "sources: [a.txt]\n" + (f"verify: {value}\n" if value else "")
+    assert load_job(write_job(tmp_path, body)).verify == mode
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("on", "verify: must be off, report or fix, got true"), ("fixit", "did you mean 'fix'")],
+)
+def test_verify_key_mistakes_are_one_line(tmp_path, value, message):
+    assert message in error_of(write_job(tmp_path, f"sources: [a.txt]\nverify: {value}\n"))

@@ -165,3 +165,41 @@ def test_bad_fault_specs_name_the_option(spec, message):
 def test_bad_script_entries_name_the_option(script):
     with pytest.raises(UserError, match="--fault-script"):
         parse_script(script)
+
+
+# -- mis-speaking faults (for proof-listening) --------------------------------------------------
+
+MIS_TEXT = "The ferry left at dawn. Mara counted the gulls. Nobody believed the pilot."
+
+
+def test_mis_speaking_faults_change_what_is_said_deterministically() -> None:
+    from narrator.server.faults import mis_speak, sentences_of
+
+    assert sentences_of(MIS_TEXT) == [
+        "The ferry left at dawn.",
+        "Mara counted the gulls.",
+        "Nobody believed the pilot.",
+    ]
+    skipped = mis_speak("skip_sentence", MIS_TEXT)
+    assert len(sentences_of(skipped)) == 2 and set(sentences_of(skipped)) < set(
+        sentences_of(MIS_TEXT)
+    )
+    repeated = sentences_of(mis_speak("repeat_sentence", MIS_TEXT))
+    assert len(repeated) == 4 and len(set(repeated)) == 3
+    assert mis_speak("stop_half", MIS_TEXT) == "The ferry left at dawn. Mara"  # 6 of 13 words
+    wrong = mis_speak("wrong_text", MIS_TEXT)
+    assert len(wrong.split()) == len(MIS_TEXT.split()) and not set(wrong.split()) & {
+        "ferry",
+        "Mara",
+    }
+    assert mis_speak("skip_sentence", MIS_TEXT) == skipped  # the same text, the same change
+    assert mis_speak("skip_sentence", "one two three four five six") == "one two five six"
+
+
+def test_mis_speaking_faults_are_drawn_and_scripted_like_the_others() -> None:
+    plan = parse_faults("stop_half=1,seed=3", parse_script("wrong_text,ok"))
+    injector = plan.injector()
+    kinds = [injector.next() for _ in range(3)]
+    assert [f.kind for f in kinds] == ["wrong_text", "ok", "stop_half"]
+    assert kinds[0].mis_speaks and not kinds[1].mis_speaks
+    assert kinds[1].spoken(MIS_TEXT) == MIS_TEXT

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from narrator.errors import StoreError
-from narrator.store import TRANSITIONS, PlannedSegment, Store, segment_key
+from narrator.store import TRANSITIONS, PlannedSegment, Store, Take, segment_key
 
 REPO = Path(__file__).resolve().parents[1]
 VOICE = "narrator-test"
@@ -602,3 +602,57 @@ def test_a_credential_in_voice_params_is_refused(store: Store, workspace: Path, 
     store.set_plan(segments, ["One"], {segments[0].key: (VOICE, {"max_new_tokens": 900})})
     store.close()
     assert not any(secret.encode() in p.read_bytes() for p in workspace.iterdir() if p.is_file())
+
+
+# -- proof-listening takes (narrator.verify) ---------------------------------------------------
+
+
+def _take(key: str, pcm: bytes, reasons: str = "", kept: bool = True) -> Take:
+    digest = hashlib.sha256(pcm).hexdigest()
+    return Take(
+        key, 0, digest, "first", "heard", 5, 1 if reasons else 0, 0, 0, 0, False, reasons, kept, 0.0
+    )
+
+
+def test_takes_are_numbered_kept_once_and_survive_reopening(workspace: Path) -> None:
+    segments = plan_of(TEXTS[:1])
+    with Store.open(workspace) as store:
+        store.set_plan(segments, ["One"])
+        synthesize(store, segments[0])
+        first = store.segment(segments[0].key).path.read_bytes()
+        assert store.record_take(_take(segments[0].key, first, "3 words missing")) == 1
+        better = pcm_for("a better take")
+        digest = store.replace_audio(segments[0].key, better, usage=7)
+        assert store.record_take(_take(segments[0].key, better)) == 2
+    with Store.read_only(workspace) as store:
+        takes = store.takes()[segments[0].key]
+        assert [(t.take, t.kept, t.reasons) for t in takes] == [
+            (1, False, "3 words missing"),
+            (2, True, ""),
+        ]
+        (leaf,) = store.leaves()
+        assert leaf.sha256 == digest == takes[1].sha256
+        assert store.segment(leaf.key).path.read_bytes() == better
+        assert store.check_integrity() == []
+
+
+def test_a_version_1_manifest_gains_the_takes_table_and_keeps_its_audio(workspace: Path) -> None:
+    segments = plan_of(TEXTS[:2])
+    with Store.open(workspace) as store:
+        store.set_plan(segments, ["One"])
+        synthesize(store, segments[0])
+    with sqlite3.connect(workspace / "manifest.sqlite3") as conn:  # as narrator 1 wrote it
+        conn.execute("DROP TABLE takes")
+        conn.execute("UPDATE meta SET value = '1' WHERE name = 'schema_version'")
+    conn.close()
+    with Store.read_only(workspace) as store:  # status of an old store: no takes, no error
+        assert store.takes() == {}
+    with Store.open(workspace) as store:
+        assert store.state(segments[0].key) == "done"
+        assert store.takes() == {}
+        store.record_take(_take(segments[0].key, b"\0\0"))
+    with sqlite3.connect(workspace / "manifest.sqlite3") as conn:
+        assert conn.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone() == (
+            "2",
+        )
+    conn.close()

@@ -96,6 +96,8 @@ class QcReport:
     outliers: tuple[Outlier, ...]
     total_seconds: float
     notes: tuple[str, ...] = field(default=())
+    # Proof-listening per chapter and for the book (narrator.verify), when the job asked for it.
+    verification: dict | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, ensure_ascii=False)
@@ -124,6 +126,13 @@ class QcReport:
 def _clock(seconds: float) -> str:
     whole = int(seconds + 0.5)
     return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+def write_qc(path: Path, report: QcReport) -> None:
+    """Rewrite a QC JSON file in place (atomically: a temp file, then rename)."""
+    temp = path.with_name(path.name + ".tmp")
+    temp.write_text(report.to_json(), encoding="utf-8")
+    temp.replace(path)
 
 
 def _num(value: float | None) -> str:

@@ -103,6 +103,8 @@ def _print_summary(summary: RunSummary) -> None:
         print("some segments failed; run the job again to retry them", file=sys.stderr)
     if summary.qc_table:
         print(summary.qc_table)
+    if summary.verify_table:
+        print(summary.verify_table)
     for note in summary.notes:
         print(f"note: {note}", file=sys.stderr)
     if summary.skipped:
@@ -131,6 +133,10 @@ def status_command(args: argparse.Namespace) -> int:
     store = Store.read_only(job.workspace)  # works while a run holds the workspace
     try:
         print(store.status().render())
+        if job.verify != "off" or store.takes():
+            from narrator.verify.report import build_report
+
+            print(build_report(store).line())
     finally:
         store.close()
     return 0

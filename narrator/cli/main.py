@@ -85,10 +85,11 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"narrator {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    from narrator.cli import jobs, say, serve, voices
+    from narrator.cli import jobs, say, serve, verify, voices
 
     say.add_say(sub)
     jobs.add_commands(sub)
     serve.add_serve(sub)
     voices.add_voices(sub)
+    verify.add_verify(sub)
     return parser

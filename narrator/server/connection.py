@@ -275,7 +275,7 @@ class Connection:
         if self._running is it:
             self._running = None  # a cancel from now on concerns nothing
         await self._send_response(it, *final, final=True)
-        return _Ending(faults.OK, injected=fault.delay > 0)
+        return _Ending(faults.OK, injected=fault.delay > 0 or fault.mis_speaks)
 
     async def _check_limits(self, it: _Interaction) -> str | None:
         """Take a capacity slot, or answer why not (the returned error code)."""
@@ -301,7 +301,7 @@ class Connection:
         max_new_tokens = it.request.params.get("max_new_tokens", proto.DEFAULT_MAX_NEW_TOKENS)
         limit = cap_samples(int(max_new_tokens))  # checked: a positive whole number
         chunker = Chunker(round(self._config.chunk_seconds * proto.SAMPLE_RATE), limit)
-        request = SynthesisRequest(it.request.text, it.request.params, limit)
+        request = SynthesisRequest(fault.spoken(it.request.text), it.request.params, limit)
         pieces = self._engine.stream(request)
         try:
             async for piece in pieces:

@@ -5,11 +5,17 @@ object per running server that hands out one `Fault` per request, in request ord
 is consumed first, one entry per request; then each request draws from a `random.Random(seed)`,
 always exactly two numbers (outcome, latency spike), so the sequence depends only on the seed
 and the number of requests before it.
+
+Mis-speaking faults (for proof-listening tests) answer normally, but speak a changed text: one
+sentence left out, one said twice, a different text, or only the first half with no truncation
+mark. Which sentence is changed depends on the text alone (`mis_speak` is pure).
 """
 
 from __future__ import annotations
 
 import random
+import re
+import zlib
 from dataclasses import dataclass, fields
 
 from narrator.codes import ErrorCode
@@ -20,6 +26,10 @@ DROP = "drop"  # close the TCP connection abruptly after some audio
 MALFORMED = "malformed"  # send a binary frame whose entry runs past the frame end
 PLAIN_TEXT = "plain_text"  # send a non-JSON text frame ("internal error"), stop the interaction
 SLOW = "slow"  # ok, after an extra delay before the first chunk
+SKIP_SENTENCE = "skip_sentence"  # leave one sentence out (a middle run of words if only one)
+REPEAT_SENTENCE = "repeat_sentence"  # say one sentence twice
+WRONG_TEXT = "wrong_text"  # say a different text of about the same length
+STOP_HALF = "stop_half"  # say the first half of the words, ending as if complete
 
 # Outcomes answered with an errorResponse carrying the code; the connection stays open.
 ERROR_OUTCOMES = (
@@ -29,7 +39,8 @@ ERROR_OUTCOMES = (
     ErrorCode.INTERNAL_ERROR.value,
 )
 MID_STREAM_OUTCOMES = (DROP, MALFORMED, PLAIN_TEXT)
-SCRIPT_NAMES = (OK, *ERROR_OUTCOMES, *MID_STREAM_OUTCOMES)
+MIS_SPEAKING_OUTCOMES = (SKIP_SENTENCE, REPEAT_SENTENCE, WRONG_TEXT, STOP_HALF)
+SCRIPT_NAMES = (OK, *ERROR_OUTCOMES, *MID_STREAM_OUTCOMES, *MIS_SPEAKING_OUTCOMES)
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,14 @@ class Fault:
     def mid_stream(self) -> bool:
         return self.kind in MID_STREAM_OUTCOMES
 
+    @property
+    def mis_speaks(self) -> bool:
+        return self.kind in MIS_SPEAKING_OUTCOMES
+
+    def spoken(self, text: str) -> str:
+        """The text the voice will actually say for this request."""
+        return mis_speak(self.kind, text) if self.mis_speaks else text
+
 
 @dataclass(frozen=True)
 class FaultPlan:
@@ -60,6 +79,10 @@ class FaultPlan:
     drop: float = 0.0
     malformed: float = 0.0
     plain_text: float = 0.0
+    skip_sentence: float = 0.0
+    repeat_sentence: float = 0.0
+    wrong_text: float = 0.0
+    stop_half: float = 0.0
     spike: float = 0.0  # probability of a latency spike on a request
     spike_seconds: float = 1.0
     script: tuple[str, ...] = ()
@@ -94,6 +117,10 @@ _WEIGHTED = (
     "drop",
     "malformed",
     "plain_text",
+    "skip_sentence",
+    "repeat_sentence",
+    "wrong_text",
+    "stop_half",
 )
 _OUTCOME_OF = {
     "rate_limited": ErrorCode.RATE_LIMITED.value,
@@ -103,6 +130,10 @@ _OUTCOME_OF = {
     "drop": DROP,
     "malformed": MALFORMED,
     "plain_text": PLAIN_TEXT,
+    "skip_sentence": SKIP_SENTENCE,
+    "repeat_sentence": REPEAT_SENTENCE,
+    "wrong_text": WRONG_TEXT,
+    "stop_half": STOP_HALF,
 }
 
 
@@ -174,3 +205,39 @@ def parse_faults(text: str, script: tuple[str, ...] = ()) -> FaultPlan:
         except ValueError:
             raise UserError(f"--faults: {name}={raw.strip()!r} is not a number") from None
     return FaultPlan(script=script, **values)  # type: ignore[arg-type]
+
+
+# -- mis-speaking -------------------------------------------------------------------------------
+
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"'\u201d\u2019)]))\s+")
+# Said instead of the text by WRONG_TEXT: original prose, cycled to the text's length.
+_OTHER_TEXT = (
+    "The lighthouse keeper wrote a long letter to the harbour office about the broken lamp, "
+    "the missing rope and the gulls that nested on the railing every spring. Nobody answered, "
+    "so he painted the door green and waited for the supply boat on Thursday morning."
+).split()
+
+
+def sentences_of(text: str) -> list[str]:
+    """The sentences of `text`, split after . ! ? (and closing quotes) before a space."""
+    return [s for s in _SENTENCE_END.split(text.strip()) if s]
+
+
+def mis_speak(kind: str, text: str) -> str:
+    """`text` as a voice with the fault `kind` says it (deterministic: no randomness)."""
+    words, parts = text.split(), sentences_of(text)
+    pick = zlib.crc32(text.encode("utf-8"))
+    if kind == STOP_HALF:
+        return " ".join(words[: max(1, len(words) // 2)])
+    if kind == WRONG_TEXT:
+        return " ".join(_OTHER_TEXT[(pick + i) % len(_OTHER_TEXT)] for i in range(len(words)))
+    if kind == SKIP_SENTENCE:
+        if len(parts) >= 2:
+            drop = pick % len(parts)
+            return " ".join(p for i, p in enumerate(parts) if i != drop)
+        third = len(words) // 3
+        return " ".join(words[:third] + words[2 * third :]) if third >= 1 else ""
+    if kind == REPEAT_SENTENCE:
+        again = pick % len(parts) if parts else 0
+        return " ".join(p for i, p in enumerate(parts) for _ in range(2 if i == again else 1))
+    return text

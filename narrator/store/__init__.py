@@ -6,8 +6,10 @@ The segment state machine lives in `machine` (docstring + `TRANSITIONS`).
 from __future__ import annotations
 
 from narrator.store.machine import DONE, FAILED, IN_FLIGHT, PENDING, SPLIT, TRANSITIONS
+from narrator.store.manifest import Take
 from narrator.store.status import ChapterStatus, StoreStatus
 from narrator.plan import PlannedSegment, segment_key
+from narrator.store.takes import Leaf
 from narrator.store.workspace import PlanDiff, Store, StoredSegment
 
 __all__ = [
@@ -18,10 +20,12 @@ __all__ = [
     "SPLIT",
     "TRANSITIONS",
     "ChapterStatus",
+    "Leaf",
     "PlanDiff",
     "PlannedSegment",
     "Store",
     "StoreStatus",
     "StoredSegment",
+    "Take",
     "segment_key",
 ]

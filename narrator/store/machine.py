@@ -12,6 +12,7 @@ which raises StoreError for anything the table does not list.
     in_flight   pending     Store.open                 a stale row of a killed run
     done        split       split                      truncation noticed after storing
     done        pending     verify_done                the file is missing, short or corrupt
+    done        done        replace_audio              proof-listening kept a better take
     split       (none)                                 final
 
 `claim` is `mark_in_flight` that answers False instead of raising when the segment is neither
@@ -38,7 +39,7 @@ TRANSITIONS: Mapping[str, frozenset[str]] = {
     PENDING: frozenset({IN_FLIGHT}),
     IN_FLIGHT: frozenset({DONE, FAILED, SPLIT, PENDING}),
     FAILED: frozenset({IN_FLIGHT}),
-    DONE: frozenset({PENDING, SPLIT}),
+    DONE: frozenset({PENDING, SPLIT, DONE}),
     SPLIT: frozenset(),
 }
 

@@ -14,7 +14,7 @@ from narrator.errors import StoreError
 from narrator.store.files import MANIFEST
 from narrator.store.machine import PENDING, SPLIT
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MAX_SPLIT_NESTING = 64  # deeper means a cycle in a damaged manifest
 
 SCHEMA = """
@@ -38,6 +38,23 @@ CREATE TABLE parts (
 CREATE INDEX parts_key ON parts (key);
 """
 
+# Proof-listening (narrator.verify): one row per take of a segment that was heard back. `sha256`
+# names the audio the row judged, so a segment whose stored audio has that digest is verified;
+# new audio (a re-synthesis, a repaired file) has none and is heard again. `kept` marks the take
+# now stored. Version 1 stores gain this table on open (an additive migration).
+TAKES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS takes (
+    key TEXT NOT NULL, take INTEGER NOT NULL, sha256 TEXT NOT NULL, how TEXT NOT NULL,
+    heard TEXT NOT NULL, source_words INTEGER NOT NULL, errors INTEGER NOT NULL,
+    missing_run INTEGER NOT NULL, repeated INTEGER NOT NULL, trailing INTEGER NOT NULL,
+    no_speech INTEGER NOT NULL, reasons TEXT NOT NULL, kept INTEGER NOT NULL, updated REAL NOT NULL,
+    PRIMARY KEY (key, take)
+);
+CREATE INDEX IF NOT EXISTS takes_sha ON takes (key, sha256);
+"""
+# schema version -> the script that brings a manifest of that version to the next one
+MIGRATIONS = {1: TAKES_SCHEMA}
+
 
 class Row(NamedTuple):
     key: str
@@ -55,6 +72,28 @@ class Row(NamedTuple):
 
 
 ROW_COLUMNS = ", ".join(Row._fields)
+
+
+class Take(NamedTuple):
+    """One heard take of a segment (see TAKES_SCHEMA); `reasons` is '; '-joined, '' = good."""
+
+    key: str
+    take: int  # 1, 2, ... per segment; assigned by the store
+    sha256: str  # of the take's audio
+    how: str  # "first" (the stored take), "fresh" (a new request), "split" (a part of a re-split)
+    heard: str
+    source_words: int
+    errors: int
+    missing_run: int
+    repeated: int
+    trailing: int
+    no_speech: bool
+    reasons: str
+    kept: bool  # this take's audio is the one stored
+    updated: float
+
+
+TAKE_COLUMNS = ", ".join(Take._fields)
 
 
 class Position(NamedTuple):
@@ -193,16 +232,34 @@ def check_schema(conn: sqlite3.Connection, workspace: Path, *, create: bool) -> 
     tables = {name for (name,) in conn.execute(query)}
     if not tables and create:
         version = f"INSERT INTO meta VALUES ('schema_version', '{SCHEMA_VERSION}');"
-        conn.executescript(f"BEGIN; {SCHEMA} {version} COMMIT;")
+        conn.executescript(f"BEGIN; {SCHEMA} {TAKES_SCHEMA} {version} COMMIT;")
         return
     found = None
     if "meta" in tables:
         found = conn.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()
+    if found is not None and found[0] in {str(v) for v in MIGRATIONS}:
+        if not create:
+            return  # read-only (status): an older manifest reads fine, its newer tables are empty
+        migrate(conn, int(found[0]))
+        return
     if found is None or found[0] != str(SCHEMA_VERSION):
         raise StoreError(
             f"workspace {workspace}: manifest schema version {found[0] if found else 'none'} is "
             f"not {SCHEMA_VERSION} (written by another narrator version); run with --fresh"
         )
+
+
+def migrate(conn: sqlite3.Connection, version: int) -> None:
+    """Bring a manifest from `version` to SCHEMA_VERSION, one transaction per step."""
+    while version < SCHEMA_VERSION:
+        version += 1
+        bump = f"UPDATE meta SET value = '{version}' WHERE name = 'schema_version';"
+        conn.executescript(f"BEGIN; {MIGRATIONS[version - 1]} {bump} COMMIT;")
+
+
+def has_table(conn: sqlite3.Connection, name: str) -> bool:
+    query = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+    return conn.execute(query, (name,)).fetchone() is not None
 
 
 @contextlib.contextmanager

@@ -59,6 +59,7 @@ from narrator.store.manifest import (
 from narrator.client import secret_names
 from narrator.plan import PlannedSegment, part_key
 from narrator.store.status import SAMPLE_BYTES, StoreStatus, chapter_status
+from narrator.store.takes import TakesMixin
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ class PlanDiff:
     adopted: int = 0  # audio files found without a manifest and adopted (see `adopt`)
 
 
-class Store:
+class Store(TakesMixin):
     """One job's workspace. Open with `Store.open` (exclusive) or `Store.read_only`."""
 
     def __init__(self, workspace: Path, conn: sqlite3.Connection, lock_fd: int | None) -> None:
