@@ -33,7 +33,6 @@ from narrator.assembly import (
     assemble,
 )
 from narrator.assembly import ownership
-from narrator.assembly.qc import write_qc
 from narrator.text.boundary import Boundary
 from narrator.client import DEFAULT_KEY_ENV
 from narrator.codes import ErrorCode
@@ -281,7 +280,10 @@ def _add_verification(job: Job, store: Store, result: AssemblyResult) -> None:
     qc = dataclasses.replace(result.qc, verification=verifying.report(job, store).to_dict())
     for path in result.files:
         if path.name.endswith(".qc.json"):
-            write_qc(path, qc)
+            # In place as any output is, so the output record keeps it as narrator's own.
+            temp = ownership.temp_name(path)
+            temp.write_text(qc.to_json(), encoding="utf-8")
+            ownership.put_in_place(temp, path, force=True)
 
 
 def _explain(stopped: JobStopped, job: Job, voice: VoiceSpec) -> str:

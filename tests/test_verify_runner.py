@@ -78,6 +78,7 @@ def write_job(folder: Path, url: str, verify: str) -> Path:
     job = folder / "book.yaml"
     job.write_text(
         f"""title: Ferry
+credit: false
 sources: [{{path: book.txt, title: Ferry, split: none}}]
 voice: test
 speak_titles: false

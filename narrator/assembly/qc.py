@@ -128,13 +128,6 @@ def _clock(seconds: float) -> str:
     return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
 
-def write_qc(path: Path, report: QcReport) -> None:
-    """Rewrite a QC JSON file in place (atomically: a temp file, then rename)."""
-    temp = path.with_name(path.name + ".tmp")
-    temp.write_text(report.to_json(), encoding="utf-8")
-    temp.replace(path)
-
-
 def _num(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
 
