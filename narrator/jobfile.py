@@ -148,6 +148,18 @@ class OutputSpec:
 
 
 @dataclass(frozen=True)
+class NormalizeSpec:
+    """Say numbers, numerals and abbreviations as a reader would (narrator.text.normalize).
+
+    `patterns` are lexicon-style rules run on the normalized text (the lexicon itself runs on
+    the text as written, before normalization).
+    """
+
+    enabled: bool = True
+    patterns: tuple[LexiconRule, ...] = ()
+
+
+@dataclass(frozen=True)
 class Job:
     path: Path
     title: str
@@ -162,6 +174,7 @@ class Job:
     server: ServerSpec | None = None  # None: the embedded local server
     lexicon: tuple[LexiconRule, ...] = ()
     speak_titles: bool = True  # announce each chapter's title from the source before its text
+    normalize: NormalizeSpec = NormalizeSpec()
 
 
 # --- loading -----------------------------------------------------------------------------
@@ -318,12 +331,13 @@ def load_job(path: Path) -> Job:
             top.get("workspace"), "workspace", reader.base / ".narrator" / stem
         ),
         speak_titles=reader.flag(top.get("speak_titles"), "speak_titles", True),
+        normalize=_normalize(reader, top.get("normalize")),
     )
 
 
 _TOP_KEYS = (
     "title", "author", "cover", "sources", "voice", "server", "synthesis", "pauses", "lexicon",
-    "output", "workspace", "speak_titles",
+    "output", "workspace", "speak_titles", "normalize",
 )  # fmt: skip
 
 
@@ -569,6 +583,25 @@ def _rule(reader: _Reader, raw: Any, where: str) -> LexiconRule:
     return rule
 
 
+def _normalize(reader: _Reader, raw: Any) -> NormalizeSpec:
+    """`normalize: false`, or `normalize: {enabled: true, patterns: [{find, replace}...]}`."""
+    if raw is None or isinstance(raw, bool):
+        return NormalizeSpec(enabled=raw is not False)
+    d = reader.mapping(raw, "normalize", ("enabled", "patterns"))
+    patterns = d.get("patterns")
+    if patterns is not None and not isinstance(patterns, list):
+        raise reader.fail(
+            "normalize.patterns",
+            f"must be a list of {{find, replace}} rules, got {_kind(patterns)}",
+        )
+    return NormalizeSpec(
+        enabled=reader.flag(d.get("enabled"), "normalize.enabled", True),
+        patterns=tuple(
+            _rule(reader, item, f"normalize.patterns[{i}]") for i, item in enumerate(patterns or [])
+        ),
+    )
+
+
 def _output(reader: _Reader, raw: Any, default_dir: Path) -> OutputSpec:
     d = reader.mapping(raw, "output", tuple(OutputSpec.__dataclass_fields__))
     base = OutputSpec(dir=default_dir)
@@ -678,5 +711,5 @@ def _kind(value: Any) -> str:
 
 __all__: list[str] = [
     "Job", "SourceSpec", "VoiceSpec", "Params", "ServerSpec", "SynthesisSpec", "PausesSpec",
-    "LexiconRule", "OutputSpec", "load_job", "apply_lexicon",
+    "LexiconRule", "NormalizeSpec", "OutputSpec", "load_job", "apply_lexicon",
 ]  # fmt: skip
