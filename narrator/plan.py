@@ -13,7 +13,7 @@ from typing import Any
 
 from narrator import protocol as proto
 from narrator.jobfile import Job, VoiceSpec
-from narrator.text.lexicon import map_lexicon
+from narrator.text.lexicon import LexiconRule, map_lexicon
 from narrator.text.normalize import Finder, normalization_rules, normalize
 from narrator.text.spans import SpanMap
 from narrator.text.segmenter import Segment, SegmenterSettings, resolve_language, segment_chapter
@@ -122,7 +122,8 @@ def build_plan(job: Job) -> Plan:
             announced = announced_title(chapter) if job.speak_titles else None
             if announced:
                 spoken = (title_sentence(announced), *spoken)
-            forms = spoken_forms(job, finders, spoken)
+            patterns = job.normalize.patterns if job.normalize.enabled else ()
+            forms = spoken_forms(spoken, job.lexicon, finders, patterns)
             found = segment_chapter([form.text for form in forms], settings)
             found_spans = source_spans(source.path, index, found, forms)
             for order, seg in enumerate(found):
@@ -147,7 +148,12 @@ def normalization(job: Job, voice: VoiceSpec) -> tuple[tuple[Finder, ...], str |
     return normalization_rules(voice.language)
 
 
-def spoken_forms(job: Job, finders: Sequence[Finder], paragraphs: Sequence[str]) -> list[SpanMap]:
+def spoken_forms(
+    paragraphs: Sequence[str],
+    lexicon: Sequence[LexiconRule] = (),
+    finders: Sequence[Finder] = (),
+    patterns: Sequence[LexiconRule] = (),
+) -> list[SpanMap]:
     """Each paragraph as it will be spoken, mapped back to the text as written.
 
     The lexicon first (on the text as written), then normalization, then the job's
@@ -155,11 +161,11 @@ def spoken_forms(job: Job, finders: Sequence[Finder], paragraphs: Sequence[str])
     """
     forms = []
     for paragraph in paragraphs:
-        form = map_lexicon(job.lexicon, paragraph)
+        form = map_lexicon(lexicon, paragraph)
         if finders:
             form = form.then(normalize(form.text, finders))
-        if job.normalize.enabled and job.normalize.patterns:
-            form = form.then(map_lexicon(job.normalize.patterns, form.text))
+        if patterns:
+            form = form.then(map_lexicon(patterns, form.text))
         forms.append(form)
     return forms
 

@@ -354,3 +354,28 @@ def test_a_bad_option_is_one_line_and_exit_2(argv, capsys):
     err = capsys.readouterr().err
     assert ended.value.code == 2 and err.count("\n") == 1
     assert err.startswith("narrator") and "error:" in err and "--help" in err
+
+
+def test_plan_shows_what_is_spoken_under_the_text_as_written(tmp_path, capsys):
+    text_file(
+        tmp_path,
+        "a.txt",
+        "CHAPTER IV\n\nDr. Watson paid $1.88 in 1946.\n\nCHAPTER V\n\nPlain words.",
+    )
+    path = str(job(tmp_path))
+    code, out, err = run_cli(["plan", path, "--show", "normalized", "--chapter", "1"], capsys)
+    assert code == 0, err
+    assert "- CHAPTER IV.\n+ CHAPTER Four." in out
+    assert (
+        "- Dr. Watson paid $1.88 in 1946.\n+ Doctor Watson paid one dollar and eighty-eight " in out
+    )
+    assert "Plain words." not in out
+    code, out, _ = run_cli(["plan", path, "--show", "normalized"], capsys)
+    assert code == 0 and "\n  Plain words." in out
+    off = job(tmp_path, extra="normalize: false\n")
+    code, out, _ = run_cli(["plan", str(off), "--show", "normalized"], capsys)
+    assert code == 0 and "  CHAPTER IV." in out and "Four" not in out
+    code, _, err = run_cli(["plan", path, "--show", "normalized", "--chapter", "3"], capsys)
+    assert_one_line_error(code, err, "--chapter 3", "1 to 2")
+    code, _, err = run_cli(["plan", path, "--chapter", "1"], capsys)
+    assert_one_line_error(code, err, "--show normalized")

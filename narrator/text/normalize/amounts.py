@@ -186,7 +186,7 @@ _RANGE = re.compile(
     _BEFORE + r"(?P<low>" + _INT + r")\s?[-–—]\s?(?P<high>" + _INT + r")(?![\w/:]|[-–.,]\d)"
 )
 _PHONE = re.compile(_BEFORE + r"\d{3}-\d{3,4}(?:-\d{4})?(?![\w-])")
-_YEAR = re.compile(_BEFORE + r"(?:1[1-9]\d\d|20\d\d)" + _AFTER)
+_YEAR = re.compile(_BEFORE + r"(?:1[1-9]\d\d|10[1-9]\d|20\d\d)" + _AFTER)
 _NUMBER = re.compile(_START + r"(?P<value>" + _NUM + r")" + _AFTER + "(?!/)")
 # A number after these is a count or a label, not a year: "No. 1946", "page 1500".
 _COUNTED = frozenset("no no. nos. number numbers page pages p. pp. document exhibit room".split())
@@ -207,7 +207,7 @@ def _decade(match: re.Match[str], text: str) -> list[Replacement]:
 
 
 def _is_year(digits: str) -> bool:
-    return len(digits) == 4 and 1100 <= int(digits) <= 2099
+    return len(digits) == 4 and 1010 <= int(digits) <= 2099
 
 
 def _range(match: re.Match[str], text: str) -> list[Replacement] | None:

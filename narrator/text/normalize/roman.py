@@ -54,6 +54,7 @@ _PRONOUN_NEXT = frozenset(
 )
 _GATE = re.compile(r"[IVXLCDMivx][IVXLCDMivxlcdm]*\b")
 _HEADING = re.compile(r"\s*(?P<rn>[IVXLCDM]+)(?=[.:]|\s*\Z)")
+_HEADING_REST = re.compile(r"[.:]?\s*\Z|[.:]\s+[\"“‘(]*[A-Z]")
 _WW = re.compile(r"\bWW\s?(?P<n>II|I|1|2)\b")
 _HEADING_MAX = 399  # "MIX." opening a paragraph is a word, not heading 1009
 _REGNAL_MAX = 39
@@ -88,7 +89,10 @@ def _heading(text: str, match: re.Match[str]) -> Iterator[Proposal]:
     value = roman_value(numeral)
     if value is None or value > _HEADING_MAX:
         return
-    if len(numeral) == 1 and len(text.strip()) > _SHORT:  # "I." opening a long paragraph
+    # "I." opening a long paragraph, or "I. e. ...": unsure, so left as written.
+    if len(numeral) == 1 and (
+        len(text.strip()) > _SHORT or not _HEADING_REST.match(text, match.end())
+    ):
         return
     yield (
         match.start("rn"),
