@@ -78,7 +78,8 @@ def _at_stop(text: str, stop: int) -> Proposal | None:
         start = stop
         while start > 0 and text[start - 1].isalpha():
             start -= 1
-        if text[start - 4 : start].lower() == " et " or text[:start].lower() == "et ":
+        before = text[max(0, start - 4) : start].lower()
+        if before.endswith("et ") and (start == 3 or before[0].isspace()):
             start -= 3  # "et al."
     if (start and (text[start - 1].isalnum() or text[start - 1] == ".")) or (
         end < len(text) and text[end].isalnum()
