@@ -115,7 +115,8 @@ def _street_or_title(written: str, text: str, start: int, end: int) -> str | Non
     if not written[0].isupper():
         return None
     previous, opens_sentence = previous_word(text, start)
-    named = (capitalized(previous) and not opens_sentence) or bool(
+    # "Baker St.", "5th St.": a street; "Mt. St. Helens", "Yesterday St. Louis": a saint.
+    named = (capitalized(previous) and not opens_sentence and not previous.endswith(".")) or bool(
         _ORDINAL_WORD.fullmatch(previous)
     )
     following = next_word(text, end)

@@ -23,7 +23,7 @@ _START = r"(?<![\w.,/$£€¥@])"
 _BEFORE = _START + r"(?<![\w.,/)\]][-−–])"
 _AFTER = r"(?![\w@]|[.,]\d)"
 _GLYPHS = "½⅓⅔¼¾⅕⅛⅜⅝⅞"
-_GATE = re.compile(f"[0-9$£€¥{_GLYPHS}]")
+_GATE = re.compile(f"[0-9$£€¥#{_GLYPHS}]")
 _DIGITS = re.compile(r"[0-9]*")
 
 
@@ -231,11 +231,32 @@ def _year(match: re.Match[str], text: str) -> list[Replacement] | None:
     return [(match.start(), match.end(), n.year(int(match[0])))]
 
 
+_MONTHS = frozenset(
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec".split()
+)
+
+
 def _number(match: re.Match[str], text: str) -> list[Replacement]:
-    return [*_sign(text, match.start()), (match.start(), match.end(), n.number(match[0]))]
+    written = match[0]
+    if written.isdigit() and 1 <= int(written) <= 31:
+        previous, opens = previous_word(text, match.start())
+        previous = previous.rstrip(".")
+        month = previous.lower() in _MONTHS and previous[:1].isupper()
+        if month and not (opens and previous.lower() == "may"):  # July 4 -> July fourth
+            return [(match.start(), match.end(), n.ordinal(int(written)))]
+    return [*_sign(text, match.start()), (match.start(), match.end(), n.number(written))]
+
+
+_HASH = re.compile(r"#(?P<int>" + _INT + r")" + _AFTER)
+
+
+def _hash(match: re.Match[str], text: str) -> list[Replacement]:
+    return [(match.start(), match.end(), f"number {n.integer(match['int'])}")]
 
 
 SHAPES: tuple[Shape, ...] = (
+    (_HASH, _hash),
     (_CURRENCY, _currency),
     (_TIME, _time),
     (_UNIT, _unit),

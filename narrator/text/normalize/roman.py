@@ -121,8 +121,11 @@ def _numeral_words(text: str, numeral: str, start: int, end: int) -> str | None:
         return title_case(n.cardinal(value))
     if value > _REGNAL_MAX or not numeral.isupper() or not capitalized(previous):
         return None
-    if previous.endswith((".", ",")) or (end < len(text) and text[end] in "'’-"):
+    if previous.endswith((".", ",")):
         return None
-    if numeral == "I" and next_word(text, end).lower() in _PRONOUN_NEXT:
+    # "Mary I'm here", "Mary I love you": the pronoun. "Edward VII's reign" is a numeral.
+    if numeral == "I" and (
+        text[end : end + 1] in ("'", "’") or next_word(text, end).lower() in _PRONOUN_NEXT
+    ):
         return None
     return "the " + title_case(n.ordinal(value))
