@@ -75,6 +75,8 @@ CASES = [
     ("10 green bottles", "ten green bottles"),
     ("On July 4, 1776, they met.", "On July fourth, seventeen seventy-six, they met."),
     ("Jan. 5", "January fifth"),
+    ("on 26 January 1946", "on twenty-sixth January nineteen forty-six"),
+    ("on 8 May 1945", "on eighth May nineteen forty-five"),
     ("We're #1!", "We're number one!"),
     # ordinals
     ("the 21st century", "the twenty-first century"),
@@ -290,3 +292,15 @@ def test_every_written_character_maps_from_what_is_spoken(text):
     covered = {i for a, b in spans for i in range(a, b)}
     assert all(i in covered for i, c in enumerate(text) if not c.isspace())
     assert normalize(text, ENGLISH) == mapped  # deterministic
+
+
+NOISY = st.text(alphabet="0123456789 ,.:-–/%$£€¥#½'’°IVXLCDMivxkgmpa@wT\n", max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(NOISY)
+def test_any_text_normalizes_without_error_and_maps_back(text):
+    mapped = normalize(text, ENGLISH)
+    assert mapped.source == text
+    start, end = 0, len(mapped.text)
+    assert mapped.source_span(start, end)[0] <= mapped.source_span(start, end)[1] <= len(text)

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterator
 
 from narrator.text.normalize import numbers as n
-from narrator.text.normalize.context import previous_word, sentence_ends_after
+from narrator.text.normalize.context import next_word, previous_word, sentence_ends_after
 from narrator.text.normalize.rules import Proposal, Replacement
 
 Shape = tuple[re.Pattern[str], Callable[[re.Match[str], str], list[Replacement] | None]]
@@ -243,7 +243,10 @@ def _number(match: re.Match[str], text: str) -> list[Replacement]:
         previous, opens = previous_word(text, match.start())
         previous = previous.rstrip(".")
         month = previous.lower() in _MONTHS and previous[:1].isupper()
-        if month and not (opens and previous.lower() == "may"):  # July 4 -> July fourth
+        following = next_word(text, match.end())
+        if (month and not (opens and previous.lower() == "may")) or (
+            following.lower() in _MONTHS and following[:1].isupper()
+        ):  # July 4, 4 July -> July fourth, fourth July
             return [(match.start(), match.end(), n.ordinal(int(written)))]
     return [*_sign(text, match.start()), (match.start(), match.end(), n.number(written))]
 

@@ -17,6 +17,7 @@ _NUMBER = re.compile(r"(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?")
 _BRITISH = re.compile(r",| and(?= )")
 # Beyond this, a digit string is a code or an identifier: read digit by digit.
 _LONGEST = 15
+_LONGEST_GROUPED = 24  # "1,000,000,000,000,000,000,000": one sextillion, as written
 
 
 def _plain(words: str) -> str:
@@ -30,6 +31,8 @@ def cardinal(value: int) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def ordinal(value: int) -> str:
+    if len(str(value)) > _LONGEST_GROUPED:  # beyond num2words' scale names
+        return digits(str(value)) + "th"
     return _plain(num2words(value, to="ordinal"))
 
 
@@ -47,7 +50,8 @@ def digits(text: str) -> str:
 def integer(text: str) -> str:
     """A digit string, with or without thousands separators, as words."""
     bare = text.replace(",", "")
-    if len(bare) > _LONGEST or (len(bare) > 1 and bare.startswith("0") and "," not in text):
+    longest = _LONGEST_GROUPED if "," in text else _LONGEST
+    if len(bare) > longest or (len(bare) > 1 and bare.startswith("0") and "," not in text):
         return digits(bare)
     return cardinal(int(bare))
 
