@@ -105,3 +105,13 @@ def test_spans_of_a_real_book_cover_it_and_point_at_what_was_spoken(tmp_path: Pa
             covered = {i for s in spans if s.paragraph == index for i in range(s.start, s.end)}
             if any(s.paragraph == index for s in spans):
                 assert all(i in covered for i, c in enumerate(paragraph) if not c.isspace())
+
+
+def test_a_language_without_rules_is_spoken_as_written_and_noted(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("Kapitel IV kostet $5.\n", encoding="utf-8")
+    job = tmp_path / "book.yaml"
+    job.write_text("sources: [a.txt]\nvoice: {language: German}\n", encoding="utf-8")
+    plan = build_plan(load_job(job))
+    assert [s.text for s in plan.segments] == ["Kapitel IV kostet $5."]
+    assert any("no normalization rules for language 'German'" in note for note in plan.notes)
+    assert plan.source_text(0) == "Kapitel IV kostet $5."

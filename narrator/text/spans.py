@@ -63,7 +63,7 @@ class SpanMap:
         if not later.edits:
             return self
         if not self.edits:
-            return SpanMap(self.source, later.text, later.edits)
+            return later  # this map is the identity on later.source
         return SpanMap(self.source, later.text, tuple(_compose(self, later)))
 
     def source_span(self, start: int, end: int) -> Span:
