@@ -107,6 +107,11 @@ CASES = [
     ("ages 5–12", "ages five to twelve"),
     ("The score was 3-2.", "The score was three-two."),
     ("Call 555-1234.", "Call five five five, one two three four."),
+    (
+        "Call 1-800-555-1234 now.",
+        "Call one, eight zero zero, five five five, one two three four now.",
+    ),
+    ("It is 2024-01-05 today.", "It is January fifth, twenty twenty-four today."),
     # times
     ("At 3:45 p.m. He left.", "At three forty-five PM. He left."),
     ("at 3:45 p.m. sharp", "at three forty-five PM sharp"),

@@ -220,6 +220,23 @@ def _range(match: re.Match[str], text: str) -> list[Replacement] | None:
     return None
 
 
+_MONTH_NAMES = (
+    "January February March April May June July August September October November December"
+).split()
+_CODE = re.compile(_BEFORE + r"\d+(?:-\d+){2,}(?![\w-])")
+
+
+def _code(match: re.Match[str], text: str) -> list[Replacement]:
+    """2024-01-05 as a date; other dash-joined digit groups (1-800-555-1234) digit by digit."""
+    groups = match[0].split("-")
+    if len(groups) == 3 and [len(g) for g in groups] == [4, 2, 2]:
+        year, month, day = (int(g) for g in groups)
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            words = f"{_MONTH_NAMES[month - 1]} {n.ordinal(day)}, {n.year(year)}"
+            return [(match.start(), match.end(), words)]
+    return [(match.start(), match.end(), ", ".join(n.digits(g) for g in groups))]
+
+
 def _phone(match: re.Match[str], text: str) -> list[Replacement]:
     groups = match[0].split("-")
     return [(match.start(), match.end(), ", ".join(n.digits(g) for g in groups))]
@@ -266,6 +283,7 @@ SHAPES: tuple[Shape, ...] = (
     (_FRACTION, _fraction),
     (_ORDINAL, _ordinal),
     (_DECADE, _decade),
+    (_CODE, _code),
     (_PHONE, _phone),
     (_RANGE, _range),
     (_YEAR, _year),
