@@ -7,7 +7,8 @@ Prints, side by side in one run:
     (num2words caches empty) and the best of three warm runs, wall and CPU time;
   - the same text normalized as one string (the per-paragraph overhead is the difference);
   - `build_plan` on a job narrating the transcript with `normalize: false` and `true`
-    (goal: normalization adds <= 0.4 s), best of two each;
+    (goal: normalization adds <= 0.4 s), best of two each, interleaved; then what the
+    difference is made of: the normalization stage itself, and segmenting a longer text;
   - the speech-recognition round trip (joe speaks sentences dense in numbers, numerals and
     abbreviations; a recognizer transcribes; WER against the expected spoken form) only
     where a recognizer is installed: this branch has none, so it says so.
@@ -28,9 +29,11 @@ sys.path.insert(0, str(REPO))
 TRANSCRIPT = REPO / "tests" / "data" / "nuremberg_trial_vol8.txt"
 
 from narrator.jobfile import load_job  # noqa: E402
-from narrator.plan import build_plan  # noqa: E402
+from narrator.plan import build_plan, spoken_forms  # noqa: E402
+from narrator.sources import read_source  # noqa: E402
 from narrator.text.normalize import normalization_rules, normalize  # noqa: E402
 from narrator.text.paragraphs import split_paragraphs  # noqa: E402
+from narrator.text.segmenter import segment_chapter  # noqa: E402
 
 
 def timed(work: Callable[[], object]) -> tuple[float, float]:
@@ -66,19 +69,33 @@ def main() -> None:
     print(f"rewrites: {edits} in {changed} of {len(paragraphs)} paragraphs")
 
     with tempfile.TemporaryDirectory() as folder:
-        plans = {}
+        jobs = {}
         for flag in ("false", "true"):
             job = Path(folder) / f"plan_{flag}.yaml"
             job.write_text(f"sources: [{TRANSCRIPT}]\nnormalize: {flag}\n", encoding="utf-8")
-            loaded = load_job(job)
-            plans[flag] = min(
-                (timed(lambda: build_plan(loaded)) for _ in range(2)), key=lambda t: t[1]
-            )
-            row(f"build_plan, normalize: {flag} (best of 2)", size, *plans[flag])
-    added_wall = plans["true"][0] - plans["false"][0]
-    added_cpu = plans["true"][1] - plans["false"][1]
+            jobs[flag] = load_job(job)
+        plans: dict[str, list[tuple[float, float]]] = {"false": [], "true": []}
+        for _ in range(2):  # interleaved, so that load on the machine hits both alike
+            for flag, job in jobs.items():
+                plans[flag].append(timed(lambda job=job: build_plan(job)))
+        for flag, runs in plans.items():
+            row(f"build_plan, normalize: {flag} (best of 2)", size, *min(runs, key=lambda t: t[1]))
+    best = {flag: min(runs, key=lambda t: t[1]) for flag, runs in plans.items()}
     print(
-        f"normalization adds {added_wall:.3f} s wall, {added_cpu:.3f} s cpu to plan (goal <= 0.4 s)"
+        f"normalization adds {best['true'][0] - best['false'][0]:.3f} s wall, "
+        f"{best['true'][1] - best['false'][1]:.3f} s cpu to plan (goal <= 0.4 s); of which:"
+    )
+    paragraphs_in_plan = [p for c in read_source(TRANSCRIPT) for p in c.paragraphs]
+    raw = spoken_forms(paragraphs_in_plan)
+    forms = spoken_forms(paragraphs_in_plan, (), finders)
+    stage = min((timed(lambda: spoken_forms(paragraphs_in_plan, (), finders)) for _ in range(2)))
+    print(f"  the normalization stage in the plan (with span maps): {stage[1]:.3f} s cpu")
+    grown = sum(len(f.text) for f in forms) / sum(len(f.text) for f in raw) - 1
+    seg_raw = min(timed(lambda: segment_chapter([f.text for f in raw])) for _ in range(2))
+    seg_norm = min(timed(lambda: segment_chapter([f.text for f in forms])) for _ in range(2))
+    print(
+        f"  segmenting the spoken text, {grown:.1%} longer: {seg_norm[1]:.3f} s cpu "
+        f"vs {seg_raw[1]:.3f} s cpu as written"
     )
 
     if importlib.util.find_spec("narrator.verify") is None:

@@ -309,3 +309,13 @@ def test_any_text_normalizes_without_error_and_maps_back(text):
     assert mapped.source == text
     start, end = 0, len(mapped.text)
     assert mapped.source_span(start, end)[0] <= mapped.source_span(start, end)[1] <= len(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.integers(0, 999_999), st.integers(0, 10**15)))
+def test_cardinals_are_num2words_in_the_plain_style(value):
+    from num2words import num2words
+
+    from narrator.text.normalize.numbers import cardinal
+
+    assert cardinal(value) == re.sub(r",| and(?= )", "", num2words(value))

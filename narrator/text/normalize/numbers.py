@@ -24,9 +24,34 @@ def _plain(words: str) -> str:
     return _BRITISH.sub("", words)
 
 
-@functools.lru_cache(maxsize=4096)
 def cardinal(value: int) -> str:
+    """Below a million, composed from num2words' words for 0-99 (num2words is ~100 us a call,
+    which a 1.6 MB book's thousand distinct numbers would feel); above, num2words itself."""
+    if 0 <= value < 1_000_000:
+        thousands, rest = divmod(value, 1000)
+        if not thousands:
+            return _below_thousand(rest)
+        head = f"{_below_thousand(thousands)} thousand"
+        return f"{head} {_below_thousand(rest)}" if rest else head
+    return _large(value)
+
+
+@functools.lru_cache(maxsize=1024)
+def _large(value: int) -> str:
     return _plain(num2words(value))
+
+
+@functools.lru_cache(maxsize=100)
+def _below_hundred(value: int) -> str:
+    return num2words(value)
+
+
+def _below_thousand(value: int) -> str:
+    hundreds, rest = divmod(value, 100)
+    if not hundreds:
+        return _below_hundred(rest)
+    head = f"{_below_hundred(hundreds)} hundred"
+    return f"{head} {_below_hundred(rest)}" if rest else head
 
 
 @functools.lru_cache(maxsize=4096)
