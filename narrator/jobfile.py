@@ -156,6 +156,18 @@ class OutputSpec:
 
 
 @dataclass(frozen=True)
+class NormalizeSpec:
+    """Say numbers, numerals and abbreviations as a reader would (narrator.text.normalize).
+
+    `patterns` are lexicon-style rules run on the normalized text (the lexicon itself runs on
+    the text as written, before normalization).
+    """
+
+    enabled: bool = True
+    patterns: tuple[LexiconRule, ...] = ()
+
+
+@dataclass(frozen=True)
 class Job:
     path: Path
     title: str
@@ -173,6 +185,7 @@ class Job:
     narrator: str | None = None  # who reads it: the opening credit, the EPUB metadata
     credit: str | None = None  # the opening credit spoken first; None: none
     verify: str = "off"  # proof-listening: off | report | fix (narrator.verify)
+    normalize: NormalizeSpec = NormalizeSpec()
 
 
 # --- loading -----------------------------------------------------------------------------
@@ -340,13 +353,14 @@ def load_job(path: Path) -> Job:
         ),
         speak_titles=reader.flag(top.get("speak_titles"), "speak_titles", True),
         verify=_verify(reader, top.get("verify")),
+        normalize=_normalize(reader, top.get("normalize")),
     )
 
 
 _TOP_KEYS = (
     "title", "author", "cover", "sources", "voice", "server", "synthesis", "pauses", "lexicon",
     "output", "workspace", "speak_titles", "matter", "narrator", "credit", "notes", "code",
-    "alt_text", "chapter_pattern", "html", "verify",
+    "alt_text", "chapter_pattern", "html", "verify", "normalize",
 )  # fmt: skip
 _READ_KEYS = ("notes", "code", "alt_text", "chapter_pattern", "html")
 _SOURCE_KEYS = ("path", "title", "split", "voice", "matter", "speak", "skip", *_READ_KEYS)
@@ -681,6 +695,25 @@ def _rule(reader: _Reader, raw: Any, where: str) -> LexiconRule:
     return rule
 
 
+def _normalize(reader: _Reader, raw: Any) -> NormalizeSpec:
+    """`normalize: false`, or `normalize: {enabled: true, patterns: [{find, replace}...]}`."""
+    if raw is None or isinstance(raw, bool):
+        return NormalizeSpec(enabled=raw is not False)
+    d = reader.mapping(raw, "normalize", ("enabled", "patterns"))
+    patterns = d.get("patterns")
+    if patterns is not None and not isinstance(patterns, list):
+        raise reader.fail(
+            "normalize.patterns",
+            f"must be a list of {{find, replace}} rules, got {_kind(patterns)}",
+        )
+    return NormalizeSpec(
+        enabled=reader.flag(d.get("enabled"), "normalize.enabled", True),
+        patterns=tuple(
+            _rule(reader, item, f"normalize.patterns[{i}]") for i, item in enumerate(patterns or [])
+        ),
+    )
+
+
 def _output(reader: _Reader, raw: Any, default_dir: Path) -> OutputSpec:
     d = reader.mapping(raw, "output", tuple(OutputSpec.__dataclass_fields__))
     base = OutputSpec(dir=default_dir)
@@ -791,5 +824,5 @@ def _kind(value: Any) -> str:
 
 __all__: list[str] = [
     "Job", "SourceSpec", "VoiceSpec", "opening_credit", "DEFAULT_MATTER", "Params", "ServerSpec", "SynthesisSpec", "PausesSpec",
-    "LexiconRule", "OutputSpec", "load_job", "apply_lexicon",
+    "LexiconRule", "NormalizeSpec", "OutputSpec", "load_job", "apply_lexicon",
 ]  # fmt: skip

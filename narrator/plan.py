@@ -16,7 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from narrator import protocol as proto
-from narrator.jobfile import Job, PausesSpec, SourceSpec, VoiceSpec, apply_lexicon
+from narrator.jobfile import Job, PausesSpec, SourceSpec, VoiceSpec
+from narrator.text.lexicon import LexiconRule, map_lexicon
+from narrator.text.normalize import Finder, normalization_rules, normalize
+from narrator.text.spans import SpanMap
 from narrator.text.segmenter import Segment, SegmenterSettings, resolve_language, segment_chapter
 from narrator.sources import Chapter, read_source
 
@@ -104,7 +107,10 @@ class SourceSpan:
     """Where a planned segment's words stand in its chapter's text as written.
 
     `PlannedChapter.paragraphs[paragraph][start:end]` is the source text the segment speaks
-    (before the lexicon and normalization rewrote it).
+    (before the lexicon and normalization rewrote it). Exact through both rewrites: the
+    spans of one paragraph's segments are disjoint and in order, and hold all its non-space
+    text; a rewrite that two segments share ("1,234" spoken across a cut) belongs to the
+    first, so a later segment's span may then be empty (start == end).
     """
 
     file: str
@@ -207,9 +213,10 @@ def build_plan(job: Job, progress: Callable[[int, int], None] | None = None) -> 
     for source, found_chapters in read:
         voice = source.voice or job.voice
         settings = segmenter_settings(job, voice)
-        language_note = resolve_language(voice.language)[1]
-        if language_note and language_note not in notes:
-            notes.append(language_note)
+        finders, normalize_note = normalization(job, voice)
+        for note in (resolve_language(voice.language)[1], normalize_note):
+            if note and note not in notes:
+                notes.append(note)
         params = request_params(voice)
         notes.extend(unmatched_titles(source, found_chapters))
         for chapter in found_chapters:
@@ -224,15 +231,17 @@ def build_plan(job: Job, progress: Callable[[int, int], None] | None = None) -> 
                 spoken = (title_sentence(announced), *spoken)
             if credit:
                 spoken, credit = (credit, *spoken), None
-            paragraphs = [apply_lexicon(job.lexicon, p) for p in spoken]
-            found = segment_chapter(paragraphs, settings, meter.advance)
+            patterns = job.normalize.patterns if job.normalize.enabled else ()
+            forms = spoken_forms(spoken, job.lexicon, finders, patterns)
+            found = segment_chapter([form.text for form in forms], settings, meter.advance)
+            found_spans = source_spans(source.path, index, found, forms)
             for order, seg in enumerate(found):
                 key = segment_key(seg.text, voice.config_id, params)
                 voices[key] = voice
                 segments.append(
                     PlannedSegment(key, index, order, seg.text, str(seg.boundary), seg.seconds)
                 )
-                spans.append(_source_span(source.path, index, seg, spoken, paragraphs))
+                spans.append(found_spans[order])
             title = chapter.title or f"Chapter {index + 1}"
             seconds = sum(s.seconds for s in found)
             chapters.append(
@@ -328,11 +337,46 @@ class _Counter:
             self._report(self.done, self.total)
 
 
-def _source_span(
-    path: object, chapter: int, seg: Segment, source: Sequence[str], spoken: Sequence[str]
-) -> SourceSpan:
-    # Exact where the lexicon left the paragraph alone; otherwise the whole paragraph.
-    # (A span map through the lexicon and normalization replaces this.)
-    if source[seg.paragraph] == spoken[seg.paragraph]:
-        return SourceSpan(str(path), chapter, seg.paragraph, seg.start, seg.end)
-    return SourceSpan(str(path), chapter, seg.paragraph, 0, len(source[seg.paragraph]))
+def normalization(job: Job, voice: VoiceSpec) -> tuple[tuple[Finder, ...], str | None]:
+    """The normalization rules for a voice, and a note when its language has none."""
+    if not job.normalize.enabled:
+        return (), None
+    return normalization_rules(voice.language)
+
+
+def spoken_forms(
+    paragraphs: Sequence[str],
+    lexicon: Sequence[LexiconRule] = (),
+    finders: Sequence[Finder] = (),
+    patterns: Sequence[LexiconRule] = (),
+) -> list[SpanMap]:
+    """Each paragraph as it will be spoken, mapped back to the text as written.
+
+    The lexicon first (on the text as written), then normalization, then the job's
+    normalize patterns (on the normalized text).
+    """
+    forms = []
+    for paragraph in paragraphs:
+        form = map_lexicon(lexicon, paragraph)
+        if finders:
+            form = form.then(normalize(form.text, finders))
+        if patterns:
+            form = form.then(map_lexicon(patterns, form.text))
+        forms.append(form)
+    return forms
+
+
+def source_spans(
+    path: object, chapter: int, segments: Sequence[Segment], forms: Sequence[SpanMap]
+) -> list[SourceSpan]:
+    """Each segment's span in its paragraph as written: exact, disjoint, covering, in order."""
+    by_paragraph: dict[int, list[int]] = {}
+    for number, seg in enumerate(segments):
+        by_paragraph.setdefault(seg.paragraph, []).append(number)
+    result: list[SourceSpan] = []
+    for paragraph, numbers in by_paragraph.items():
+        found = forms[paragraph].source_spans(
+            [(segments[i].start, segments[i].end) for i in numbers]
+        )
+        result.extend(SourceSpan(str(path), chapter, paragraph, a, b) for a, b in found)
+    return result

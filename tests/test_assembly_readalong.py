@@ -487,7 +487,11 @@ def test_an_epub_without_mp3_outputs_gets_its_own_mp3_and_leaves_nothing_else(
     chapters = [ChapterAudio("A", pieces), ChapterAudio("B", pieces)]
     result = assemble(BookInfo("Book"), chapters, Pauses(), options)
     expected = {"Book.epub"} | ({"Book.wav", "Book.srt"} if whole_book else set())
-    assert {p.name for p in out.iterdir()} - {".narrator-outputs.json"} == expected == {p.name for p in result.files}
+    assert (
+        {p.name for p in out.iterdir()} - {".narrator-outputs.json"}
+        == expected
+        == {p.name for p in result.files}
+    )
     with zipfile.ZipFile(out / "Book.epub") as book:
         assert [n for n in book.namelist() if n.endswith(".mp3")] == [
             "EPUB/c001.mp3",

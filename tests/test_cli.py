@@ -392,6 +392,8 @@ def test_gutenberg_text_speaks_credit_and_book_and_reports_the_rest(tmp_path, ca
     )
     names = sorted(p.name for p in (tmp_path / "out" / "job").glob("*.wav"))
     assert names == ["01 - CHAPTER I.wav", "02 - CHAPTER II.wav"]
+
+
 def _ffmpeg_children(pid: int) -> list[int]:
     """Process ids of the ffmpeg processes whose parent is `pid` (read from /proc)."""
     found = []
@@ -572,3 +574,28 @@ def test_the_smallest_default_job_ends_without_a_qc_note(tmp_path, capsys):
     assert code == 0, err
     assert "note:" not in out + err and "LU under" not in out + err
     assert list((tmp_path / "out" / "job").glob("*.mp3"))
+
+
+def test_plan_shows_what_is_spoken_under_the_text_as_written(tmp_path, capsys):
+    text_file(
+        tmp_path,
+        "a.txt",
+        "CHAPTER IV\n\nDr. Watson paid $1.88 in 1946.\n\nCHAPTER V\n\nPlain words.",
+    )
+    path = str(job(tmp_path))
+    code, out, err = run_cli(["plan", path, "--show", "normalized", "--chapter", "1"], capsys)
+    assert code == 0, err
+    assert "- CHAPTER IV.\n+ CHAPTER Four." in out
+    assert (
+        "- Dr. Watson paid $1.88 in 1946.\n+ Doctor Watson paid one dollar and eighty-eight " in out
+    )
+    assert "Plain words." not in out
+    code, out, _ = run_cli(["plan", path, "--show", "normalized"], capsys)
+    assert code == 0 and "\n  Plain words." in out
+    off = job(tmp_path, extra="normalize: false\n")
+    code, out, _ = run_cli(["plan", str(off), "--show", "normalized"], capsys)
+    assert code == 0 and "  CHAPTER IV." in out and "Four" not in out
+    code, _, err = run_cli(["plan", path, "--show", "normalized", "--chapter", "3"], capsys)
+    assert_one_line_error(code, err, "--chapter 3", "1 to 2")
+    code, _, err = run_cli(["plan", path, "--chapter", "1"], capsys)
+    assert_one_line_error(code, err, "--show normalized")

@@ -15,6 +15,7 @@ from narrator.jobfile import (
     _TOP_KEYS,
     Job,
     LexiconRule,
+    NormalizeSpec,
     OutputSpec,
     Params,
     PausesSpec,
@@ -572,7 +573,7 @@ def test_readme_example_loads_and_names_every_key(tmp_path):
     assert job.server is not None and job.cover is not None and len(job.lexicon) == 2
     documented = set(re.findall(r"^\s*-?\s*(\w+):", example, flags=re.MULTILINE))
     schema = set(_TOP_KEYS) | {"path", "split", "url", "api_key_env", "max_new_tokens"}
-    for spec in (VoiceSpec, SynthesisSpec, PausesSpec, LexiconRule, OutputSpec):
+    for spec in (VoiceSpec, SynthesisSpec, PausesSpec, LexiconRule, OutputSpec, NormalizeSpec):
         schema |= set(spec.__dataclass_fields__)
     assert schema <= documented, f"README example lacks {sorted(schema - documented)}"
 
@@ -655,6 +656,8 @@ def test_matter_and_reading_errors(tmp_path, body, field, fix):
 def test_source_matter_errors(tmp_path, keys, field, fix):
     message = error_of(write_job(tmp_path, f"sources:\n  - path: a.txt\n    {keys}\n"))
     assert f": {field}: " in message and fix in message
+
+
 @pytest.mark.parametrize(
     ("value", "mode"), [("", "off"), ("off", "off"), ("report", "report"), ("FIX", "fix")]
 )
@@ -669,3 +672,37 @@ def test_verify_key_takes_off_report_or_fix(tmp_path, value, mode):
 )
 def test_verify_key_mistakes_are_one_line(tmp_path, value, message):
     assert message in error_of(write_job(tmp_path, f"sources: [a.txt]\nverify: {value}\n"))
+
+
+def test_normalize_is_on_by_default_and_takes_a_flag_or_patterns(tmp_path):
+    (tmp_path / "a.txt").write_text("Words.\n", encoding="utf-8")
+    assert load_job(write_job(tmp_path, "sources: [a.txt]\n")).normalize == NormalizeSpec()
+    off = load_job(write_job(tmp_path, "sources: [a.txt]\nnormalize: false\n"))
+    assert off.normalize.enabled is False
+    job = load_job(
+        write_job(
+            tmp_path,
+            "sources: [a.txt]\nnormalize:\n  patterns:\n    - {find: 'twenty (\\w+)', "
+            "replace: 'two thousand \\1', regex: true}\n",
+        )
+    )
+    assert job.normalize.enabled and job.normalize.patterns[0].regex
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ("normalize: sometimes\n", "normalize"),
+        ("normalize: {enable: true}\n", "normalize.enable"),
+        ("normalize: {patterns: x}\n", "normalize.patterns"),
+        (
+            "normalize: {patterns: [{find: '('  , replace: x, regex: true}]}\n",
+            "normalize.patterns[0].find",
+        ),
+        ("normalize: {enabled: 2}\n", "normalize.enabled"),
+    ],
+)
+def test_normalize_mistakes_name_the_field(tmp_path, body, field):
+    (tmp_path / "a.txt").write_text("Words.\n", encoding="utf-8")
+    with pytest.raises(JobFileError, match=re.escape(f": {field}: ")):
+        load_job(write_job(tmp_path, "sources: [a.txt]\n" + body))

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from narrator.text.lexicon import LexiconRule, apply_lexicon
+from narrator.text.lexicon import LexiconRule, apply_lexicon, map_lexicon
 
 
 def test_rules_apply_in_order_each_seeing_the_last_result():
@@ -76,3 +76,42 @@ def test_check_rejects_bad_patterns_and_replacements():
 def test_literal_substring_rule_equals_str_replace(text, find, replace):
     rule = LexiconRule(find, replace, whole_word=False)
     assert apply_lexicon((rule,), text) == text.replace(find, replace)
+
+
+rules = st.lists(
+    st.builds(
+        LexiconRule,
+        find=st.sampled_from(["a", "ab", "b a", r"(a)(b)?", r"\s+", "c*", "."]),
+        replace=st.sampled_from(["", "x", "yy", r"[\1]", "a"]),
+        regex=st.booleans(),
+        whole_word=st.booleans(),
+        case_sensitive=st.booleans(),
+    ).filter(lambda r: r.regex or "\\" not in r.replace),
+    max_size=4,
+)
+
+
+@given(st.text(alphabet="abcA .", max_size=30), rules)
+def test_mapped_lexicon_speaks_the_same_text_and_maps_back(text, found_rules):
+    found_rules = [r for r in found_rules if _valid(r)]
+    mapped = map_lexicon(found_rules, text)
+    assert mapped.source == text and mapped.text == apply_lexicon(found_rules, text)
+    if not found_rules or mapped.text == text:
+        assert mapped.source_span(0, len(text)) == (0, len(text))
+
+
+def _valid(rule: LexiconRule) -> bool:
+    try:
+        rule.check()
+    except (re.error, IndexError):
+        return False
+    return True
+
+
+def test_mapped_lexicon_maps_a_replaced_name_to_its_source():
+    rules = [LexiconRule("Hermione", "Her-my-oh-nee"), LexiconRule("oh", "o")]
+    mapped = map_lexicon(rules, "Ask Hermione now.")
+    assert mapped.text == "Ask Her-my-o-nee now."
+    start = mapped.text.index("Her")
+    assert mapped.source_span(start, start + 3) == (4, 12)
+    assert mapped.source_span(mapped.text.index("now"), len(mapped.text)) == (13, 17)

@@ -15,6 +15,7 @@ import anyio
 from narrator.cli.progress import PlanProgress, RunProgress
 from narrator.jobfile import load_job
 from narrator.pipeline import RunOptions, RunSummary, run_job
+from narrator.errors import UserError
 from narrator.plan import Plan, build_plan, skipped_summary
 from narrator.store import Store
 
@@ -36,6 +37,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     status.set_defaults(handler=status_command)
     plan = sub.add_parser("plan", help="show chapters, segments and duration (no network)")
     plan.add_argument("job", type=Path)
+    plan.add_argument(
+        "--show",
+        choices=["normalized"],
+        help="normalized: each segment as it will be spoken, under the text as written",
+    )
+    plan.add_argument("--chapter", type=int, metavar="N", help="with --show: chapter N only")
     plan.set_defaults(handler=plan_command)
 
 
@@ -143,6 +150,8 @@ def status_command(args: argparse.Namespace) -> int:
 
 
 def plan_command(args: argparse.Namespace) -> int:
+    if args.chapter is not None and args.show is None:
+        raise UserError("--chapter goes with --show normalized; add it or drop --chapter")
     job = load_job(args.job)
     meter = PlanProgress()
     try:
@@ -160,6 +169,8 @@ def plan_command(args: argparse.Namespace) -> int:
         print(f"not spoken: {skipped_summary(plan.skipped)}")
     for note in plan.notes:
         print(f"note: {note}")
+    if args.show == "normalized":
+        _print_spoken(plan, args.chapter)
     return 0
 
 
@@ -191,3 +202,24 @@ def plan_lines(plan: Plan, seconds: Sequence[float] | None = None) -> list[str]:
         if inside:
             lines.append(f"     skipped inside: {skipped_summary(inside)}")
     return lines
+
+
+def _print_spoken(plan: Plan, chapter: int | None) -> None:
+    """Each segment as spoken; a rewritten one is shown under its text as written (- / +)."""
+    if chapter is not None and not 1 <= chapter <= len(plan.chapters):
+        raise UserError(
+            f"--chapter {chapter}: the plan has chapters 1 to {len(plan.chapters)}; pick one"
+        )
+    shown = -1
+    for index, segment in enumerate(plan.segments):
+        if chapter is not None and segment.chapter != chapter - 1:
+            continue
+        if segment.chapter != shown:
+            shown = segment.chapter
+            print(f"\n== {shown + 1}  {plan.chapters[shown].title}")
+        source = " ".join(plan.source_text(index).split())
+        spoken = " ".join(segment.text.split())
+        if source == spoken:
+            print(f"  {spoken}")
+        else:
+            print(f"- {source}\n+ {spoken}")

@@ -11,6 +11,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from narrator.text.spans import SpanMap, rewrite
+
 
 @dataclass(frozen=True)
 class LexiconRule:
@@ -48,3 +50,20 @@ def apply_lexicon(rules: Sequence[LexiconRule], text: str) -> str:
         replace = rule.replace if rule.regex else (lambda _match, r=rule.replace: r)
         text = rule.pattern().sub(replace, text)
     return text
+
+
+def map_lexicon(rules: Sequence[LexiconRule], text: str) -> SpanMap:
+    """`apply_lexicon` that also maps the result back to `text` (for subtitles, read-along)."""
+    mapped = SpanMap.identity(text)
+    for rule in rules:
+        matches = rule.pattern().finditer(mapped.text)
+        # finditer finds the matches sub() replaces; expand() fills a regex rule's groups.
+        step = rewrite(
+            mapped.text,
+            (
+                (m.start(), m.end(), m.expand(rule.replace) if rule.regex else rule.replace)
+                for m in matches
+            ),
+        )
+        mapped = mapped.then(step)
+    return mapped
