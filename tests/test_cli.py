@@ -388,7 +388,7 @@ def test_gutenberg_text_speaks_credit_and_book_and_reports_the_rest(tmp_path, ca
     assert code == 0, err
     assert "not spoken: license 37 words" in out
     assert spoken_text(tmp_path) == (
-        "Lamps, by Ann. CHAPTER I. The lamps were lit. CHAPTER II. The lamps went out."
+        "Lamps, by Ann. CHAPTER One. The lamps were lit. CHAPTER Two. The lamps went out."
     )
     names = sorted(p.name for p in (tmp_path / "out" / "job").glob("*.wav"))
     assert names == ["01 - CHAPTER I.wav", "02 - CHAPTER II.wav"]

@@ -129,9 +129,9 @@ def test_opening_credit_comes_first_once(tmp_path: Path, short_dracula: Path) ->
     assert plan.segments[0].text == "Dracula, by Bram Stoker. Read by Ann Reader."
     texts = [s.text for s in plan.segments]
     assert sum("Read by" in t for t in texts) == 1
-    assert texts[1].startswith("CHAPTER I. JONATHAN HARKER'S JOURNAL.")
+    assert texts[1].startswith("CHAPTER One. JONATHAN HARKER'S JOURNAL.")
     plan = plan_for(tmp_path, short_dracula, extra="credit: false\n")
-    assert plan.segments[0].text.startswith("CHAPTER I.")
+    assert plan.segments[0].text.startswith("CHAPTER One.")
 
 
 def test_no_credit_without_a_title_or_author_in_the_job(tmp_path: Path) -> None:
