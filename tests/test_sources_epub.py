@@ -24,8 +24,13 @@ def build(
     spine: list[epub.EpubHtml],
     toc: list | None = None,
     extra: list[epub.EpubHtml] | None = None,
+    *,
+    nav_in_spine: bool = False,
 ) -> Path:
-    """Write a real EPUB with ebooklib: `spine` in reading order, nav page first."""
+    """Write a real EPUB with ebooklib: `spine` in reading order, the nav page first if asked.
+
+    Most books leave the nav out of the spine; one listed there is a `toc` chapter.
+    """
     book = epub.EpubBook()
     book.set_identifier("test-book")
     book.set_title("Test Book")
@@ -35,7 +40,7 @@ def build(
     book.toc = toc if toc is not None else [epub.Link(i.file_name, i.title, i.id) for i in spine]
     book.add_item(epub.EpubNcx())
     book.add_item(epub.EpubNav())
-    book.spine = ["nav", *spine]
+    book.spine = ["nav", *spine] if nav_in_spine else list(spine)
     epub.write_epub(str(path), book)
     return path
 
@@ -50,10 +55,13 @@ def test_chapters_follow_the_spine_not_the_file_names(tmp_path: Path) -> None:
     ]
 
 
-def test_nav_page_is_skipped(tmp_path: Path) -> None:
+def test_nav_page_in_the_spine_is_a_toc_chapter(tmp_path: Path) -> None:
     one = page("one.xhtml", "<p>Only text.</p>", "One")
-    chapters = read_source(build(tmp_path / "book.epub", [one]))
-    assert [p for c in chapters for p in c.paragraphs] == ["Only text."]
+    chapters = read_source(build(tmp_path / "book.epub", [one], nav_in_spine=True))
+    assert [(c.role, c.paragraphs) for c in chapters] == [
+        ("toc", ("One",)),
+        ("body", ("Only text.",)),
+    ]
 
 
 def test_title_from_toc_and_repeated_heading_is_not_text(tmp_path: Path) -> None:
@@ -85,20 +93,24 @@ def test_nested_toc_sections_give_titles(tmp_path: Path) -> None:
     assert [c.title for c in chapters] == ["Opening Move", "Second Move"]
 
 
-def test_cover_toc_and_empty_pages_are_skipped(tmp_path: Path) -> None:
+def test_cover_and_contents_pages_get_roles_and_empty_pages_are_skipped(tmp_path: Path) -> None:
     cover = page("cover.xhtml", "<p>The Test Book</p>", "Cover")
     contents = page("contents.xhtml", "<p><a href='one.xhtml'>One</a></p>", "Contents")
     image = page("plate.xhtml", '<div><img src="plate.png" alt="a plate"/></div>', "Plate")
     one = page("one.xhtml", "<p>Story.</p>", "One")
     chapters = read_source(build(tmp_path / "book.epub", [cover, contents, image, one]))
-    assert chapters == [Chapter("One", ("Story.",))]
+    assert chapters == [
+        Chapter("Cover", ("The Test Book",), fallback_title=True, role="titlepage"),
+        Chapter("Contents", ("One",), fallback_title=True, role="toc"),
+        Chapter("One", ("Story.",)),
+    ]
 
 
-def test_epub_type_toc_page_is_skipped(tmp_path: Path) -> None:
+def test_epub_type_toc_page_is_a_toc_chapter(tmp_path: Path) -> None:
     listing = page("list.xhtml", '<section epub:type="toc"><p>One ... 1</p></section>', "List")
     one = page("one.xhtml", "<p>Story.</p>", "One")
     chapters = read_source(build(tmp_path / "book.epub", [listing, one]))
-    assert [c.title for c in chapters] == ["One"]
+    assert [(c.title, c.role) for c in chapters] == [("List", "toc"), ("One", "body")]
 
 
 def test_heading_only_divider_page_titles_the_next_chapter(tmp_path: Path) -> None:
