@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
+from collections import Counter
 from pathlib import Path
 
 import pytest
+
 from ebooklib import epub
 
 from narrator.errors import SourceError
-from narrator.sources import Chapter, read_source
+from narrator.sources import Chapter, ReadOptions, read_source
 from narrator.sources.epub import toc_titles
+from narrator.sources.htmltext import parse_html
 
 
 def page(file_name: str, body: str, title: str = "") -> epub.EpubHtml:
@@ -266,3 +270,161 @@ def test_epub2_with_only_an_ncx_table_of_contents(tmp_path: Path) -> None:
     epub.write_epub(str(path), book)
     chapters = read_source(path)
     assert chapters == [Chapter("The First", ("1", "First.")), Chapter("The Second", ("Second.",))]
+
+
+# --- The real books in tests/data/books ---------------------------------------------------
+
+BOOKS = Path(__file__).parent / "data" / "books"
+TIME_MACHINE = BOOKS / "time_machine_se.epub"
+ANTHOLOGY = BOOKS / "childrens_literature.epub"
+ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
+
+
+def test_standard_ebooks_chapters_and_matter_follow_its_nav() -> None:
+    chapters = read_source(TIME_MACHINE)
+    assert [(c.title, c.role) for c in chapters] == [
+        ("Titlepage", "titlepage"),
+        ("Imprint", "copyright"),
+        *((numeral, "body") for numeral in ROMAN),
+        ("Epilogue", "body"),
+        ("Colophon", "copyright"),
+        ("Uncopyright", "copyright"),
+    ]
+    # "Titlepage" is only the file's name: it names the part in the plan, never aloud.
+    assert [c.title for c in chapters if c.fallback_title] == ["Titlepage"]
+    # The book's only endnote is read in chapter VIII, so its page has nothing left to read.
+    assert all(c.role != "notes" for c in chapters)
+
+
+ENDNOTE = "It may be, of course, that the floor did not slope"
+REFERRING = "Had it not been for her I do not think I should have noticed that the floor"
+
+
+@pytest.mark.parametrize("mode", ["end_of_chapter", "end_of_paragraph", "skip"])
+def test_standard_ebooks_endnote_is_placed_once_and_its_marker_never_spoken(mode: str) -> None:
+    chapters = read_source(TIME_MACHINE, options=ReadOptions(notes=mode))
+    spoken = [p for c in chapters for p in c.paragraphs]
+    eight = next(c for c in chapters if c.title == "VIII")
+    at = next(i for i, p in enumerate(eight.paragraphs) if REFERRING in p)
+    assert "sloped at all. The end" in eight.paragraphs[at]  # the "1" is gone, no glue
+    notes = [i for i, p in enumerate(eight.paragraphs) if ENDNOTE in p]
+    skipped = [s for c in chapters for s in c.skipped if ENDNOTE in s.text]
+    if mode == "skip":
+        assert notes == [] and [s.what for s in skipped] == ["note"]
+    else:
+        assert len([p for p in spoken if ENDNOTE in p]) == 1 and skipped == []
+        assert eight.paragraphs[notes[0]].startswith(f"Note 1: {ENDNOTE}")
+        assert notes[0] == (at + 1 if mode == "end_of_paragraph" else len(eight.paragraphs) - 1)
+    assert not any("↩" in p for p in spoken)
+
+
+ANTHOLOGY_TITLES = [
+    "THE CONTENTS",
+    "SECTION IV FAIRY STORIES—MODERN FANTASTIC TALES — BIBLIOGRAPHY",
+    "INTRODUCTORY",
+    "190 A FOUR-LEAVED CLOVER",
+    "I. The Rabbi and the Diadem",
+    "II. Friendship",
+    "III. True Charity",
+    "IV. An Eastern Garden",
+    "191 THE LORD HELPETH MAN AND BEAST",
+    "192 THE REAL PRINCESS",
+    "193 THE EMPEROR'S NEW CLOTHES",
+    "194 THE NIGHTINGALE",
+    "195 THE FIR TREE",
+    "196 THE TINDER-BOX",
+    "197 THE HARDY TIN SOLDIER",
+    "198 THE UGLY DUCKLING",
+    "199 THE STORY OF FAIRYFOOT",
+    "200 THE HAPPY PRINCE",
+    "201 THE KNIGHTS OF THE SILVER SHIELD",
+    "202 THE PRINCE'S DREAM",
+    "203 OLD PIPES AND THE DRYAD",
+    "204 THE KING OF THE GOLDEN RIVER OR THE BLACK BROTHERS",
+]
+
+
+def test_anthology_in_one_file_is_cut_at_its_nav_anchors() -> None:
+    chapters = read_source(ANTHOLOGY)
+    assert [c.title for c in chapters] == ANTHOLOGY_TITLES
+    roles = {c.title: c.role for c in chapters}
+    assert roles.pop("THE CONTENTS") == "toc"  # the nav page, listed in this book's spine
+    assert roles.pop(ANTHOLOGY_TITLES[1]) == "backmatter"  # epub:type="bibliography"
+    assert set(roles.values()) == {"body"}
+    prince = next(c for c in chapters if c.title == "192 THE REAL PRINCESS")
+    assert prince.paragraphs[0].startswith("By almost common consent Hans Christian Andersen")
+    assert prince.paragraphs[-1] == "Now this is a true story!"
+
+
+def test_anthology_page_numbers_dropped_and_transcriber_notes_read() -> None:
+    chapters = read_source(ANTHOLOGY)
+    spoken = [p for c in chapters for p in c.paragraphs]
+    # Page-break markers (<span epub:type="pagebreak">181</span>) are neither lines nor glued.
+    assert not any(re.fullmatch(r"\d+", p) for p in spoken)
+    assert not any(re.search(r"\d{3}[A-Za-z]|[A-Za-z]\d{3}\b", p) for p in spoken)
+    notes = [p for p in spoken if p.startswith("Transcriber's Note")]
+    assert len(notes) == 3  # <aside epub:type="annotation">: read where they stand
+
+
+WORD_RE = re.compile(r"[\w'’]+")
+MARKER_TYPES = re.compile(r"\b(?:pagebreak|noteref|backlink)\b")
+
+
+def words(text: str) -> list[str]:
+    # Roman numerals compare as numbers: a TOC's "I." stands for its heading's "1.".
+    out = []
+    for word in WORD_RE.findall(text.casefold()):
+        word = word.strip("'’")
+        out.append(str(roman(word)) if roman(word) else word)
+    return [w for w in out if w]
+
+
+def roman(word: str) -> int | None:
+    values = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000}
+    if not word or any(ch not in values for ch in word):
+        return None
+    total = 0
+    for ch, after in zip(word, [*word[1:], ""]):
+        value = values[ch]
+        total += -value if after and values[after] > value else value
+    return total
+
+
+def source_words(path: Path) -> tuple[Counter[str], Counter[str]]:
+    """Words of every body document's text nodes, and of its markers (page numbers, noterefs)."""
+    text: Counter[str] = Counter()
+    markers: Counter[str] = Counter()
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            if not name.endswith(".xhtml"):
+                continue
+            soup = parse_html(archive.read(name))  # lxml, quiet about XHTML
+            if soup.find("nav") is not None:  # the nav document: navigation, not the book
+                continue
+            body = soup.find("body")
+            text.update(words(body.get_text(" ")))
+            for marker in body.find_all(attrs={"epub:type": MARKER_TYPES}):
+                markers.update(words(marker.get_text(" ")))
+    return text, markers
+
+
+@pytest.mark.parametrize("mode", ["end_of_chapter", "end_of_paragraph", "skip"])
+@pytest.mark.parametrize("book", [TIME_MACHINE, ANTHOLOGY], ids=["time_machine", "anthology"])
+def test_no_word_of_a_real_epub_is_lost(book: Path, mode: str) -> None:
+    chapters = read_source(book, options=ReadOptions(notes=mode))
+    heard: Counter[str] = Counter()
+    for chapter in chapters:
+        if chapter.role == "toc":
+            continue
+        heard.update(words(chapter.title or ""))
+        for paragraph in chapter.paragraphs:
+            heard.update(words(re.sub(r"^Note \w+: ", "", paragraph)))
+        for part in chapter.skipped:
+            heard.update(words(part.text))
+    text, markers = source_words(book)
+    missing = text - heard - markers
+    # The one heading no chapter carries: the endnotes page, its only note read in chapter VIII
+    # (or listed skipped there).
+    allowed = Counter({"endnotes": 1}) if book == TIME_MACHINE else Counter()
+    assert missing == allowed
+    assert sum(markers.values()) > 0
