@@ -12,7 +12,7 @@ import pytest
 from ebooklib import epub
 
 from narrator.errors import SourceError
-from narrator.sources import Chapter, ReadOptions, read_source
+from narrator.sources import Chapter, ReadOptions, Skipped, read_source
 from narrator.sources.epub import toc_titles
 from narrator.sources.htmltext import parse_html
 
@@ -428,3 +428,190 @@ def test_no_word_of_a_real_epub_is_lost(book: Path, mode: str) -> None:
     allowed = Counter({"endnotes": 1}) if book == TIME_MACHINE else Counter()
     assert missing == allowed
     assert sum(markers.values()) > 0
+
+
+# --- Generated books: TOC anchors, roles, notes ----------------------------------------------
+
+
+def test_toc_fragments_cut_one_file_into_chapters_and_nav_titles_win(tmp_path: Path) -> None:
+    body = (
+        '<section id="intro"><h1>Poems</h1><p>A foreword.</p></section>'
+        '<section id="p1"><h2>I</h2><p>First poem.</p></section>'
+        '<section id="p2"><h2>II</h2><p>Second poem.</p></section>'
+    )
+    doc = page("poems.xhtml", body)
+    toc = [
+        epub.Link("poems.xhtml", "Poems", "a"),
+        epub.Link("poems.xhtml#p1", "I. The Wind", "b"),
+        epub.Link("poems.xhtml#p2", "II. The Rain", "c"),
+        epub.Link("poems.xhtml#missing", "Nowhere", "d"),
+    ]
+    chapters = read_source(build(tmp_path / "book.epub", [doc], toc=toc))
+    assert chapters == [
+        Chapter("Poems", ("A foreword.",)),
+        Chapter("I. The Wind", ("First poem.",)),
+        Chapter("II. The Rain", ("Second poem.",)),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "role"),
+    [
+        ('<section epub:type="titlepage"><h1>The Book</h1></section>', "titlepage"),
+        ('<section epub:type="halftitlepage"><p>The Book</p></section>', "titlepage"),
+        ('<section epub:type="imprint"><p>Printed here.</p></section>', "copyright"),
+        ('<section epub:type="colophon"><p>Set in Garamond.</p></section>', "copyright"),
+        ('<section epub:type="copyright-page"><p>© 1900.</p></section>', "copyright"),
+        ('<section epub:type="dedication"><p>For Ada.</p></section>', "dedication"),
+        ('<section epub:type="epigraph"><p>Words.</p></section>', "dedication"),
+        ('<section epub:type="loi"><p>Plate 1</p></section>', "toc"),
+        ('<section epub:type="index"><p>apple, 4</p></section>', "index"),
+        ('<section role="doc-index"><p>apple, 4</p></section>', "index"),
+        ('<section epub:type="rearnotes"><p>Loose note.</p></section>', "notes"),
+        ('<section role="doc-colophon"><p>Set in Garamond.</p></section>', "copyright"),
+        ('<section epub:type="chapter"><p>Story.</p></section>', "body"),
+    ],
+)
+def test_roles_from_what_the_document_says(tmp_path: Path, body: str, role: str) -> None:
+    path = build(tmp_path / "book.epub", [page("part.xhtml", "<p>x</p>", "Part"), STORY])
+    rewrite(path, "EPUB/part.xhtml", xhtml(f"<body epub:type='frontmatter'>{body}</body>"))
+    assert [c.role for c in read_source(path)] == [role, "body"]
+
+
+def test_bare_frontmatter_body_is_frontmatter(tmp_path: Path) -> None:
+    path = build(tmp_path / "book.epub", [page("about.xhtml", "<p>x</p>"), STORY])
+    rewrite(path, "EPUB/about.xhtml", xhtml("<body epub:type='frontmatter'><p>Hi.</p></body>"))
+    chapters = read_source(path)
+    # No title but the file's name: it names the part in the plan, never aloud.
+    assert [(c.title, c.role, c.fallback_title) for c in chapters] == [
+        ("About", "frontmatter", True),
+        ("Story", "body", False),
+    ]
+
+
+STORY = page("story.xhtml", "<p>The story.</p>", "Story")
+
+
+def xhtml(body: str) -> str:
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><html xmlns="http://www.w3.org/1999/xhtml" '
+        f'xmlns:epub="http://www.idpf.org/2007/ops"><head><title>t</title></head>{body}</html>'
+    )
+
+
+def test_epub2_guide_types_give_roles(tmp_path: Path) -> None:
+    book = epub.EpubBook()
+    book.set_identifier("guide")
+    book.set_title("Guide")
+    book.set_language("en")
+    legal = page("p1.xhtml", "<p>All rights reserved.</p>", "Legal")
+    story = page("p2.xhtml", "<p>Story.</p>", "Story")
+    for item in (legal, story):
+        book.add_item(item)
+    book.toc = [epub.Link("p1.xhtml", "Legal", "a"), epub.Link("p2.xhtml", "Story", "b")]
+    book.guide = [{"href": "p1.xhtml", "title": "Copyright", "type": "copyright-page"}]
+    book.add_item(epub.EpubNcx())
+    book.spine = [legal, story]
+    path = tmp_path / "guide.epub"
+    epub.write_epub(str(path), book)
+    assert [(c.title, c.role) for c in read_source(path)] == [
+        ("Legal", "copyright"),
+        ("Story", "body"),
+    ]
+
+
+def test_landmarks_give_roles(tmp_path: Path) -> None:
+    legal = page("p1.xhtml", "<p>All rights reserved.</p>", "Legal")
+    story = page("p2.xhtml", "<p>Story.</p>", "Story")
+    path = build(tmp_path / "book.epub", [legal, story])
+    nav = (
+        '<html xmlns:epub="http://www.idpf.org/2007/ops"><body>'
+        '<nav epub:type="toc"><ol><li><a href="p1.xhtml">Legal</a></li>'
+        '<li><a href="p2.xhtml">Story</a></li></ol></nav>'
+        '<nav epub:type="landmarks"><ol><li><a epub:type="copyright-page" href="p1.xhtml">C</a>'
+        "</li></ol></nav></body></html>"
+    )
+    rewrite(path, "EPUB/nav.xhtml", nav)
+    assert [(c.title, c.role) for c in read_source(path)] == [
+        ("Legal", "copyright"),
+        ("Story", "body"),
+    ]
+
+
+def rewrite(path: Path, member: str, text: str) -> None:
+    """Replace one file of an EPUB (zip) with `text`."""
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    assert member in members
+    members[member] = text.encode("utf-8")
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+
+
+FOOTNOTED = (
+    '<p>A unit of currency.<a href="#fn1" epub:type="noteref">1</a> Then more.</p>'
+    "<pre><code>print('x')</code></pre>"
+    '<aside epub:type="footnote" id="fn1"><p>The shilling.</p></aside>'
+    "<aside><p>A sidebar, read where it stands.</p></aside>"
+    "<p>Last.</p>"
+)
+
+
+@pytest.mark.parametrize(
+    ("options", "paragraphs", "skipped"),
+    [
+        (
+            ReadOptions(),
+            (
+                "A unit of currency. Then more.",
+                "A sidebar, read where it stands.",
+                "Last.",
+                "Note 1: The shilling.",
+            ),
+            (Skipped("code block", "print('x')"),),
+        ),
+        (
+            ReadOptions(notes="end_of_paragraph", code="read"),
+            (
+                "A unit of currency. Then more.",
+                "Note 1: The shilling.",
+                "print('x')",
+                "A sidebar, read where it stands.",
+                "Last.",
+            ),
+            (),
+        ),
+        (
+            ReadOptions(notes="skip"),
+            ("A unit of currency. Then more.", "A sidebar, read where it stands.", "Last."),
+            (Skipped("note", "The shilling."), Skipped("code block", "print('x')")),
+        ),
+    ],
+    ids=["defaults", "end_of_paragraph-code_read", "skip"],
+)
+def test_footnote_aside_sidebar_and_code_in_an_epub(
+    tmp_path: Path,
+    options: ReadOptions,
+    paragraphs: tuple[str, ...],
+    skipped: tuple[Skipped, ...],
+) -> None:
+    doc = page("one.xhtml", FOOTNOTED, "One")
+    chapters = read_source(build(tmp_path / "book.epub", [doc]), options=options)
+    assert chapters == [Chapter("One", paragraphs, skipped=skipped)]
+
+
+def test_an_endnotes_page_keeps_only_notes_nobody_refers_to(tmp_path: Path) -> None:
+    one = page("text/one.xhtml", '<p>Claim.<a href="notes.xhtml#n1" epub:type="noteref">1</a></p>')
+    notes = page(
+        "text/notes.xhtml",
+        '<section epub:type="endnotes"><h2>Notes</h2><ol>'
+        '<li id="n1"><p>Referred. <a href="one.xhtml#r1" epub:type="backlink">↩</a></p></li>'
+        '<li id="n2"><p>Orphan.</p></li></ol></section>',
+    )
+    toc = [epub.Link("text/one.xhtml", "One", "a"), epub.Link("text/notes.xhtml", "Notes", "b")]
+    chapters = read_source(build(tmp_path / "book.epub", [one, notes], toc=toc))
+    assert chapters == [
+        Chapter("One", ("Claim.", "Note 1: Referred.")),
+        Chapter("Notes", ("Orphan.",), role="notes"),
+    ]

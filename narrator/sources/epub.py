@@ -174,7 +174,7 @@ def book_parts(book: epub.EpubBook, options: ReadOptions) -> Iterator[Part]:
     """The spine's documents with text, each cut at the TOC entries that point inside it."""
     entries = toc_entries(book.toc)
     items = [i for i in (book.get_item_with_id(r) for r, *_ in book.spine) if _is_document(i)]
-    soups = {_normal(i.get_name()): parse_html(i.get_content()) for i in items}
+    soups = {_normal(i.get_name()): parse_html(_raw(i)) for i in items}
     navs = [
         (_normal(i.get_name()), s)
         for i in items
@@ -237,6 +237,12 @@ def _repeats_file_name(title: str, name: str, headings: set[str]) -> bool:
     return title.lower() == stem and title.lower() not in headings
 
 
+def _raw(item: Any) -> bytes:
+    """The document as stored: ebooklib's get_content() rebuilds it without <body>'s attributes."""
+    content = getattr(item, "content", None)
+    return content if isinstance(content, (bytes, str)) and content else item.get_content()
+
+
 def _is_document(item: Any) -> bool:
     return item is not None and item.get_type() in (
         ebooklib.ITEM_DOCUMENT,
@@ -257,7 +263,7 @@ def _unlisted_navs(
     for item in book.get_items():
         name = _normal(item.get_name())
         if _is_nav(item) and name not in soups:
-            found.append((name, parse_html(item.get_content())))
+            found.append((name, parse_html(_raw(item))))
     return found
 
 
@@ -308,7 +314,13 @@ def _same(heading: str, title: str) -> bool:
 
     Enumerators are not words of a title: "1. Friendship" is the heading of "I. Friendship".
     """
-    heading, title = _ENUMERATOR_RE.sub("", heading), _ENUMERATOR_RE.sub("", title)
+    bare = _ENUMERATOR_RE.sub("", heading)
+    return _within(heading, title) or (
+        bare != heading and _within(bare, _ENUMERATOR_RE.sub("", title))
+    )
+
+
+def _within(heading: str, title: str) -> bool:
     if not heading:
         return False
     return re.search(rf"(?<!\w){re.escape(heading)}(?!\w)", title, re.IGNORECASE) is not None

@@ -58,7 +58,10 @@ def marker(tag: Tag, name: str) -> str | None:
 
     A NOTEREF may keep its text (see marker_text_kept); the others are dropped whole.
     """
-    kinds, names, text = types(tag), classes(tag), _text(tag)
+    kinds, names = types(tag), classes(tag)
+    if not kinds and not names and name not in ("a", "sup"):
+        return None  # the common case, without reading the element's text
+    text = _text(tag)
     if "pagebreak" in kinds or names & PAGE_CLASSES:
         return PAGE if not text or _PAGE_RE.match(text) else None
     if names & LINE_CLASSES:

@@ -251,12 +251,14 @@ class _Walker:
             if self._reading.alt_text and alt:
                 self._inline.append(f" {alt} ")
             return None
-        if name in self._skip or tag.has_attr("hidden") or self._banner(tag, name):
+        if tag.has_attr("hidden") or self._marker(tag, name):
             return None
-        if self._marker(tag, name):
+        # A note is author text even where a web page keeps furniture (a footnote <aside>).
+        note = not self._in_note and marks.is_note(tag, name)
+        if not note and (name in self._skip or self._banner(tag, name)):
             return None
         self._anchor(tag, name)
-        if not self._in_note and marks.is_note(tag, name):
+        if note:
             self._note(tag)
         elif name in HEADINGS:
             self._heading(tag, HEADINGS[name])
