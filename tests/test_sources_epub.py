@@ -8,7 +8,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from ebooklib import epub
 
 from narrator.errors import SourceError

@@ -130,7 +130,7 @@ def test_a_web_page_still_drops_its_aside_furniture() -> None:
 
 def test_heading_markers_are_dropped_and_its_refs_kept() -> None:
     markup = '<h2>Chapter One<a href="#n1" epub:type="noteref">1</a></h2><p>Text.</p>'
-    heading, text = book_blocks(markup)
+    heading, _ = book_blocks(markup)
     assert (heading.text, heading.level, heading.refs) == ("Chapter One", 2, (NoteRef("#n1", "1"),))
 
 
@@ -150,3 +150,11 @@ def test_anchor_ids_cut_before_their_element() -> None:
         ("text", "Poem"),
         ("text", "Verse."),
     ]
+
+
+def test_bracket_illustration_markers_become_their_caption_or_nothing() -> None:
+    markup = (
+        "<p>Before.</p><p>[Illustration]</p><p>[Illustration: The Mock Turtle]</p>"
+        "<p>He drew [Illustration] in words.</p>"
+    )
+    assert texts(markup) == ["Before.", "The Mock Turtle", "He drew [Illustration] in words."]

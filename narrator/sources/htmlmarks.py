@@ -36,6 +36,12 @@ _BACKLINK_RE = re.compile(r"^[\s↩↑⤴^\ufe0e\ufe0f]+$")
 _LABEL_STRIP = "[](){}. \t\n"
 
 PAGE, LINE, NOTEREF, BACKLINK = "page", "line", "noteref", "backlink"
+# A paragraph that is only a transcriber's bracket marker: "[Illustration]", "[Illustration:
+# The Mock Turtle]". Plain-text sources have their own rule (narrator/text); HTML needs only
+# the whole-paragraph case, since its pictures are <img>s.
+_BRACKET_RE = re.compile(
+    r"^\[\s*(?:illustration|picture|image|figure)\s*(?::\s*(.*?))?\s*\]$", re.IGNORECASE | re.DOTALL
+)
 
 
 def types(tag: Tag) -> set[str]:
@@ -77,6 +83,14 @@ def marker(tag: Tag, name: str) -> str | None:
     if name == "a" and _is_bracketed(text) and "#" in str(tag.get("href") or ""):
         return NOTEREF
     return None
+
+
+def bracket_marker(text: str) -> str | None:
+    """The caption a bracket marker paragraph stands for ("" for none), or None if it is not one."""
+    found = _BRACKET_RE.match(text)
+    if found is None:
+        return None
+    return (found.group(1) or "").strip()
 
 
 def marker_text_kept(tag: Tag) -> bool:

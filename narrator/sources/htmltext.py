@@ -26,8 +26,15 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from bs4 import BeautifulSoup, CData, NavigableString, PageElement, Tag
-from bs4 import MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
+from bs4 import (
+    BeautifulSoup,
+    CData,
+    MarkupResemblesLocatorWarning,
+    NavigableString,
+    PageElement,
+    Tag,
+    XMLParsedAsHTMLWarning,
+)
 
 from narrator.sources import htmlmarks as marks
 from narrator.sources.blocks import ANCHOR, CODE, NOTE, Block, NoteRef
@@ -210,6 +217,9 @@ class _Walker:
     def flush(self) -> None:
         text = fold("".join(self._inline))
         self._inline.clear()
+        caption = marks.bracket_marker(text)
+        if caption is not None:  # "[Illustration: The Mock Turtle]" -> its caption, or nothing
+            text = caption
         if text or self.refs:
             self.blocks.append(Block(text, refs=tuple(self.refs)))
             self.refs.clear()
