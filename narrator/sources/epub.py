@@ -22,7 +22,7 @@ import re
 import warnings
 import zipfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -73,8 +73,6 @@ class Part:
     title: str | None
     role: str
     stand_in: bool = False  # the title only repeats the file name
-    anchored: bool = False  # starts at a TOC anchor
-    extra: list[Block] = field(default_factory=list)
 
 
 def read_epub(
@@ -175,21 +173,14 @@ def book_parts(book: epub.EpubBook, options: ReadOptions) -> Iterator[Part]:
     entries = toc_entries(book.toc)
     items = [i for i in (book.get_item_with_id(r) for r, *_ in book.spine) if _is_document(i)]
     soups = {_normal(i.get_name()): parse_html(_raw(i)) for i in items}
-    navs = [
-        (_normal(i.get_name()), s)
-        for i in items
-        if _is_nav(i)
-        for s in [soups[_normal(i.get_name())]]
-    ]
-    navs += _unlisted_navs(book, soups)
-    hints = landmark_hints([s for _, s in navs], navs[0][0] if navs else "")
+    navs = _navs(book, soups)
+    hints = landmark_hints(navs)
     for ref in getattr(book, "guide", None) or []:
         doc = _normal(str(ref.get("href") or "").partition("#")[0])
         hints.setdefault(doc, []).append(str(ref.get("type") or "").lower())
-    nav_names = {n for n, _ in navs}
     for item in items:
         name = _normal(item.get_name())
-        yield from _document_parts(name, soups[name], entries, hints, name in nav_names, options)
+        yield from _document_parts(name, soups[name], entries, hints, name in navs, options)
 
 
 def _document_parts(
@@ -227,7 +218,7 @@ def _document_parts(
                 if isinstance(element, Tag) and not is_nav:
                     role = decide(element_hints(element) + doc_hints, name)
             stand_in = title is not None and _repeats_file_name(title, name, headings)
-            yield Part(name, run, title, role, stand_in, bool(anchor))
+            yield Part(name, run, title, role, stand_in)
         run, anchor = [], block.key
 
 
@@ -255,15 +246,13 @@ def _is_nav(item: Any) -> bool:
     return isinstance(item, epub.EpubNav) or "nav" in properties
 
 
-def _unlisted_navs(
-    book: epub.EpubBook, soups: dict[str, BeautifulSoup]
-) -> list[tuple[str, BeautifulSoup]]:
-    """The nav document when the spine does not list it (its landmarks still speak)."""
-    found = []
+def _navs(book: epub.EpubBook, soups: dict[str, BeautifulSoup]) -> dict[str, BeautifulSoup]:
+    """The nav documents by path, parsed, whether the spine lists them or not (landmarks)."""
+    found = {}
     for item in book.get_items():
         name = _normal(item.get_name())
-        if _is_nav(item) and name not in soups:
-            found.append((name, parse_html(_raw(item))))
+        if _is_nav(item):
+            found[name] = soups[name] if name in soups else parse_html(_raw(item))
     return found
 
 

@@ -136,17 +136,19 @@ def decide(hints: Iterable[Iterable[str]], name: str = "") -> str:
     return "body"
 
 
-def landmark_hints(nav_soups: Iterable[BeautifulSoup], nav_name: str) -> dict[str, list[str]]:
-    """Document path -> the landmark types that point at it (EPUB 3 nav epub:type="landmarks")."""
+def landmark_hints(navs: dict[str, BeautifulSoup]) -> dict[str, list[str]]:
+    """Document path -> the landmark types pointing at it (EPUB 3 nav epub:type="landmarks").
+
+    `navs` maps each nav document's path (its links are relative to it) to its parsed text.
+    """
     found: dict[str, list[str]] = {}
-    for soup in nav_soups:
+    for nav_name, soup in navs.items():
         for nav in soup.find_all("nav"):
             if "landmarks" not in types(nav):
                 continue
             for link in nav.find_all("a", href=True):
                 path = _join(nav_name, str(link.get("href")).partition("#")[0])
-                if path:
-                    found.setdefault(path, []).extend(sorted(types(link)))
+                found.setdefault(path or nav_name, []).extend(sorted(types(link)))
     return found
 
 

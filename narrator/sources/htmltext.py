@@ -15,7 +15,8 @@ Markers are taken out of the text, never glued to a word: note references (epub:
 role doc-noteref, a <sup> link, a "[1]" link), note backlinks ("↩"), page-break numbers
 (epub:type pagebreak, role doc-pagebreak, class pagenum) and poem line numbers (class lnum,
 linenum...). A marker is dropped only when its text looks like one (a number, a letter, a
-symbol); otherwise its text is kept. Note text (aside/li/div marked footnote, endnote,
+symbol); otherwise its text is kept. A paragraph that is only "[Illustration]" goes, one that is
+"[Illustration: caption]" becomes the caption. Note text (aside/li/div marked footnote, endnote,
 rearnote, or an item of an endnotes list) becomes a NOTE block keyed "document#id"; the
 paragraph that refers to it carries a NoteRef to that key.
 """
@@ -156,14 +157,16 @@ def html_blocks(markup: str | bytes, *, web_page: bool = True) -> list[Block]:
     return soup_blocks(parse_html(markup), Reading(web_page=web_page))
 
 
-def soup_blocks(soup: BeautifulSoup, reading: Reading | None = None, **kwargs: bool) -> list[Block]:
+def soup_blocks(
+    soup: BeautifulSoup, reading: Reading | None = None, *, web_page: bool = True
+) -> list[Block]:
     """Headings, paragraphs, notes and code of the main text of an already parsed document.
 
-    `reading` says how (see Reading); `web_page=False` alone is accepted for the common case.
-    A web page's <main> or <article>s are read alone when they hold nearly all of its text (the
-    rest is site furniture); in an EPUB document everything in <body> belongs to the book.
+    `reading` says how (see Reading); without it, `web_page` alone does. A web page's <main>
+    or <article>s are read alone when they hold nearly all of its text (the rest is site
+    furniture); in an EPUB document everything in <body> belongs to the book.
     """
-    reading = reading or Reading(**kwargs)
+    reading = reading or Reading(web_page=web_page)
     roots = main_roots(soup) if reading.web_page else []
     body = soup.find("body")
     everything = _walk([body if isinstance(body, Tag) else soup], reading, bool(roots))
