@@ -158,3 +158,14 @@ def test_bracket_illustration_markers_become_their_caption_or_nothing() -> None:
         "<p>He drew [Illustration] in words.</p>"
     )
     assert texts(markup) == ["Before.", "The Mock Turtle", "He drew [Illustration] in words."]
+
+
+def test_htmlbook_data_type_footnotes() -> None:
+    markup = (
+        '<p>Alerts<sup><a data-type="noteref" href="#f22">22</a></sup> and more.</p>'
+        '<div class="footnotes" data-type="footnotes"><p data-type="footnote" id="f22">'
+        '<sup><a href="#f22-marker">22</a></sup>Sometimes known as spam.</p></div>'
+    )
+    text, note = book_blocks(markup)
+    assert (text.text, text.refs) == ("Alerts and more.", (NoteRef("#f22", "22"),))
+    assert (note.kind, note.text, note.key) == ("note", "Sometimes known as spam.", "#f22")

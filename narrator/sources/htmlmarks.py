@@ -1,8 +1,8 @@
 """What an HTML element is beyond its tag: a marker, a note, a code block, a book's part.
 
 Pure questions about one bs4 Tag, asked by the HTML walker (htmltext.py) and the EPUB reader.
-Semantics come from EPUB 3 `epub:type` tokens and ARIA DPUB `role`s (`doc-endnote` is read as
-`endnote`), then from class names that e-book tools and Project Gutenberg use.
+Semantics come from EPUB 3 `epub:type` tokens, ARIA DPUB `role`s (`doc-endnote` is read as
+`endnote`) and HTMLBook `data-type`s, then from class names that e-book tools and Project Gutenberg use.
 
 Markers are dropped only when their text looks like a marker ("1", "[12]", "iv", "*", "↩",
 "[Pg 12]"); an element marked noteref whose text is a word keeps the word.
@@ -45,8 +45,12 @@ _BRACKET_RE = re.compile(
 
 
 def types(tag: Tag) -> set[str]:
-    """The element's epub:type tokens and ARIA roles, lower case, "doc-" prefixes removed."""
-    tokens = f"{tag.get('epub:type') or ''} {tag.get('role') or ''}".lower().split()
+    """The element's semantic tokens, lower case, "doc-" prefixes removed.
+
+    From epub:type, ARIA role and O'Reilly HTMLBook's data-type (data-type="noteref").
+    """
+    values = (tag.get("epub:type"), tag.get("role"), tag.get("data-type"))
+    tokens = " ".join(str(v) for v in values if v).lower().split()
     return {t.removeprefix("doc-") for t in tokens}
 
 
