@@ -287,7 +287,7 @@ def test_standard_ebooks_chapters_and_matter_follow_its_nav() -> None:
         *((numeral, "body") for numeral in ROMAN),
         ("Epilogue", "body"),
         ("Colophon", "copyright"),
-        ("Uncopyright", "copyright"),
+        ("Uncopyright", "license"),  # epub:type="copyright-page", but a licence by its name
     ]
     # "Titlepage" is only the file's name: it names the part in the plan, never aloud.
     assert [c.title for c in chapters if c.fallback_title] == ["Titlepage"]

@@ -228,7 +228,7 @@ def _repeats_file_name(title: str, name: str, headings: set[str]) -> bool:
     return title.lower() == stem and title.lower() not in headings
 
 
-def _raw(item: Any) -> bytes:
+def _raw(item: Any) -> bytes | str:
     """The document as stored: ebooklib's get_content() rebuilds it without <body>'s attributes."""
     content = getattr(item, "content", None)
     return content if isinstance(content, (bytes, str)) and content else item.get_content()

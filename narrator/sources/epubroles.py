@@ -121,19 +121,22 @@ def element_hints(element: Tag) -> list[list[str]]:
 def decide(hints: Iterable[Iterable[str]], name: str = "") -> str:
     """The role for hints (most specific first), falling back to the file name, then body."""
     hints = [list(h) for h in hints]
+    by_name = _name_role(name)
     for tokens in hints:
         role = role_of_types(tokens)
         if role is not None:
-            return role
+            # A "copyright page" that is a licence (Standard Ebooks' Uncopyright) is `license`.
+            return "license" if role == "copyright" and by_name == "license" else role
     for tokens in hints:
         role = _generic(tokens)
         if role is not None:
             return role
+    return by_name or "body"
+
+
+def _name_role(name: str) -> str | None:
     stem = posixpath.splitext(posixpath.basename(name))[0].lower()
-    for pattern, role in _NAME_ROLES:
-        if pattern.match(stem):
-            return role
-    return "body"
+    return next((role for pattern, role in _NAME_ROLES if pattern.match(stem)), None)
 
 
 def landmark_hints(navs: dict[str, BeautifulSoup]) -> dict[str, list[str]]:

@@ -189,14 +189,6 @@ def _chars(blocks: list[Block]) -> int:
     return sum(len(b.text) for b in blocks)
 
 
-def has_epub_type(soup: BeautifulSoup, value: str) -> bool:
-    """True when any element carries epub:type `value` (e.g. "toc", "cover")."""
-    for tag in soup.find_all(attrs={"epub:type": True}):
-        if value in str(tag.get("epub:type", "")).split():
-            return True
-    return False
-
-
 class _Walker:
     """Depth-first walk collecting inline text until a block boundary flushes it.
 
