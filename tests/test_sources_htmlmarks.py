@@ -152,12 +152,17 @@ def test_anchor_ids_cut_before_their_element() -> None:
     ]
 
 
-def test_bracket_illustration_markers_become_their_caption_or_nothing() -> None:
+def test_bracket_illustration_markers_become_their_caption_or_a_pause() -> None:
     markup = (
         "<p>Before.</p><p>[Illustration]</p><p>[Illustration: The Mock Turtle]</p>"
         "<p>He drew [Illustration] in words.</p>"
     )
-    assert texts(markup) == ["Before.", "The Mock Turtle", "He drew [Illustration] in words."]
+    assert texts(markup) == [
+        "Before.",
+        "* * *",
+        "The Mock Turtle",
+        "He drew [Illustration] in words.",
+    ]
 
 
 def test_htmlbook_data_type_footnotes() -> None:

@@ -15,10 +15,10 @@ Markers are taken out of the text, never glued to a word: note references (epub:
 role doc-noteref, a <sup> link, a "[1]" link), note backlinks ("↩"), page-break numbers
 (epub:type pagebreak, role doc-pagebreak, class pagenum) and poem line numbers (class lnum,
 linenum...). A marker is dropped only when its text looks like one (a number, a letter, a
-symbol); otherwise its text is kept. A paragraph that is only "[Illustration]" goes, one that is
-"[Illustration: caption]" becomes the caption. Note text (aside/li/div marked footnote, endnote,
-rearnote, or an item of an endnotes list) becomes a NOTE block keyed "document#id"; the
-paragraph that refers to it carries a NoteRef to that key.
+symbol); otherwise its text is kept. A paragraph that is only "[Illustration]" becomes a pause
+("* * *"), one that is "[Illustration: caption]" the caption. Note text (aside/li/div marked
+footnote, endnote, rearnote, or an item of an endnotes list) becomes a NOTE block keyed
+"document#id"; the paragraph that refers to it carries a NoteRef to that key.
 """
 
 from __future__ import annotations
@@ -213,8 +213,8 @@ class _Walker:
         text = fold("".join(self._inline))
         self._inline.clear()
         caption = marks.bracket_marker(text)
-        if caption is not None:  # "[Illustration: The Mock Turtle]" -> its caption, or nothing
-            text = caption
+        if caption is not None:  # "[Illustration: The Mock Turtle]" -> its caption, or a pause
+            text = caption or SCENE_BREAK
         if text or self.refs:
             self.blocks.append(Block(text, refs=tuple(self.refs)))
             self.refs.clear()
