@@ -132,3 +132,18 @@ def test_unknown_split_mode_is_an_error() -> None:
 )
 def test_pretty_stem(name: str, expected: str) -> None:
     assert pretty_stem(Path(name)) == expected
+
+
+def test_a_part_title_waits_past_front_or_back_matter_for_its_body() -> None:
+    chapters = [
+        Chapter("Part IV", ()),
+        Chapter("Bibliography", ("A book.",), role="backmatter"),
+        Chapter("Introductory", ("Text.",)),
+        Chapter("Endnotes", (), role="notes"),  # emptied: its notes were read elsewhere
+        Chapter("Colophon", ("Set in type.",), role="copyright"),
+    ]
+    assert merge_empty(chapters) == [
+        Chapter("Bibliography", ("A book.",), role="backmatter"),
+        Chapter("Part IV — Introductory", ("Text.",)),
+        Chapter("Colophon", ("Set in type.",), role="copyright"),
+    ]

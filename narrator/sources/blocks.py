@@ -231,6 +231,9 @@ def merge_empty(chapters: Iterable[Chapter]) -> list[Chapter]:
             if chapter.title and chapter.role == "body":
                 pending.append(chapter.title)
             continue
+        if pending and chapter.role != "body":
+            out.append(chapter)  # a bibliography between "Part IV" and its text: titles wait
+            continue
         if len(pending) >= _CONTENTS_RUN:
             _keep_as_text(out, pending)
         elif pending:

@@ -18,7 +18,9 @@ from bs4 import BeautifulSoup, Tag
 
 from narrator.sources.htmlmarks import types
 
-# EPUB 3 structural semantics (and DPUB-ARIA roles, EPUB 2 guide types) -> role.
+# EPUB 3 structural semantics (and DPUB-ARIA roles, EPUB 2 guide types) -> role. What the
+# author wrote around the story (preface, introduction, afterword, appendix) is body: the job
+# speaks only the body by default, and those are part of the book a listener expects.
 _ROLE_OF = {
     "titlepage": "titlepage",
     "halftitlepage": "titlepage",
@@ -47,15 +49,15 @@ _ROLE_OF = {
     "notes": "notes",  # EPUB 2 guide
     "index": "index",
     "foreword": "frontmatter",
-    "preface": "frontmatter",
+    "preface": "body",
     "acknowledgments": "frontmatter",
     "acknowledgements": "frontmatter",  # EPUB 2 guide spelling
     "contributors": "frontmatter",
     "other-credits": "frontmatter",
     "errata": "frontmatter",
     "abstract": "frontmatter",
-    "afterword": "backmatter",
-    "appendix": "backmatter",
+    "afterword": "body",
+    "appendix": "body",
     "bibliography": "backmatter",
     "glossary": "backmatter",
     "credits": "backmatter",
