@@ -64,12 +64,12 @@ class TocEntry:
     title: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class Part:
     """A run of one document's blocks: the whole document, or from a TOC anchor to the next."""
 
     doc: str
-    blocks: list[Block]
+    blocks: tuple[Block, ...]
     title: str | None
     role: str
     stand_in: bool = False  # the title only repeats the file name
@@ -218,7 +218,7 @@ def _document_parts(
                 if isinstance(element, Tag) and not is_nav:
                     role = decide(element_hints(element) + doc_hints, name)
             stand_in = title is not None and _repeats_file_name(title, name, headings)
-            yield Part(name, run, title, role, stand_in)
+            yield Part(name, tuple(run), title, role, stand_in)
         run, anchor = [], block.key
 
 
@@ -258,7 +258,7 @@ def _navs(book: epub.EpubBook, soups: dict[str, BeautifulSoup]) -> dict[str, Bea
 
 def part_chapter(part: Part, finish: Finish) -> Chapter:
     """One part as one chapter; leading headings name it when the TOC does not."""
-    blocks = part.blocks
+    blocks = list(part.blocks)
     lead = 0
     while lead < len(blocks) and blocks[lead].is_heading:
         lead += 1
@@ -287,7 +287,7 @@ def _refs_only(block: Block) -> Block:
 
 
 def _cut_part(part: Part, finish: Finish) -> list[Chapter]:
-    blocks = part.blocks
+    blocks = list(part.blocks)
     level = split_level(blocks, 6)
     if level is None:
         return [part_chapter(part, finish)]
