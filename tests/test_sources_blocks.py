@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from narrator.errors import SourceError
+from narrator.sources import Skipped
 from narrator.sources.blocks import (
     Block, Chapter, chapters_from_blocks, merge_empty, pretty_stem, split_level,
 )  # fmt: skip
@@ -147,3 +148,18 @@ def test_a_part_title_waits_past_front_or_back_matter_for_its_body() -> None:
         Chapter("Part IV — Introductory", ("Text.",)),
         Chapter("Colophon", ("Set in type.",), role="copyright"),
     ]
+
+
+def test_without_a_notebook_notes_stay_in_place_and_code_is_listed() -> None:
+    blocks = [
+        h("One"),
+        t("Text."),
+        Block("x = 1\n  y = 2", kind="code"),
+        Block("A note.\nSecond part.", kind="note", key="#n"),
+    ]
+    (chapter,) = chapters_from_blocks(blocks, split="auto", title=None, path=P)
+    assert chapter == Chapter(
+        "One",
+        ("Text.", "A note.", "Second part."),
+        skipped=(Skipped("code block", "x = 1\ny = 2"),),
+    )

@@ -137,8 +137,26 @@ Finish = Callable[[Sequence[Block]], tuple[tuple[str, ...], tuple[Skipped, ...]]
 
 
 def plain(blocks: Sequence[Block]) -> tuple[tuple[str, ...], tuple[Skipped, ...]]:
-    """The default Finish: every text block is a paragraph; code and notes are text too."""
-    return tuple(b.text for b in blocks if b.text and b.kind != ANCHOR), ()
+    """The default Finish, for a reader that places no notes: notes are read where they stand,
+    code blocks are listed as skipped (narrator/sources/notes.py does what the job says).
+    """
+    paragraphs: list[str] = []
+    skipped: list[Skipped] = []
+    for block in blocks:
+        if block.kind == CODE:
+            lines = code_lines(block.text)
+            if lines:
+                skipped.append(Skipped("code block", "\n".join(lines)))
+        elif block.kind == NOTE:
+            paragraphs.extend(p for p in block.text.split("\n") if p)
+        elif block.kind != ANCHOR and block.text:
+            paragraphs.append(block.text)
+    return tuple(paragraphs), tuple(skipped)
+
+
+def code_lines(text: str) -> list[str]:
+    """A code block's non-blank lines, each whitespace-folded (as spoken or listed)."""
+    return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
 
 
 def check_split(split: str, path: Path) -> None:

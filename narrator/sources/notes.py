@@ -19,7 +19,16 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from narrator.sources.blocks import ANCHOR, CODE, NOTE, Block, NoteRef, ReadOptions, Skipped
+from narrator.sources.blocks import (
+    ANCHOR,
+    CODE,
+    NOTE,
+    Block,
+    NoteRef,
+    ReadOptions,
+    Skipped,
+    code_lines,
+)
 
 NOTE_INTRO = "Note {label}: "
 _LABEL_RE = re.compile(r"^[0-9A-Za-z]{1,6}$")
@@ -100,8 +109,7 @@ class NoteBook:
             paragraphs.extend(p for p in text.split("\n") if p)
 
     def _code(self, text: str, paragraphs: list[str], skipped: list[Skipped]) -> None:
-        lines = [" ".join(line.split()) for line in text.splitlines()]
-        lines = [line for line in lines if line]
+        lines = code_lines(text)
         if not lines:
             return
         if self.options.code == "read":
