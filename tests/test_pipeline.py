@@ -152,7 +152,9 @@ async def test_multi_source_job_speaks_every_word_in_order(tmp_path, monkeypatch
         summary = await run_job(load_job(job_path), RunOptions())
     assert summary.complete and summary.synthesized > 0
     chapters = expected_chapters(job_path)
-    assert len(chapters) == 5  # two txt chapters, md, html, epub (nav page skipped)
+    # Two txt chapters, md, html, the epub's nav page (a `toc` chapter: until the plan skips
+    # matter by role, it is spoken) and the epub's chapter.
+    assert len(chapters) == 6
     assert decoded_chapters(summary.files) == chapters
     spoken = " ".join(chapters)
     assert chapters[0].startswith("CHAPTER One. THE FERRY. The ferry left")  # titles announced

@@ -133,7 +133,8 @@ def test_quickstart_sample_is_one_short_chapter() -> None:
     ],
 )
 def test_lantern_sample_chapters(name: str, title: str) -> None:
-    chapters = read_source(SAMPLES / "lantern" / name)
+    # An EPUB's nav page listed in its spine is a `toc` chapter, which the plan skips.
+    chapters = [c for c in read_source(SAMPLES / "lantern" / name) if c.role == "body"]
     assert [c.title for c in chapters] == [title]
     spoken = " ".join(chapters[0].paragraphs)
     assert 600 <= len(spoken) <= 1500

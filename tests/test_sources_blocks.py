@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from narrator.errors import SourceError
+from narrator.sources import Skipped
 from narrator.sources.blocks import (
     Block, Chapter, chapters_from_blocks, merge_empty, pretty_stem, split_level,
 )  # fmt: skip
@@ -132,3 +133,33 @@ def test_unknown_split_mode_is_an_error() -> None:
 )
 def test_pretty_stem(name: str, expected: str) -> None:
     assert pretty_stem(Path(name)) == expected
+
+
+def test_a_part_title_waits_past_front_or_back_matter_for_its_body() -> None:
+    chapters = [
+        Chapter("Part IV", ()),
+        Chapter("Bibliography", ("A book.",), role="backmatter"),
+        Chapter("Introductory", ("Text.",)),
+        Chapter("Endnotes", (), role="notes"),  # emptied: its notes were read elsewhere
+        Chapter("Colophon", ("Set in type.",), role="copyright"),
+    ]
+    assert merge_empty(chapters) == [
+        Chapter("Bibliography", ("A book.",), role="backmatter"),
+        Chapter("Part IV — Introductory", ("Text.",)),
+        Chapter("Colophon", ("Set in type.",), role="copyright"),
+    ]
+
+
+def test_without_a_notebook_notes_stay_in_place_and_code_is_listed() -> None:
+    blocks = [
+        h("One"),
+        t("Text."),
+        Block("x = 1\n  y = 2", kind="code"),
+        Block("A note.\nSecond part.", kind="note", key="#n"),
+    ]
+    (chapter,) = chapters_from_blocks(blocks, split="auto", title=None, path=P)
+    assert chapter == Chapter(
+        "One",
+        ("Text.", "A note.", "Second part."),
+        skipped=(Skipped("code block", "x = 1\ny = 2"),),
+    )

@@ -120,9 +120,13 @@ def test_br_separates_words() -> None:
     assert texts("<p>line one<br>line two</p>") == ["line one line two"]
 
 
-def test_code_pre_skipped_but_verse_pre_kept() -> None:
+def test_code_pre_is_a_code_block_but_verse_pre_is_text() -> None:
     markup = "<pre><code>x = 1</code></pre><pre>Roses are red,\nviolets too.\n\nSecond verse.</pre>"
-    assert texts(markup) == ["Roses are red, violets too.", "Second verse."]
+    assert [(b.text, b.kind) for b in html_blocks(markup)] == [
+        ("x = 1", "code"),
+        ("Roses are red, violets too.", "text"),
+        ("Second verse.", "text"),
+    ]
 
 
 def test_comments_images_and_hidden_elements_are_not_text() -> None:

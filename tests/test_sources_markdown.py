@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from narrator.sources import Chapter, read_source
+import pytest
+
+from narrator.sources import Chapter, ReadOptions, Skipped, read_source
 from narrator.sources.markdown import markdown_blocks
 
 
@@ -15,7 +17,7 @@ def write(tmp_path: Path, text: str, name: str = "doc.md") -> Path:
 
 
 def paragraphs(text: str) -> list[str]:
-    return [b.text for b in markdown_blocks(text) if not b.is_heading]
+    return [b.text for b in markdown_blocks(text) if b.kind == "text" and not b.is_heading]
 
 
 def test_inline_markup_is_removed_and_link_text_kept() -> None:
@@ -27,11 +29,70 @@ def test_images_are_dropped() -> None:
     assert paragraphs("Before ![a map of the town](map.png) after.\n") == ["Before after."]
 
 
-def test_fenced_and_indented_code_is_skipped() -> None:
-    text = (
-        "Intro.\n\n```python\nprint('not spoken')\n```\n\n    indented = 'not spoken'\n\nOutro.\n"
+CODE_DOC = (
+    "Intro.\n\n```python\nprint('not spoken')\n```\n\n    indented = 'not spoken'\n\nOutro.\n"
+)
+
+
+def test_fenced_and_indented_code_is_skipped_and_listed(tmp_path: Path) -> None:
+    assert paragraphs(CODE_DOC) == ["Intro.", "Outro."]
+    (chapter,) = read_source(write(tmp_path, CODE_DOC))
+    assert chapter.paragraphs == ("Intro.", "Outro.")
+    assert chapter.skipped == (
+        Skipped("code block", "print('not spoken')"),
+        Skipped("code block", "indented = 'not spoken'"),
     )
-    assert paragraphs(text) == ["Intro.", "Outro."]
+
+
+def test_code_is_read_line_by_line_when_asked(tmp_path: Path) -> None:
+    (chapter,) = read_source(write(tmp_path, CODE_DOC), options=ReadOptions(code="read"))
+    assert chapter.paragraphs == (
+        "Intro.",
+        "print('not spoken')",
+        "indented = 'not spoken'",
+        "Outro.",
+    )
+    assert chapter.skipped == ()
+
+
+FOOTNOTES = (
+    "A claim.[^1] Another.[^why]\n\nNext paragraph.\n\n[^1]: The source.\n[^why]: Because.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("mode", "paragraphs_", "skipped"),
+    [
+        (
+            "end_of_chapter",
+            ("A claim. Another.", "Next paragraph.", "Note 1: The source.", "Note why: Because."),
+            (),
+        ),
+        (
+            "end_of_paragraph",
+            ("A claim. Another.", "Note 1: The source.", "Note why: Because.", "Next paragraph."),
+            (),
+        ),
+        (
+            "skip",
+            ("A claim. Another.", "Next paragraph."),
+            (Skipped("note", "The source."), Skipped("note", "Because.")),
+        ),
+    ],
+)
+def test_footnotes_are_placed_as_the_job_says(
+    tmp_path: Path, mode: str, paragraphs_: tuple[str, ...], skipped: tuple[Skipped, ...]
+) -> None:
+    (chapter,) = read_source(write(tmp_path, FOOTNOTES), options=ReadOptions(notes=mode))
+    assert chapter.paragraphs == paragraphs_
+    assert chapter.skipped == skipped
+
+
+def test_image_alt_text_only_when_asked(tmp_path: Path) -> None:
+    path = write(tmp_path, "Before ![a map of the town](map.png) after.\n")
+    assert read_source(path)[0].paragraphs == ("Before after.",)
+    with_alt = read_source(path, options=ReadOptions(alt_text=True))
+    assert with_alt[0].paragraphs == ("Before a map of the town after.",)
 
 
 def test_list_items_become_paragraphs() -> None:

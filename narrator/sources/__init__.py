@@ -67,9 +67,19 @@ def read_source(
         for c in _reader(kind)(path, split=split, title=title, options=options)
         if c.paragraphs or c.skipped
     ]
-    if not chapters:
-        raise SourceError(f"{path}: has no text to narrate; add text or remove it from sources")
+    if not any(c.paragraphs for c in chapters):
+        raise SourceError(f"{path}: has no text to narrate{_hint(chapters)}")
     return apply_title_roles(chapters)  # what the reader could not tell, titles may
+
+
+def _hint(chapters: list[Chapter]) -> str:
+    """How to get text out of a source whose every part is skipped (code, notes)."""
+    kinds = sorted({s.what for c in chapters for s in c.skipped})
+    if "code block" in kinds:
+        return "; its code blocks are skipped: set code: read, or remove it from sources"
+    if "note" in kinds:
+        return "; its notes are skipped: set notes: end_of_chapter, or remove it from sources"
+    return "; add text or remove it from sources"
 
 
 def _reader(kind: str) -> Reader:

@@ -18,8 +18,8 @@ so the rules are the same for txt, md, html and epub:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from narrator.errors import SourceError
@@ -100,15 +100,63 @@ class Chapter:
 
 
 @dataclass(frozen=True)
+class NoteRef:
+    """A paragraph's reference to a note: the note's key and the marker's label ("1", "a")."""
+
+    key: str
+    label: str = ""
+
+
+# Block kinds besides plain text; see narrator/sources/notes.py for how they are settled.
+TEXT, NOTE, CODE, ANCHOR = "text", "note", "code", "anchor"
+
+
+@dataclass(frozen=True)
 class Block:
-    """A heading (level 1-6) or a paragraph (level 0) of already-folded text."""
+    """A heading (level 1-6) or a paragraph (level 0) of already-folded text.
+
+    Readers that know more mark it with a `kind`: a NOTE (footnote/endnote text, `key` names
+    it, paragraphs joined by newlines), a CODE block (raw text, spoken or skipped by the job),
+    or an ANCHOR (no text; `key` is an element id a table of contents points at). `refs` are
+    the notes a text block refers to, whose markers were taken out of its text.
+    """
 
     text: str
     level: int = 0
+    kind: str = TEXT
+    key: str = ""
+    refs: tuple[NoteRef, ...] = field(default=())
 
     @property
     def is_heading(self) -> bool:
-        return self.level > 0
+        return self.level > 0 and self.kind == TEXT
+
+
+# Turns one chapter's blocks into its spoken paragraphs and what it skipped.
+Finish = Callable[[Sequence[Block]], tuple[tuple[str, ...], tuple[Skipped, ...]]]
+
+
+def plain(blocks: Sequence[Block]) -> tuple[tuple[str, ...], tuple[Skipped, ...]]:
+    """The default Finish, for a reader that places no notes: notes are read where they stand,
+    code blocks are listed as skipped (narrator/sources/notes.py does what the job says).
+    """
+    paragraphs: list[str] = []
+    skipped: list[Skipped] = []
+    for block in blocks:
+        if block.kind == CODE:
+            lines = code_lines(block.text)
+            if lines:
+                skipped.append(Skipped("code block", "\n".join(lines)))
+        elif block.kind == NOTE:
+            paragraphs.extend(p for p in block.text.split("\n") if p)
+        elif block.kind != ANCHOR and block.text:
+            paragraphs.append(block.text)
+    return tuple(paragraphs), tuple(skipped)
+
+
+def code_lines(text: str) -> list[str]:
+    """A code block's non-blank lines, each whitespace-folded (as spoken or listed)."""
+    return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
 
 
 def check_split(split: str, path: Path) -> None:
@@ -127,15 +175,19 @@ def pretty_stem(path: Path) -> str:
     return text[0].upper() + text[1:] if not text.islower() else text.title()
 
 
-def whole(blocks: Iterable[Block], title: str | None, path: Path) -> Chapter:
+def whole(
+    blocks: Iterable[Block], title: str | None, path: Path, finish: Finish = plain
+) -> Chapter:
     """Everything as one chapter titled `title`, else after the file name; headings are text."""
-    paragraphs = tuple(b.text for b in blocks if b.text)
-    return Chapter(title or pretty_stem(path), paragraphs, fallback_title=title is None)
+    paragraphs, skipped = finish(list(blocks))
+    return Chapter(
+        title or pretty_stem(path), paragraphs, fallback_title=title is None, skipped=skipped
+    )
 
 
 def split_level(blocks: Sequence[Block], max_level: int) -> int | None:
     """The heading level chapters start at, or None when there are no headings up to max_level."""
-    levels = [b.level for b in blocks if 0 < b.level <= max_level]
+    levels = [b.level for b in blocks if b.is_heading and b.level <= max_level]
     if not levels:
         return None
     present = sorted(set(levels))
@@ -157,25 +209,32 @@ def cut(
     opening: str | None,
     *,
     fallback: bool = False,
+    finish: Finish = plain,
 ) -> list[Chapter]:
     """Start a chapter at each heading of `level` or above; deeper headings become paragraphs.
 
     Text before the first such heading is a chapter titled `opening`; `fallback` says that
-    title is our stand-in (see Chapter).
+    title is our stand-in (see Chapter). `finish` settles each chapter's notes and code.
     """
     chapters: list[Chapter] = []
     title: str | None = opening
-    paragraphs: list[str] = []
+    held: list[Block] = []
     started = False
+
+    def close() -> None:
+        paragraphs, skipped = finish(held)
+        chapters.append(Chapter(title, paragraphs, fallback and not started, skipped=skipped))
+
     for block in blocks:
-        if 0 < block.level <= level:
-            if started or paragraphs:
-                chapters.append(Chapter(title, tuple(paragraphs), fallback and not started))
-            title, paragraphs, started = block.text, [], True
-        elif block.text:
-            paragraphs.append(block.text)
-    if started or paragraphs:
-        chapters.append(Chapter(title, tuple(paragraphs), fallback and not started))
+        if block.is_heading and block.level <= level:
+            if started or held:
+                close()
+            # The title's own notes belong to its chapter; its text is spoken as the title.
+            title, held, started = block.text, [Block("", refs=block.refs)], True
+        elif block.text or block.kind == NOTE or block.refs:
+            held.append(block)
+    if started or held:
+        close()
     return chapters
 
 
@@ -184,15 +243,20 @@ def merge_empty(chapters: Iterable[Chapter]) -> list[Chapter]:
     out: list[Chapter] = []
     pending: list[str] = []
     for chapter in chapters:
-        if not chapter.paragraphs:
-            if chapter.title:
+        if not chapter.paragraphs and not chapter.skipped:
+            # A matter page left empty (its notes read where they are referred to) lends no
+            # title: "Endnotes — Colophon" would name neither.
+            if chapter.title and chapter.role == "body":
                 pending.append(chapter.title)
+            continue
+        if pending and chapter.role != "body":
+            out.append(chapter)  # a bibliography between "Part IV" and its text: titles wait
             continue
         if len(pending) >= _CONTENTS_RUN:
             _keep_as_text(out, pending)
         elif pending:
             titles = [*pending, chapter.title] if chapter.title else pending
-            chapter = Chapter(TITLE_JOIN.join(titles), chapter.paragraphs)
+            chapter = replace(chapter, title=TITLE_JOIN.join(titles), fallback_title=False)
         pending = []
         out.append(chapter)
     if pending:
@@ -215,20 +279,21 @@ def chapters_from_blocks(
     title: str | None,
     path: Path,
     max_level: int = 6,
+    finish: Finish = plain,
 ) -> list[Chapter]:
     """Turn a reader's blocks into chapters following `split` (see read_source)."""
     check_split(split, path)
     if split == "none":
-        return [whole(blocks, title, path)]
+        return [whole(blocks, title, path, finish)]
     level = split_level(blocks, max_level)
     if level is None:
         if split == "headings":
             raise SourceError(
                 f"{path}: no chapter headings found; use split: auto or split: none for this source"
             )
-        return [whole(blocks, title, path)]
+        return [whole(blocks, title, path, finish)]
     blocks = _document_title_as_text(blocks, level)
-    return merge_empty(cut(blocks, level, title or OPENING, fallback=title is None))
+    return merge_empty(cut(blocks, level, title or OPENING, fallback=title is None, finish=finish))
 
 
 def _document_title_as_text(blocks: Sequence[Block], level: int) -> list[Block]:
@@ -240,11 +305,17 @@ def _document_title_as_text(blocks: Sequence[Block], level: int) -> list[Block]:
     out: list[Block] = []
     held: list[Block] = []
     for block, after in zip(blocks, [*blocks[1:], None]):
-        if 0 < block.level < level and after is not None and 0 < after.level <= level:
-            held.append(Block(block.text))
+        if (
+            block.is_heading
+            and block.level < level
+            and after is not None
+            and after.is_heading
+            and after.level <= level
+        ):
+            held.append(replace(block, level=0))
             continue
         out.append(block)
-        if 0 < block.level <= level:
+        if block.is_heading and block.level <= level:
             out.extend(held)
             held.clear()
     return out

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from narrator.sources.blocks import Chapter, ReadOptions, chapters_from_blocks
 from narrator.sources.decode import decode_bytes, fold, read_bytes
-from narrator.sources.htmltext import parse_html, soup_blocks
+from narrator.sources.htmltext import Reading, parse_html, soup_blocks
+from narrator.sources.notes import NoteBook
 
 MAX_CHAPTER_LEVEL = 3  # h4-h6 stay in the text as paragraphs
 # Browsers look for the declaration near the top only; so do we, past long <head>s.
@@ -33,12 +34,14 @@ def read_html(
     data = read_bytes(path)
     soup = parse_html(decode_bytes(data, path, declared=declared_charset(data)))
     page_title = fold(soup.title.get_text()) if soup.title is not None else ""
+    blocks = soup_blocks(soup, Reading(alt_text=options.alt_text))
     return chapters_from_blocks(
-        soup_blocks(soup),
+        blocks,
         split=split,
         title=title or page_title or None,
         path=path,
         max_level=MAX_CHAPTER_LEVEL,
+        finish=NoteBook.of(blocks, options).settle,
     )
 
 
