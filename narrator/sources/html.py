@@ -1,7 +1,19 @@
-"""HTML source -> chapters: headings h1-h3 start chapters (see narrator.sources.blocks).
+"""HTML source -> chapters: a web page's article, or the whole document cut at its headings.
 
-A page without headings is one chapter named by the job's title, else the page's <title>,
-else the file name. The page is decoded by the charset it declares near its top, if any.
+`ReadOptions.html` says which reading a page gets:
+
+- "document": every block of the page (its <main> or <article>s when they hold nearly all
+  of its text), chapters starting at headings h1-h3 (see narrator.sources.blocks). A page
+  without headings is one chapter named by the job's title, else the page's <title>, else the
+  file name.
+- "article": the page's article, found by main-content extractors (narrator.sources.article),
+  read as one chapter titled by the job's title, else the article's title. A page where no
+  article is found falls back to the document reading.
+- "auto" (default): "article" for a web page (scripts, navigation, forms, many links...),
+  "document" for a book chapter or plain document (see article.looks_like_web_page).
+
+In both readings citation marks ("[6]") and "[edit]" links are not spoken. The page is
+decoded by the charset it declares near its top, if any.
 """
 
 from __future__ import annotations
@@ -9,7 +21,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from narrator.sources.blocks import Chapter, ReadOptions, chapters_from_blocks
+from narrator.errors import SourceError
+from narrator.sources.article import looks_like_web_page, read_article, scrub_markers
+from narrator.sources.blocks import HTML_MODES, Block, Chapter, ReadOptions, chapters_from_blocks
 from narrator.sources.decode import decode_bytes, fold, read_bytes
 from narrator.sources.htmltext import parse_html, soup_blocks
 
@@ -30,16 +44,37 @@ def read_html(
     options: ReadOptions = ReadOptions(),
 ) -> list[Chapter]:
     """Read an HTML/XHTML source into chapters (see narrator.sources.read_source)."""
+    if options.html not in HTML_MODES:
+        raise SourceError(
+            f"{path}: unknown html mode {options.html!r}; use one of {', '.join(HTML_MODES)}"
+        )
     data = read_bytes(path)
-    soup = parse_html(decode_bytes(data, path, declared=declared_charset(data)))
+    markup = decode_bytes(data, path, declared=declared_charset(data))
+    soup = parse_html(markup)
     page_title = fold(soup.title.get_text()) if soup.title is not None else ""
+    if options.html == "article" or (options.html == "auto" and looks_like_web_page(soup)):
+        article = read_article(parse_html(markup), markup)
+        if article.blocks:
+            return chapters_from_blocks(
+                _scrubbed(article.blocks),
+                split="none" if split == "auto" else split,
+                title=title or article.title or page_title or None,
+                path=path,
+                max_level=MAX_CHAPTER_LEVEL,
+            )
     return chapters_from_blocks(
-        soup_blocks(soup),
+        _scrubbed(soup_blocks(soup)),
         split=split,
         title=title or page_title or None,
         path=path,
         max_level=MAX_CHAPTER_LEVEL,
     )
+
+
+def _scrubbed(blocks: list[Block] | tuple[Block, ...]) -> list[Block]:
+    """The blocks without citation marks and edit links; a block of nothing else goes."""
+    out = [Block(scrub_markers(b.text), b.level) for b in blocks]
+    return [b for b in out if b.text]
 
 
 def declared_charset(data: bytes) -> str | None:
