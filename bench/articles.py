@@ -37,11 +37,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from narrator.sources import ReadOptions, read_source  # noqa: E402
-from narrator.sources.article import scrub_markers  # noqa: E402
-from narrator.sources.decode import decode_bytes  # noqa: E402
-from narrator.sources.html import declared_charset  # noqa: E402
-from narrator.sources.htmltext import parse_html, soup_blocks  # noqa: E402
+from narrator.sources import ReadOptions, read_source
+from narrator.sources.article import scrub_markers
+from narrator.sources.decode import decode_bytes
+from narrator.sources.html import declared_charset
+from narrator.sources.htmltext import parse_html, soup_blocks
 
 DEFAULT_PAGES = REPO / "tests" / "data" / "web"
 _WORD_RE = re.compile(r"\w+")
@@ -142,7 +142,7 @@ def measure(reader: Reader, source: Path, expected: list[str]) -> Score:
     start = time.process_time()
     try:
         spoken = words(reader(source))
-    except Exception as exc:  # a reader failing on a page scores zero there, visibly
+    except Exception as exc:  # noqa: BLE001 - a reader failing on a page scores zero there, visibly
         print(f"    ({source.parent.name}: {type(exc).__name__}: {exc})")
         spoken = []
     seconds = time.process_time() - start

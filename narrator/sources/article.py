@@ -22,7 +22,7 @@ spoken, in either reading (`scrub_markers`).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -30,7 +30,7 @@ from bs4 import BeautifulSoup, Tag
 
 from narrator.sources.blocks import Block
 from narrator.sources.decode import fold
-from narrator.sources.htmltext import soup_blocks
+from narrator.sources.htmltext import parse_html, soup_blocks
 
 _MARKER_RE = re.compile(
     r"\s*\[\s*(?:\d{1,4}|[a-z]|(?:note|nb|n|fn)\s*\d{1,4}|edit|edit source"
@@ -47,6 +47,10 @@ LINK_SHARE = 0.5
 _ANCHOR_WORDS = 4
 _NEAR_CHARS = 200
 _PARTIAL = 0.5  # a block is kept when an extractor kept this share of its words
+# A list of at least this many links, all to places on the same page and holding this share
+# of the list's words, is a printed table of contents.
+_CONTENTS_LINKS = 3
+_CONTENTS_SHARE = 0.9
 
 
 @dataclass(frozen=True)
@@ -99,36 +103,71 @@ def _is_hidden(tag: Tag) -> bool:
     return tag.has_attr("hidden") or bool(_HIDDEN_STYLE_RE.search(str(tag.get("style", ""))))
 
 
+def drop_contents_lists(soup: BeautifulSoup) -> None:
+    """Remove a page's printed contents box: a list of links to places on the page itself.
+
+    Such a list (Wikipedia's "Contents", a blog post's "In this article") repeats the
+    section headings that the article speaks anyway.
+    """
+    for listing in soup.find_all(["ul", "ol"]):
+        top = not listing.decomposed and listing.find_parent(["ul", "ol"]) is None
+        if top and _is_contents(listing):
+            listing.decompose()
+
+
+def _is_contents(listing: Tag) -> bool:
+    links = listing.find_all("a", href=True)
+    inner = [a for a in links if str(a["href"]).startswith("#")]
+    if len(inner) < _CONTENTS_LINKS or len(inner) < len(links):
+        return False
+    linked = sum(len(a.get_text(" ").split()) for a in inner)
+    return linked >= _CONTENTS_SHARE * len(listing.get_text(" ").split())
+
+
 def read_article(soup: BeautifulSoup, markup: str) -> Article:
     """The article of a web page: the page's blocks that an extractor keeps, in page order.
 
     Args:
-        soup: the parsed page; hidden elements are removed from it.
+        soup: the parsed page; hidden elements and contents lists are removed from it.
         markup: the page's decoded text, which the extractors parse themselves.
 
     Returns:
         The article; its blocks are empty when neither extractor found one.
     """
     drop_hidden(soup)
+    drop_contents_lists(soup)
     blocks = [b for b in soup_blocks(soup, web_page=False) if b.text]
     words = [_words(b.text) for b in blocks]
     title, kept_by = _extract(markup)
     keep = [False] * len(blocks)
     for extracted in kept_by:
         keep = [k or c for k, c in zip(keep, covered(words, extracted))]
-    article = [b for b, k in zip(blocks, keep) if k]
-    return Article(title, tuple(_without_title(article, title)))
+    return _titled([b for b, k in zip(blocks, keep) if k], title)
 
 
 def _words(text: str) -> list[str]:
     return _WORD_RE.findall(text.lower())
 
 
-def _without_title(blocks: list[Block], title: str | None) -> list[Block]:
-    """Drop the article's heading when it repeats the title the chapter announces."""
-    if title and blocks and _words(blocks[0].text) == _words(title):
-        return blocks[1:]
-    return blocks
+def _titled(blocks: list[Block], title: str | None) -> Article:
+    """The article, its opening heading as the title when the page's title holds it.
+
+    The chapter announces the title, so the heading is not spoken twice; and a page's title
+    often adds the site's name ("Dress Stolen | TMZ.com") where the heading does not.
+    """
+    if not blocks:
+        return Article(title, ())
+    first, words = blocks[0], _words(blocks[0].text)
+    if title is None and first.is_heading:
+        return Article(first.text, tuple(blocks[1:]))
+    if title is not None and words and _contains(_words(title), words):
+        heading = first.is_heading and len(words) > 1
+        return Article(first.text if heading else title, tuple(blocks[1:]))
+    return Article(title, tuple(blocks))
+
+
+def _contains(words: list[str], part: list[str]) -> bool:
+    return f" {' '.join(part)} " in f" {' '.join(words)} "
 
 
 def _extract(markup: str) -> tuple[str | None, list[list[str]]]:
@@ -138,29 +177,38 @@ def _extract(markup: str) -> tuple[str | None, list[list[str]]]:
     handle (a parser or recursion error deep inside) must not fail the job, so its failure is
     read as "kept nothing" and the other extractor, or the document reading, takes over.
     """
-    kept: list[list[str]] = []
-    title: str | None = None
-    try:
-        import trafilatura
+    found = [_quietly(extractor, markup) for extractor in (_trafilatura, _readability)]
+    titles = [f[0] for f in found if f is not None and f[0]]
+    return (titles[0] if titles else None), [f[1] for f in found if f is not None]
 
-        doc = trafilatura.bare_extraction(
-            markup, favor_recall=True, include_comments=False, with_metadata=True
-        )
-        if doc is not None:
-            title = fold(doc.title or "") or None
-            kept.append(_words(doc.text or ""))
-    except Exception:  # noqa: BLE001 - see docstring
-        pass
-    try:
-        from readability import Document
 
-        document = Document(markup)
-        summary = document.summary(html_partial=True)
-        kept.append(_words(" ".join(BeautifulSoup(summary, "lxml").stripped_strings)))
-        title = title or fold(document.short_title() or "") or None
-    except Exception:  # noqa: BLE001 - see docstring
-        pass
-    return title, kept
+Extraction = tuple[str | None, list[str]]  # an extractor's title and the words it kept
+
+
+def _quietly(extractor: Callable[[str], Extraction | None], markup: str) -> Extraction | None:
+    try:
+        return extractor(markup)
+    except Exception:  # noqa: BLE001 - see _extract
+        return None
+
+
+def _trafilatura(markup: str) -> Extraction | None:
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(
+        markup, favor_recall=True, include_comments=False, with_metadata=True
+    )
+    if doc is None:
+        return None
+    return fold(doc.title or "") or None, _words(doc.text or "")
+
+
+def _readability(markup: str) -> Extraction | None:
+    from readability import Document
+
+    document = Document(markup)
+    summary = soup_blocks(parse_html(document.summary(html_partial=True)), web_page=False)
+    return fold(document.short_title() or "") or None, _words(" ".join(b.text for b in summary))
 
 
 def covered(blocks: Sequence[Sequence[str]], extracted: Sequence[str]) -> list[bool]:

@@ -12,7 +12,7 @@
 - "auto" (default): "article" for a web page (scripts, navigation, forms, many links...),
   "document" for a book chapter or plain document (see article.looks_like_web_page).
 
-In both readings citation marks ("[6]") and "[edit]" links are not spoken. The page is
+In both readings hidden elements (`hidden`, display: none) are skipped and citation marks ("[6]") and "[edit]" links are not spoken. The page is
 decoded by the charset it declares near its top, if any.
 """
 
@@ -22,7 +22,7 @@ import re
 from pathlib import Path
 
 from narrator.errors import SourceError
-from narrator.sources.article import looks_like_web_page, read_article, scrub_markers
+from narrator.sources.article import drop_hidden, looks_like_web_page, read_article, scrub_markers
 from narrator.sources.blocks import HTML_MODES, Block, Chapter, ReadOptions, chapters_from_blocks
 from narrator.sources.decode import decode_bytes, fold, read_bytes
 from narrator.sources.htmltext import parse_html, soup_blocks
@@ -51,6 +51,7 @@ def read_html(
     data = read_bytes(path)
     markup = decode_bytes(data, path, declared=declared_charset(data))
     soup = parse_html(markup)
+    drop_hidden(soup)  # what a browser does not show is not part of the page's text
     page_title = fold(soup.title.get_text()) if soup.title is not None else ""
     if options.html == "article" or (options.html == "auto" and looks_like_web_page(soup)):
         article = read_article(parse_html(markup), markup)
