@@ -50,6 +50,7 @@ _PARTIAL = 0.5  # a block is kept when an extractor kept this share of its words
 # A list of at least this many links, all to places on the same page and holding this share
 # of the list's words, is a printed table of contents.
 _CONTENTS_LINKS = 3
+_TITLE_REACH = 3  # the article's heading is among its first blocks
 _CONTENTS_SHARE = 0.9
 
 
@@ -136,12 +137,15 @@ def read_article(soup: BeautifulSoup, markup: str) -> Article:
     """
     drop_hidden(soup)
     drop_contents_lists(soup)
-    blocks = [b for b in soup_blocks(soup, web_page=False) if b.text]
+    blocks = [b for b in soup_blocks(soup) if b.text]
     words = [_words(b.text) for b in blocks]
     title, kept_by = _extract(markup)
     keep = [False] * len(blocks)
     for extracted in kept_by:
         keep = [k or c for k, c in zip(keep, covered(words, extracted))]
+    for i in range(1, len(blocks) - 1):
+        if not words[i]:  # a scene break ("* * *") stays where the text around it stays
+            keep[i] = keep[i - 1] and keep[i + 1]
     return _titled([b for b, k in zip(blocks, keep) if k], title)
 
 
@@ -153,16 +157,16 @@ def _titled(blocks: list[Block], title: str | None) -> Article:
     """The article, its opening heading as the title when the page's title holds it.
 
     The chapter announces the title, so the heading is not spoken twice; and a page's title
-    often adds the site's name ("Dress Stolen | TMZ.com") where the heading does not.
+    often adds the site's name ("Dress Stolen | TMZ.com") where the heading does not. The
+    heading may follow a kicker or a byline, hence a look at the first few blocks.
     """
-    if not blocks:
-        return Article(title, ())
-    first, words = blocks[0], _words(blocks[0].text)
-    if title is None and first.is_heading:
-        return Article(first.text, tuple(blocks[1:]))
-    if title is not None and words and _contains(_words(title), words):
-        heading = first.is_heading and len(words) > 1
-        return Article(first.text if heading else title, tuple(blocks[1:]))
+    title_words = _words(title) if title else []
+    for i, block in enumerate(blocks[:_TITLE_REACH]):
+        words = _words(block.text)
+        if block.is_heading and words and (not title or _contains(title_words, words)):
+            return Article(block.text, (*blocks[:i], *blocks[i + 1 :]))
+    if blocks and title_words and _words(blocks[0].text) == title_words:
+        return Article(title, tuple(blocks[1:]))
     return Article(title, tuple(blocks))
 
 
