@@ -129,12 +129,16 @@ def test_pages_with_furniture_are_web_pages(body: str) -> None:
 @pytest.mark.parametrize(
     "markup",
     [
-        "<html><head><title>Ch</title><style>p{}</style></head>"
-        "<body><h1>One</h1><p>Text with <a href='#n1'>a note</a> and more words.</p></body></html>",
+        (
+            "<html><head><title>Ch</title><style>p{}</style></head>"
+            "<body><h1>One</h1><p>Text with <a href='#n1'>a note</a> and more words.</p></body></html>"
+        ),
         "<section><header><h1>One</h1></header><p>Text.</p></section>",
-        '<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml" '
-        'xmlns:epub="http://www.idpf.org/2007/ops"><head><script>x()</script></head>'
-        "<body><nav epub:type='toc'><ol><li>One</li></ol></nav><p>Text.</p></body></html>",
+        (
+            '<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml" '
+            'xmlns:epub="http://www.idpf.org/2007/ops"><head><script>x()</script></head>'
+            "<body><nav epub:type='toc'><ol><li>One</li></ol></nav><p>Text.</p></body></html>"
+        ),
     ],
     ids=["plain-chapter", "header-with-heading", "epub-xhtml"],
 )
@@ -202,13 +206,17 @@ def test_markers_are_not_spoken_in_document_mode(tmp_path: Path) -> None:
 
 
 def test_covered_finds_blocks_whole_in_part_and_in_order() -> None:
-    extracted = "the river ran slow under the bridge later that day a voice".split()
+    extracted = tokens("the river ran slow under the bridge later that day a voice")
     blocks = [
-        "home".split(),  # furniture
-        "the river ran slow under the bridge".split(),
-        "share".split(),  # a short block not right after the previous one found
-        "later that day read more".split(),  # found in part
-        "a voice".split(),
-        "the bridge".split(),  # short, and already passed
+        tokens("home"),  # furniture
+        tokens("the river ran slow under the bridge"),
+        tokens("share"),  # a short block not right after the previous one found
+        tokens("later that day read more"),  # found in part
+        tokens("a voice"),
+        tokens("the bridge"),  # short, and already passed
     ]
     assert covered(blocks, extracted) == [False, True, False, True, True, False]
+
+
+def tokens(text: str) -> list[str]:
+    return text.split()
