@@ -90,6 +90,14 @@ def test_page_furniture_is_not_spoken(page: str) -> None:
         assert furniture not in said  # ...but not in what is read
 
 
+def test_the_furniture_left_out_is_listed_as_skipped() -> None:
+    (chapter,) = spoken("web/tmz-1")
+    (furniture,) = chapter.skipped
+    assert furniture.what == "web page furniture"
+    assert "Got a Tip?" in furniture.text and furniture.words > 100
+    assert not any(c.skipped for c in spoken("web/tmz-1", "document"))
+
+
 def test_html_document_reads_the_whole_page() -> None:
     document = heard(spoken("web/tmz-1", "document"))
     assert "Got a Tip?" in document and "Our TV Shows" in document
@@ -187,7 +195,9 @@ def test_unknown_html_mode_is_a_one_line_error(tmp_path: Path) -> None:
         ("History [ edit ]", "History"),
         ("Claimed [citation needed] often", "Claimed often"),
         ("Per note.[a][note 2]", "Per note."),
+        ("Section[edit | edit source]", "Section"),
         ("See [Docs] [txt|pdf] and [Page 22]", "See [Docs] [txt|pdf] and [Page 22]"),
+        ("And [I] went; [He] said", "And [I] went; [He] said"),  # an editor's words stay
     ],
 )
 def test_scrub_markers(text: str, clean: str) -> None:

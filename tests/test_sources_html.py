@@ -86,6 +86,11 @@ def test_a_page_with_navigation_and_scripts_is_one_article(tmp_path: Path) -> No
     ]
 
 
+def test_an_article_cut_at_its_headings_with_split_headings(tmp_path: Path) -> None:
+    chapters = read_source(write(tmp_path, PAGE), split="headings")
+    assert [c.title for c in chapters] == ["The River", "Downstream"]
+
+
 def test_fragment_without_body(tmp_path: Path) -> None:
     chapters = read_source(write(tmp_path, "<h2>Note</h2><p>Short <b>fragment</b>.</p>", "n.htm"))
     assert chapters == [Chapter("Note", ("Short fragment.",))]

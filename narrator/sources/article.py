@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 
 from bs4 import BeautifulSoup, Tag
@@ -33,7 +33,7 @@ from narrator.sources.decode import fold
 from narrator.sources.htmltext import parse_html, soup_blocks
 
 _MARKER_RE = re.compile(
-    r"\s*\[\s*(?:\d{1,4}|[a-z]|(?:note|nb|n|fn)\s*\d{1,4}|edit|edit source"
+    r"\s*\[\s*(?:\d{1,4}|(?-i:[a-z])|(?:note|nb|n|fn)\s*\d{1,4}|edit(?:\s*\|\s*edit source)?"
     r"|[a-z]+(?:\s[a-z]+){0,2}\sneeded)\s*\]",
     re.IGNORECASE,
 )
@@ -56,10 +56,15 @@ _CONTENTS_SHARE = 0.9
 
 @dataclass(frozen=True)
 class Article:
-    """The article of a web page: its title (None when unknown) and its blocks, in order."""
+    """The article of a web page: its title (None when unknown) and its blocks, in order.
+
+    `left_out` is the text of the blocks a document reading of the page speaks and the article
+    does not (its furniture), so the plan can say how much of the page `html: document` adds.
+    """
 
     title: str | None
     blocks: tuple[Block, ...]
+    left_out: tuple[str, ...] = ()
 
 
 def scrub_markers(text: str) -> str:
@@ -146,7 +151,8 @@ def read_article(soup: BeautifulSoup, markup: str) -> Article:
     for i in range(1, len(blocks) - 1):
         if not words[i]:  # a scene break ("* * *") stays where the text around it stays
             keep[i] = keep[i - 1] and keep[i + 1]
-    return _titled([b for b, k in zip(blocks, keep) if k], title)
+    article = _titled([b for b, k in zip(blocks, keep) if k], title)
+    return replace(article, left_out=tuple(b.text for b, k in zip(blocks, keep) if not k))
 
 
 def _words(text: str) -> list[str]:

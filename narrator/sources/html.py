@@ -7,26 +7,38 @@
   without headings is one chapter named by the job's title, else the page's <title>, else the
   file name.
 - "article": the page's article, found by main-content extractors (narrator.sources.article),
-  read as one chapter titled by the job's title, else the article's title. A page where no
-  article is found falls back to the document reading.
+  read as one chapter titled by the job's title, else the article's title (`split: headings`
+  cuts it at its headings). What the document reading would add is listed as skipped "web
+  page furniture", so the plan shows how much was left out. A page where no article is found
+  falls back to the document reading.
 - "auto" (default): "article" for a web page (scripts, navigation, forms, many links...),
   "document" for a book chapter or plain document (see article.looks_like_web_page).
 
-In both readings hidden elements (`hidden`, display: none) are skipped and citation marks ("[6]") and "[edit]" links are not spoken. The page is
-decoded by the charset it declares near its top, if any.
+In both readings hidden elements (`hidden`, display: none) are skipped, and citation marks
+("[6]") and "[edit]" links are not spoken. The page is decoded by the charset it declares
+near its top, if any.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from narrator.errors import SourceError
 from narrator.sources.article import drop_hidden, looks_like_web_page, read_article, scrub_markers
-from narrator.sources.blocks import HTML_MODES, Block, Chapter, ReadOptions, chapters_from_blocks
+from narrator.sources.blocks import (
+    HTML_MODES,
+    Block,
+    Chapter,
+    ReadOptions,
+    Skipped,
+    chapters_from_blocks,
+)
 from narrator.sources.decode import decode_bytes, fold, read_bytes
 from narrator.sources.htmltext import parse_html, soup_blocks
 
+FURNITURE = "web page furniture"  # what the article reading leaves out (Skipped.what)
 MAX_CHAPTER_LEVEL = 3  # h4-h6 stay in the text as paragraphs
 # Browsers look for the declaration near the top only; so do we, past long <head>s.
 _PRESCAN_BYTES = 4096
@@ -56,13 +68,14 @@ def read_html(
     if options.html == "article" or (options.html == "auto" and looks_like_web_page(soup)):
         article = read_article(parse_html(markup), markup)
         if article.blocks:
-            return chapters_from_blocks(
+            chapters = chapters_from_blocks(
                 _scrubbed(article.blocks),
                 split="none" if split == "auto" else split,
                 title=title or article.title or page_title or None,
                 path=path,
                 max_level=MAX_CHAPTER_LEVEL,
             )
+            return _with_furniture(chapters, article.left_out)
     return chapters_from_blocks(
         _scrubbed(soup_blocks(soup)),
         split=split,
@@ -70,6 +83,15 @@ def read_html(
         path=path,
         max_level=MAX_CHAPTER_LEVEL,
     )
+
+
+def _with_furniture(chapters: list[Chapter], left_out: tuple[str, ...]) -> list[Chapter]:
+    """Account for the page text the article leaves out on its last chapter, for the plan."""
+    if not left_out or not chapters:
+        return chapters
+    last = chapters[-1]
+    furniture = Skipped(FURNITURE, " ".join(left_out))
+    return [*chapters[:-1], replace(last, skipped=(*last.skipped, furniture))]
 
 
 def _scrubbed(blocks: list[Block] | tuple[Block, ...]) -> list[Block]:
