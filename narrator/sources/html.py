@@ -25,6 +25,8 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
+from bs4 import BeautifulSoup
+
 from narrator.errors import SourceError
 from narrator.sources.article import drop_hidden, looks_like_web_page, read_article, scrub_markers
 from narrator.sources.blocks import (
@@ -62,11 +64,10 @@ def read_html(
         )
     data = read_bytes(path)
     markup = decode_bytes(data, path, declared=declared_charset(data))
-    soup = parse_html(markup)
-    drop_hidden(soup)  # what a browser does not show is not part of the page's text
+    soup = _parsed(markup)
     page_title = fold(soup.title.get_text()) if soup.title is not None else ""
     if options.html == "article" or (options.html == "auto" and looks_like_web_page(soup)):
-        article = read_article(parse_html(markup), markup)
+        article = read_article(soup, markup)
         if article.blocks:
             chapters = chapters_from_blocks(
                 _scrubbed(article.blocks),
@@ -76,6 +77,7 @@ def read_html(
                 max_level=MAX_CHAPTER_LEVEL,
             )
             return _with_furniture(chapters, article.left_out)
+        soup = _parsed(markup)  # read_article edited the soup; the fallback reads it whole
     return chapters_from_blocks(
         _scrubbed(soup_blocks(soup)),
         split=split,
@@ -83,6 +85,12 @@ def read_html(
         path=path,
         max_level=MAX_CHAPTER_LEVEL,
     )
+
+
+def _parsed(markup: str) -> BeautifulSoup:
+    soup = parse_html(markup)
+    drop_hidden(soup)  # what a browser does not show is not part of the page's text
+    return soup
 
 
 def _with_furniture(chapters: list[Chapter], left_out: tuple[str, ...]) -> list[Chapter]:
