@@ -50,8 +50,8 @@ _PARTIAL = 0.5  # a block is kept when an extractor kept this share of its words
 # A list of at least this many links, all to places on the same page and holding this share
 # of the list's words, is a printed table of contents.
 _CONTENTS_LINKS = 3
-_TITLE_REACH = 3  # the article's heading is among its first blocks
 _CONTENTS_SHARE = 0.9
+_TITLE_REACH = 3  # the article's heading is among its first blocks
 
 
 @dataclass(frozen=True)
