@@ -11,6 +11,8 @@ could otherwise be mistaken for the next one's.
 
 from __future__ import annotations
 
+import re
+
 import contextlib
 import ipaddress
 import time
@@ -39,8 +41,27 @@ from narrator.errors import (
 
 HOSTED_URL = "wss://models.ojin.ai/realtime"
 DEFAULT_KEY_ENV = "OJIN_API_KEY"
+_ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # 30 s of 24 kHz int16 is 1.44 MB; a server may send it in one message (PITFALLS: default 1 MiB).
 MAX_INCOMING_BYTES = 64 * 1024 * 1024
+
+
+def is_env_name(name: str) -> bool:
+    """True for a name an environment variable can have (so not an API key pasted by mistake)."""
+    return bool(_ENV_NAME_RE.match(name))
+
+
+# Parameter names that would carry a credential. The store keeps text and hashes only: the API
+# key travels from the environment to the session and never reaches the manifest.
+SECRET_NAMES = frozenset(
+    {"apikey", "key", "authorization", "auth", "bearer", "password", "secret", "token"}
+    | {"accesstoken", "authtoken", "secretkey"}
+)
+
+
+def secret_names(params: Mapping[str, Any]) -> list[str]:
+    """The names in `params` that look like a credential (compared without case, '-' or '_')."""
+    return [n for n in params if n.lower().replace("-", "").replace("_", "") in SECRET_NAMES]
 
 
 def truncation_tolerance(cap: float) -> float:

@@ -14,7 +14,8 @@
     │   │       └── UnknownMessageType  a JSON message type we do not know (skipped)
     │   ├── ServerError(code)          an errorResponse from the service (by code)
     │   │   └── AuthError              HTTP 401 at the upgrade or AUTH_FAILED        (fatal: job)
-    │   └── TruncatedAudio             audio came back cut at the cap                (re-split)
+    │   ├── TruncatedAudio             audio came back cut at the cap                (re-split)
+    │   └── JobStopped(cause)          a fatal error ended the whole job; names the fix
     ├── StoreError                     the job workspace is damaged or locked
     └── AssemblyError                  encoding/writing the audiobook failed
 
@@ -96,6 +97,14 @@ class AuthError(ServerError):
 
 class TruncatedAudio(SynthesisError):
     """The audio reached the max_new_tokens cap, so the end of the text was cut."""
+
+
+class JobStopped(SynthesisError):
+    """A fatal error that ends the whole job; `cause` is the error that caused it."""
+
+    def __init__(self, cause: BaseException, message: str) -> None:
+        super().__init__(message)
+        self.cause = cause
 
 
 class StoreError(NarratorError):

@@ -19,22 +19,23 @@ from typing import Any, TypeVar
 
 import yaml
 
+from narrator.client import DEFAULT_KEY_ENV, HOSTED_URL, is_env_name, secret_names
 from narrator.errors import JobFileError
 from narrator.text.lexicon import LexiconRule, apply_lexicon
 from narrator.protocol import DEFAULT_MAX_NEW_TOKENS
-from narrator.store.manifest import secret_names
+from narrator.sources.blocks import CODE_MODES, HTML_MODES, NOTES_MODES, ROLES, ReadOptions
 
-HOSTED_URL = "wss://models.ojin.ai/realtime"
-DEFAULT_KEY_ENV = "OJIN_API_KEY"
 FORMATS = ("wav", "mp3", "m4b")
 SUBTITLES = ("srt", "vtt")
 SPLITS = ("auto", "headings", "none")
 TEMPLATE_FIELDS = ("index", "title", "book", "author")
+# `matter:` names the roles (narrator.sources.ROLES) that are spoken; "all" is every role.
+DEFAULT_MATTER = ("body",)
+MATTER_ALL = "all"
 # The rates both encoders (libmp3lame, aac) accept; WAV takes any rate in the range.
 ENCODER_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
 # Params that have their own key: a second spelling in params would silently win on the wire.
 _RESERVED_PARAMS = {"language": "voice.language"}
-_ENV_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _BITRATE_RE = re.compile(r"^(\d+)(k?)$")
 _T = TypeVar("_T")
 _SAMPLE_FIELDS = {"index": 1, "title": "Title", "book": "Book", "author": "Author"}
@@ -102,6 +103,10 @@ class SourceSpec:
     title: str | None = None
     split: str = "auto"  # auto | headings | none
     voice: VoiceSpec | None = None  # None: the job's voice
+    read: ReadOptions = ReadOptions()  # notes, code, alt_text, chapter_pattern, html
+    matter: tuple[str, ...] = DEFAULT_MATTER  # the roles spoken
+    speak: tuple[str, ...] = ()  # chapter titles spoken whatever their role
+    skip: tuple[str, ...] = ()  # chapter titles never spoken
 
 
 @dataclass(frozen=True)
@@ -162,6 +167,8 @@ class Job:
     server: ServerSpec | None = None  # None: the embedded local server
     lexicon: tuple[LexiconRule, ...] = ()
     speak_titles: bool = True  # announce each chapter's title from the source before its text
+    narrator: str | None = None  # who reads it, for the opening credit
+    credit: str | None = None  # the opening credit spoken first; None: none
 
 
 # --- loading -----------------------------------------------------------------------------
@@ -302,12 +309,22 @@ def load_job(path: Path) -> Job:
     top = reader.mapping(_read_yaml(reader), "", _TOP_KEYS)
     voice = _voice(reader, top.get("voice"), "voice", VoiceSpec())
     stem = path.stem
+    title = reader.text(top.get("title"), "title")
+    author = reader.text(top.get("author"), "author")
+    narrator = reader.text(top.get("narrator"), "narrator")
+    defaults = _SourceDefaults(
+        voice=voice,
+        read=_read_options(reader, top, "", ReadOptions()),
+        matter=_matter(reader, top.get("matter"), "matter", DEFAULT_MATTER),
+    )
     return Job(
         path=path,
-        title=reader.text(top.get("title"), "title", default=stem.replace("_", " ").title()),
-        author=reader.text(top.get("author"), "author"),
+        title=title or stem.replace("_", " ").title(),
+        author=author,
+        narrator=narrator,
+        credit=_credit(reader, top.get("credit"), title, author, narrator),
         cover=_cover(reader, top.get("cover")),
-        sources=_sources(reader, top.get("sources"), voice),
+        sources=_sources(reader, top.get("sources"), defaults),
         voice=voice,
         server=_server(reader, top),
         synthesis=_synthesis(reader, top.get("synthesis")),
@@ -323,8 +340,11 @@ def load_job(path: Path) -> Job:
 
 _TOP_KEYS = (
     "title", "author", "cover", "sources", "voice", "server", "synthesis", "pauses", "lexicon",
-    "output", "workspace", "speak_titles",
+    "output", "workspace", "speak_titles", "matter", "narrator", "credit", "notes", "code",
+    "alt_text", "chapter_pattern", "html",
 )  # fmt: skip
+_READ_KEYS = ("notes", "code", "alt_text", "chapter_pattern", "html")
+_SOURCE_KEYS = ("path", "title", "split", "voice", "matter", "speak", "skip", *_READ_KEYS)
 
 
 class _DuplicateKey(Exception):
@@ -460,7 +480,7 @@ def _params(reader: _Reader, raw: Any, where: str) -> dict[str, Any]:
     return raw
 
 
-def _sources(reader: _Reader, raw: Any, voice: VoiceSpec) -> tuple[SourceSpec, ...]:
+def _sources(reader: _Reader, raw: Any, defaults: _SourceDefaults) -> tuple[SourceSpec, ...]:
     if raw is None or raw == []:
         raise reader.fail("sources", "no sources; list the files to narrate (txt, md, html, epub)")
     items = [raw] if isinstance(raw, (str, dict)) else raw
@@ -469,22 +489,99 @@ def _sources(reader: _Reader, raw: Any, voice: VoiceSpec) -> tuple[SourceSpec, .
             "sources",
             f"must be a list of file paths, got {_kind(raw)}; write e.g. [chapter1.txt, book.epub]",
         )
-    return tuple(_source(reader, item, f"sources[{i}]", voice) for i, item in enumerate(items))
+    return tuple(_source(reader, item, f"sources[{i}]", defaults) for i, item in enumerate(items))
 
 
-def _source(reader: _Reader, raw: Any, where: str, voice: VoiceSpec) -> SourceSpec:
+@dataclass(frozen=True)
+class _SourceDefaults:
+    """What a source inherits from the top level of the job."""
+
+    voice: VoiceSpec
+    read: ReadOptions
+    matter: tuple[str, ...]
+
+
+def _source(reader: _Reader, raw: Any, where: str, defaults: _SourceDefaults) -> SourceSpec:
     if not isinstance(raw, dict):
-        return SourceSpec(path=reader.file(raw, f"{where}.path"))
-    data = reader.mapping(raw, where, ("path", "title", "split", "voice"))
+        path = reader.file(raw, f"{where}.path")
+        return SourceSpec(path=path, read=defaults.read, matter=defaults.matter)
+    data = reader.mapping(raw, where, _SOURCE_KEYS)
     if data.get("path") is None:
         raise reader.fail(f"{where}.path", "missing; give the source file's path")
     override = data.get("voice")
+    voice = defaults.voice
     return SourceSpec(
         path=reader.file(data["path"], f"{where}.path"),
         title=reader.text(data.get("title"), f"{where}.title"),
         split=reader.choice(data.get("split"), f"{where}.split", "auto", SPLITS),
         voice=_voice(reader, override, f"{where}.voice", voice) if override is not None else None,
+        read=_read_options(reader, data, f"{where}.", defaults.read),
+        matter=_matter(reader, data.get("matter"), f"{where}.matter", defaults.matter),
+        speak=_titles(reader, data.get("speak"), f"{where}.speak"),
+        skip=_titles(reader, data.get("skip"), f"{where}.skip"),
     )
+
+
+def _read_options(reader: _Reader, data: dict[str, Any], w: str, base: ReadOptions) -> ReadOptions:
+    """How sources are read (narrator.sources.ReadOptions); a source's keys override the job's."""
+    pattern = reader.text(data.get("chapter_pattern"), w + "chapter_pattern")
+    if pattern is not None:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise reader.fail(
+                w + "chapter_pattern",
+                f"invalid regular expression ({exc}); fix it (a heading line matches it in full)",
+            ) from exc
+    return ReadOptions(
+        notes=reader.choice(data.get("notes"), w + "notes", base.notes, NOTES_MODES),
+        code=reader.choice(data.get("code"), w + "code", base.code, CODE_MODES),
+        alt_text=reader.flag(data.get("alt_text"), w + "alt_text", base.alt_text),
+        chapter_pattern=pattern if pattern is not None else base.chapter_pattern,
+        html=reader.choice(data.get("html"), w + "html", base.html, HTML_MODES),
+    )
+
+
+def _matter(reader: _Reader, raw: Any, where: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """The roles spoken: `body`, `all`, or a list of roles."""
+    allowed = (MATTER_ALL, *ROLES)
+    if isinstance(raw, str):  # one word: named as the key itself in messages
+        raw = [reader.choice(raw, where, "", allowed)]
+    roles = reader.choices(raw, where, default, allowed, empty=False)
+    return ROLES if MATTER_ALL in roles else roles
+
+
+def _titles(reader: _Reader, raw: Any, where: str) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    items = [raw] if isinstance(raw, str) else raw
+    if not isinstance(items, list):
+        raise reader.fail(
+            where, f"must be a list of chapter titles, got {_kind(raw)}; write e.g. [Preface]"
+        )
+    return tuple(reader.text(item, f"{where}[{i}]") for i, item in enumerate(items))
+
+
+def _credit(
+    reader: _Reader, raw: Any, title: str | None, author: str | None, narrator: str | None
+) -> str | None:
+    """The opening credit: given as text, or made from the title, author and narrator the job
+    names (a title made from the file name is not worth saying); `credit: false` for none."""
+    if isinstance(raw, bool) or raw is None:
+        return opening_credit(title, author, narrator) if raw is not False else None
+    return reader.text(raw, "credit")
+
+
+def opening_credit(title: str | None, author: str | None, narrator: str | None) -> str | None:
+    """ "Dracula, by Bram Stoker. Read by Ann." from what the job names; None without a title
+    or author."""
+    if not title and not author:
+        return None
+    work = f"{title}, by {author}" if title and author else title or f"By {author}"
+    lines = [work.rstrip(".") + "."]
+    if narrator:
+        lines.append(f"Read by {narrator.rstrip('.')}.")
+    return " ".join(lines)
 
 
 def _server(reader: _Reader, top: dict[str, Any]) -> ServerSpec | None:
@@ -498,7 +595,7 @@ def _server(reader: _Reader, top: dict[str, Any]) -> ServerSpec | None:
             f"{url!r} is not a WebSocket URL; it must start with ws:// or wss:// and a host",
         )
     env = reader.text(data.get("api_key_env"), "server.api_key_env", default=DEFAULT_KEY_ENV)
-    if not _ENV_RE.match(env):
+    if not is_env_name(env):
         raise reader.fail(
             "server.api_key_env",
             f"{env!r} is not an environment variable name; name the variable (e.g. OJIN_API_KEY), not the key",
@@ -677,6 +774,6 @@ def _kind(value: Any) -> str:
 
 
 __all__: list[str] = [
-    "Job", "SourceSpec", "VoiceSpec", "Params", "ServerSpec", "SynthesisSpec", "PausesSpec",
+    "Job", "SourceSpec", "VoiceSpec", "opening_credit", "DEFAULT_MATTER", "Params", "ServerSpec", "SynthesisSpec", "PausesSpec",
     "LexiconRule", "OutputSpec", "load_job", "apply_lexicon",
 ]  # fmt: skip

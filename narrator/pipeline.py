@@ -30,13 +30,21 @@ from narrator.assembly import (
     assemble,
 )
 from narrator.text.boundary import Boundary
+from narrator.client import DEFAULT_KEY_ENV
 from narrator.codes import ErrorCode
 from narrator.service import open_service, read_api_key
-from narrator.errors import AuthError
+from narrator.errors import AuthError, JobStopped
 from narrator.jobfile import Job, VoiceSpec
-from narrator.plan import Plan, build_plan, request_params, segmenter_settings
-from narrator.scheduler import JobStopped, Pool, PoolReport, PoolSettings
-from narrator.store import PlannedSegment, Store
+from narrator.plan import (
+    Plan,
+    PlannedSegment,
+    SkippedPart,
+    build_plan,
+    request_params,
+    segmenter_settings,
+)
+from narrator.scheduler import Pool, PoolReport, PoolSettings
+from narrator.store import Store
 
 
 @dataclass
@@ -52,6 +60,7 @@ class RunSummary:
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # from assembly
     plan_notes: list[str] = field(default_factory=list)
+    skipped: list[SkippedPart] = field(default_factory=list)  # read but not spoken (plan)
 
     @property
     def complete(self) -> bool:
@@ -103,6 +112,7 @@ async def run_job(job: Job, options: RunOptions = RunOptions()) -> RunSummary:
     try:
         summary = await _synthesize(job, plan, store, options)
         summary.plan_notes.extend(plan.notes)
+        summary.skipped.extend(plan.skipped)
         if summary.complete and options.assemble:
             result = await anyio.to_thread.run_sync(assemble_job, job, plan, store)
             summary.files = list(result.files)
@@ -130,7 +140,7 @@ async def _synthesize(job: Job, plan: Plan, store: Store, options: RunOptions) -
                     store,
                     service.endpoint(voice.config_id),
                     request_params(voice),
-                    _pool_settings(job),
+                    _pool_settings(job, service.lanes),
                     segmenter_settings(job, voice),
                     progress=lambda segment, seconds: bar.advance(seconds),
                     grow=bar.grow,
@@ -163,13 +173,13 @@ def _explain(stopped: JobStopped, job: Job, voice: VoiceSpec) -> str:
 
 
 def _key_env(job: Job) -> str:
-    return job.server.api_key_env if job.server else "OJIN_API_KEY"
+    return job.server.api_key_env if job.server else DEFAULT_KEY_ENV
 
 
-def _pool_settings(job: Job) -> PoolSettings:
+def _pool_settings(job: Job, lanes: int = 0) -> PoolSettings:
     s = job.synthesis
     return PoolSettings(
-        concurrency=s.concurrency,
+        concurrency=max(s.concurrency, lanes),
         max_attempts=s.max_attempts,
         request_timeout=s.request_timeout,
         connect_timeout=s.connect_timeout,

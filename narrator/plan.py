@@ -7,15 +7,49 @@ of the paragraphs it touched, and identical text spoken by one voice is synthesi
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import difflib
+import hashlib
+import json
+import re
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from narrator import protocol as proto
-from narrator.jobfile import Job, VoiceSpec, apply_lexicon
+from narrator.jobfile import Job, SourceSpec, VoiceSpec, apply_lexicon
 from narrator.text.segmenter import Segment, SegmenterSettings, resolve_language, segment_chapter
 from narrator.sources import Chapter, read_source
-from narrator.store import PlannedSegment, segment_key
+
+
+def segment_key(text: str, voice: str, params: Mapping[str, Any]) -> str:
+    """The content hash that names a segment: same text, voice and params -> same audio."""
+    blob = json.dumps(
+        [text, voice, params], sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def part_key(parent: str, voice: str | None, params: str | None, index: int, text: str) -> str:
+    """The key of part `index` of a segment split at synthesis time.
+
+    A part is a segment of its own (same voice and params, its own text); a parent stored
+    before voices were recorded gets a key derived from its own.
+    """
+    if voice is not None:
+        return segment_key(text, voice, json.loads(params or "{}"))
+    return hashlib.sha256(f"{parent}:{index}:{text}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class PlannedSegment:
+    """One request of the plan: its key, where it stands, its spoken text and what follows."""
+
+    key: str
+    chapter: int
+    order: int
+    text: str
+    boundary: str  # a narrator.text.boundary.Boundary value
+    seconds: float  # predicted
 
 
 @dataclass(frozen=True)
@@ -27,6 +61,42 @@ class PlannedChapter:
     # The chapter's text as written, in spoken order (the announced title first, when it is):
     # what subtitles and read-along show. SourceSpan.paragraph indexes this.
     paragraphs: tuple[str, ...] = ()
+    role: str = "body"  # see narrator.sources.ROLES
+
+
+@dataclass(frozen=True)
+class SkippedPart:
+    """Source text that was read but is not spoken, so the plan and the run summary show it.
+
+    `what` is "chapter" for a whole chapter (its role is not in the job's `matter`, or the job
+    skips its title), else the kind of part a reader left out of a spoken chapter ("code
+    block", "note", "illustration marker"...). `before` is the number of spoken chapters
+    before it: where it stands in the book.
+    """
+
+    file: str
+    title: str
+    role: str
+    what: str
+    reason: str  # "matter" (role not spoken), "skip" (sources[].skip), or "reader"
+    text: str
+    before: int
+    in_chapter: int | None = None  # the spoken chapter a reader's part was left out of
+
+    @property
+    def words(self) -> int:
+        return len(self.text.split())
+
+
+def skipped_summary(parts: Sequence[SkippedPart]) -> str:
+    """One line: words not spoken per role (whole chapters) and per kind (readers' parts)."""
+    totals: dict[str, int] = {}
+    for part in parts:
+        name = part.role if part.what == "chapter" else part.what
+        if part.reason == "skip" and part.what == "chapter":
+            name = "skip list"
+        totals[name] = totals.get(name, 0) + part.words
+    return ", ".join(f"{name} {words:,} words" for name, words in totals.items())
 
 
 @dataclass(frozen=True)
@@ -51,6 +121,7 @@ class Plan:
     voices: Mapping[str, VoiceSpec]  # segment key -> the voice that speaks it
     notes: tuple[str, ...] = ()
     spans: tuple[SourceSpan, ...] = ()  # parallel to `segments`
+    skipped: tuple[SkippedPart, ...] = ()  # in reading order
 
     def source_text(self, index: int) -> str:
         """The text as written that segment `index` of `segments` speaks."""
@@ -102,6 +173,8 @@ def build_plan(job: Job) -> Plan:
     voices: dict[str, VoiceSpec] = {}
     notes: list[str] = []
     spans: list[SourceSpan] = []
+    skipped: list[SkippedPart] = []
+    credit = job.credit
     for source in job.sources:
         voice = source.voice or job.voice
         settings = segmenter_settings(job, voice)
@@ -109,12 +182,20 @@ def build_plan(job: Job) -> Plan:
         if language_note and language_note not in notes:
             notes.append(language_note)
         params = request_params(voice)
-        for chapter in read_source(source.path, split=source.split, title=source.title):
+        read = read_source(source.path, split=source.split, title=source.title, options=source.read)
+        notes.extend(unmatched_titles(source, read))
+        for chapter in read:
+            parts = list(skipped_parts(source, chapter, len(chapters)))
+            skipped.extend(parts)
+            if parts and parts[0].what == "chapter":
+                continue
             index = len(chapters)
             spoken = chapter.paragraphs
             announced = announced_title(chapter) if job.speak_titles else None
-            if announced:
+            if announced and not title_is_first_line(announced, chapter, source):
                 spoken = (title_sentence(announced), *spoken)
+            if credit:
+                spoken, credit = (credit, *spoken), None
             paragraphs = [apply_lexicon(job.lexicon, p) for p in spoken]
             found = segment_chapter(paragraphs, settings)
             for order, seg in enumerate(found):
@@ -126,10 +207,85 @@ def build_plan(job: Job) -> Plan:
                 spans.append(_source_span(source.path, index, seg, spoken, paragraphs))
             title = chapter.title or f"Chapter {index + 1}"
             seconds = sum(s.seconds for s in found)
-            chapters.append(PlannedChapter(title, voice, seconds, len(found), tuple(spoken)))
+            chapters.append(
+                PlannedChapter(title, voice, seconds, len(found), tuple(spoken), chapter.role)
+            )
             if not found:
                 notes.append(f"{source.path.name}: chapter {title!r} has nothing to speak")
-    return Plan(tuple(chapters), tuple(segments), voices, tuple(notes), tuple(spans))
+    if not chapters and skipped:
+        roles = sorted({p.role for p in skipped if p.what == "chapter"})
+        notes.append(
+            f"nothing is spoken: every chapter is skipped (roles: {', '.join(roles)}); "
+            "add those roles to `matter` (or `matter: all`), or name chapters in sources[].speak"
+        )
+    return Plan(
+        tuple(chapters), tuple(segments), voices, tuple(notes), tuple(spans), tuple(skipped)
+    )
+
+
+# --- what is spoken: roles, the job's speak/skip titles, titles said once -----------------
+
+_PUNCTUATION_RE = re.compile(r"[^\w]+")
+
+
+def title_key(text: str) -> str:
+    """A title compared without case, punctuation or spacing: "CHAPTER I." == "Chapter I"."""
+    return _PUNCTUATION_RE.sub(" ", text.casefold()).strip()
+
+
+def title_matches(title: str | None, wanted: str) -> bool:
+    """`wanted` (from sources[].speak/skip) names `title`: the whole title or its start,
+    up to a word boundary ("Chapter 1" matches "CHAPTER 1. THE STORM", not "Chapter 12")."""
+    have, key = title_key(title or ""), title_key(wanted)
+    return bool(key) and (have == key or have.startswith(key + " "))
+
+
+def spoken_reason(source: SourceSpec, chapter: Chapter) -> str | None:
+    """None when the chapter is spoken; else why not: "skip" (by title) or "matter" (role)."""
+    if any(title_matches(chapter.title, t) for t in source.skip):
+        return "skip"
+    if any(title_matches(chapter.title, t) for t in source.speak):
+        return None
+    return None if chapter.role in source.matter else "matter"
+
+
+def skipped_parts(source: SourceSpec, chapter: Chapter, before: int) -> Iterator[SkippedPart]:
+    """What of `chapter` is not spoken: all of it (first, what="chapter"), or its reader's
+    left-out parts."""
+    file, title = str(source.path), chapter.title or f"Chapter {before + 1}"
+    reason = spoken_reason(source, chapter)
+    if reason is not None:
+        heading = () if chapter.fallback_title or not chapter.title else (chapter.title,)
+        text = "\n\n".join((*heading, *chapter.paragraphs))
+        yield SkippedPart(file, title, chapter.role, "chapter", reason, text, before)
+    within = None if reason is not None else before
+    for part in chapter.skipped:
+        yield SkippedPart(file, title, chapter.role, part.what, "reader", part.text, before, within)
+
+
+def unmatched_titles(source: SourceSpec, chapters: Sequence[Chapter]) -> list[str]:
+    """A note for each speak/skip title that names no chapter of the source."""
+    notes = []
+    titles = [c.title or "" for c in chapters]
+    for key, wanted in (("speak", source.speak), ("skip", source.skip)):
+        for name in wanted:
+            if not any(title_matches(t, name) for t in titles):
+                close = difflib.get_close_matches(name, titles, n=1, cutoff=0.5)
+                hint = f"did you mean {close[0]!r}?" if close else "see `narrator plan` for titles"
+                notes.append(f"{source.path.name}: {key} {name!r} names no chapter; {hint}")
+    return notes
+
+
+def title_is_first_line(title: str, chapter: Chapter, source: SourceSpec) -> bool:
+    """The text already says its title: its first paragraph is the title, or starts with the
+    title the job gave (a title line run into the text below it)."""
+    if not chapter.paragraphs:
+        return False
+    first = title_key(chapter.paragraphs[0])
+    if first == title_key(title):
+        return True
+    given = source.title is not None and title_key(title) == title_key(source.title)
+    return given and first.startswith(title_key(title) + " ")
 
 
 def _source_span(

@@ -25,6 +25,7 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait
 from narrator.client import Endpoint, Session, SynthesisResult
 from narrator.codes import ErrorCode
 from narrator.errors import (
+    JobStopped,
     LocalProtocolError,
     NarratorError,
     ServerError,
@@ -35,7 +36,8 @@ from narrator.errors import (
     is_retryable,
 )
 from narrator.text.segmenter import SegmenterSettings, split_text
-from narrator.store import PlannedSegment, Store
+from narrator.plan import PlannedSegment
+from narrator.store import Store
 
 MAX_SPLIT_DEPTH = 6
 
@@ -64,14 +66,6 @@ class PoolReport:
     audio_seconds: float = 0.0
     usage: int = 0
     errors: list[str] = field(default_factory=list)
-
-
-class JobStopped(SynthesisError):
-    """A fatal error that ends the whole job; carries the error that caused it."""
-
-    def __init__(self, cause: BaseException, message: str) -> None:
-        super().__init__(message)
-        self.cause = cause
 
 
 class AdaptiveLimit:

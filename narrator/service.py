@@ -8,21 +8,18 @@ client code path as the hosted API.
 from __future__ import annotations
 
 import os
-import re
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from narrator.client import Endpoint
+from narrator.client import Endpoint, is_env_name
 from narrator.errors import UserError
-
-_ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def read_api_key(env_name: str, where: str = "api_key_env") -> str:
     """The API key from the environment variable `env_name`; never logged or stored."""
-    if not _ENV_NAME_RE.match(env_name):
+    if not is_env_name(env_name):
         raise UserError(f"{where}: {env_name!r} is not an environment variable name")
     key = os.environ.get(env_name, "").strip()
     if not key:
@@ -39,6 +36,9 @@ class Service:
 
     url: str
     api_key: str = field(repr=False)
+    # Embedded server: requests it can synthesize at once (its Piper lanes); the pool keeps
+    # at least this many in flight so no lane idles. 0 for a remote service.
+    lanes: int = 0
 
     def endpoint(self, config_id: str) -> Endpoint:
         return Endpoint(self.url, config_id, self.api_key)
@@ -55,5 +55,6 @@ async def open_service(
     from narrator.server import ServerConfig, running_server
 
     key = secrets.token_urlsafe(24)
-    async with running_server(ServerConfig(api_keys=(key,), engines=engines)) as server:
-        yield Service(server.url, key)
+    config = ServerConfig(api_keys=(key,), engines=engines)
+    async with running_server(config) as server:
+        yield Service(server.url, key, lanes=config.lanes()[0])

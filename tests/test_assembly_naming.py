@@ -109,3 +109,43 @@ def test_duplicates_are_numbered_case_insensitively() -> None:
         "Intro (3)",
         "Other",
     ]
+
+
+@pytest.mark.parametrize(
+    ("count", "names"),
+    [
+        (9, ["01 - A", "09 - A"]),
+        (99, ["01 - A", "99 - A"]),
+        (140, ["001 - A", "140 - A"]),
+        (1200, ["0001 - A", "1200 - A"]),
+    ],
+)
+def test_zero_padded_index_widens_to_the_chapter_count(count: int, names: list[str]) -> None:
+    rendered = [
+        render_name("{index:02d} - {title}", {"index": i, "title": "A"}, count=count)
+        for i in (1, count)
+    ]
+    assert rendered == names
+
+
+def test_names_of_a_long_book_sort_in_reading_order() -> None:
+    names = [
+        render_name("{index:02d} - {title}", {"index": i, "title": t}, count=140)
+        for i, t in enumerate(["Zed", "Alpha"] * 70, 1)
+    ]
+    assert sorted(names) == names
+
+
+@pytest.mark.parametrize(
+    ("template", "widened"),
+    [
+        ("{index:03d}", "{index:03d}"),  # already wide enough
+        ("{index} {title}", "{index} {title}"),  # not zero-padded: as written
+        ("{index:2d}", "{index:2d}"),
+        ("{{index:02d}} {index:02d}", "{{index:02d}} {index:03d}"),
+    ],
+)
+def test_widen_index_touches_only_zero_padded_index_fields(template: str, widened: str) -> None:
+    from narrator.assembly.naming import widen_index
+
+    assert widen_index(template, 140) == widened

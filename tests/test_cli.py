@@ -32,9 +32,10 @@ def job(
     output: str = "{formats: [wav], loudness: null, subtitles: []}",
 ) -> Path:
     path = folder / "job.yaml"
+    credit = "" if "credit:" in extra else "credit: false\n"  # tests of the credit say so
     path.write_text(
         f"title: {title!r}\nsources: {sources}\nvoice: {{config_id: test}}\n"
-        f"output: {output}\n{extra}",
+        f"output: {output}\n{credit}{extra}",
         encoding="utf-8",
     )
     return path
@@ -308,6 +309,15 @@ def test_api_key_never_appears_anywhere(tmp_path, capsys, monkeypatch):
             assert SECRET.encode() not in file.read_bytes(), file
 
 
+def _wait_for(ready, proc: subprocess.Popen, what: str, timeout: float = 60.0) -> None:
+    """Poll until `ready()` (no fixed sleep: a loaded machine only makes this slower)."""
+    deadline = time.monotonic() + timeout
+    while not ready():
+        assert proc.poll() is None, f"the run ended before {what} appeared"
+        assert time.monotonic() < deadline, f"no {what} after {timeout} s"
+        time.sleep(0.05)
+
+
 def test_ctrl_c_stops_cleanly_with_exit_130_and_keeps_finished_work(tmp_path):
     text_file(tmp_path, "a.txt", " ".join(f"Sentence {i} is spoken slowly." for i in range(400)))
     serve = subprocess.Popen(
@@ -326,7 +336,8 @@ def test_ctrl_c_stops_cleanly_with_exit_130_and_keeps_finished_work(tmp_path):
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             env={**_env(), "NARRATOR_KEY": SECRET},
         )  # fmt: skip
-        time.sleep(2.5)
+        pcm = tmp_path / ".narrator" / "job" / "pcm"
+        _wait_for(lambda: any(pcm.rglob("*.pcm")), run, "a stored segment")
         run.send_signal(signal.SIGINT)
         out, err = run.communicate(timeout=20)
     finally:
@@ -354,3 +365,27 @@ def test_a_bad_option_is_one_line_and_exit_2(argv, capsys):
     err = capsys.readouterr().err
     assert ended.value.code == 2 and err.count("\n") == 1
     assert err.startswith("narrator") and "error:" in err and "--help" in err
+
+
+def test_gutenberg_text_speaks_credit_and_book_and_reports_the_rest(tmp_path, capsys):
+    text_file(
+        tmp_path,
+        "a.txt",
+        "The Project Gutenberg EBook of Lamps\n\n*** START OF THIS PROJECT GUTENBERG EBOOK "
+        "LAMPS ***\n\nProduced by Someone\n\nCHAPTER I\n\nThe lamps were lit.\n\n"
+        "CHAPTER II\n\nThe lamps went out.\n\n*** END OF THIS PROJECT GUTENBERG EBOOK LAMPS ***"
+        "\n\nSection 1. General Terms of Use\n\nYou may copy it.\n",
+    )
+    path = str(job(tmp_path, title="Lamps", extra="author: Ann\ncredit: true\n"))
+    code, out, _ = run_cli(["plan", path], capsys)
+    assert code == 0 and "2 chapters" in out
+    assert "Project Gutenberg header   skipped chapter (license, not in matter): 18 words" in out
+    assert "Project Gutenberg license  skipped chapter (license, not in matter): 19 words" in out
+    code, out, err = run_cli(["run", path, "-q"], capsys)
+    assert code == 0, err
+    assert "not spoken: license 37 words" in out
+    assert spoken_text(tmp_path) == (
+        "Lamps, by Ann. CHAPTER I. The lamps were lit. CHAPTER II. The lamps went out."
+    )
+    names = sorted(p.name for p in (tmp_path / "out" / "job").glob("*.wav"))
+    assert names == ["01 - CHAPTER I.wav", "02 - CHAPTER II.wav"]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
+import anyio
 import numpy as np
 import pytest
 import soxr
@@ -74,7 +75,7 @@ class _FakeVoice:
     def __init__(self, signal: np.ndarray, cuts: list[int]):
         self.signal, self.cuts = signal, cuts
 
-    def synthesize(self, text: str):
+    def synthesize(self, text: str, config=None):
         edges = [0, *self.cuts, len(self.signal)]
         for start, end in zip(edges, edges[1:]):
             yield _FakeChunk(self.signal[start:end])
@@ -86,7 +87,7 @@ async def test_piper_engine_resamples_sentence_joins_seamlessly():
     signal = (8000 * np.sin(2 * np.pi * 440 * t) * np.sin(2 * np.pi * 1.5 * t)).astype(np.int16)
     fake = _FakeVoice(signal, [1000, 1001, 15_000, 30_333])
     loads = []
-    engine = PiperEngine(Path("fake.onnx"), loader=lambda path: loads.append(path) or fake)
+    engine = PiperEngine(Path("fake.onnx"), loader=lambda path, threads: loads.append(path) or fake)
     pieces = await _collect(engine, SynthesisRequest("four sentences"))
     await _collect(engine, SynthesisRequest("again"))
     streamed = np.frombuffer(b"".join(pieces), dtype="<i2").astype(np.int32)
@@ -125,3 +126,92 @@ def test_the_test_voices_rate_param_is_checked_only_for_the_test_voice():
     PiperEngine().check({"chars_per_second": "fast", "style": {"calm": True}})  # passes through
     with pytest.raises(RemoteProtocolError, match="chars_per_second"):
         TestEngine().check({"chars_per_second": "fast"})
+
+
+class _BarrierVoice:
+    """A fake Piper voice whose synthesis waits until `parties` syntheses run at once."""
+
+    def __init__(self, barrier):
+        self.barrier = barrier
+        self.config = type("Config", (), {"sample_rate": 22_050, "length_scale": 1.0})()
+
+    def synthesize(self, text: str, config=None):
+        self.barrier.wait(timeout=10)  # BrokenBarrierError unless the other lane runs too
+        yield _FakeChunk(np.zeros(2205, dtype=np.int16))
+
+
+@pytest.mark.anyio
+async def test_piper_lanes_synthesize_requests_in_parallel():
+    import threading
+
+    barrier = threading.Barrier(2)
+    threads = []
+    engine = PiperEngine(
+        Path("fake.onnx"),
+        loader=lambda path, n: threads.append(n) or _BarrierVoice(barrier),
+        lanes=2,
+        threads=1,
+    )
+    results = []
+    async with anyio.create_task_group() as tg:
+        for text in ("one", "two"):
+            tg.start_soon(lambda t=text: _collect_into(engine, t, results))
+    assert len(results) == 2 and all(results)
+    assert threads == [1, 1]  # two lanes, each a single-thread session
+
+
+async def _collect_into(engine, text, results):
+    results.append(b"".join(await _collect(engine, SynthesisRequest(text))))
+
+
+class _OverlapVoice:
+    """Records how many syntheses run at once; each waits a moment for company."""
+
+    def __init__(self):
+        import threading
+
+        self.lock, self.active, self.most = threading.Lock(), 0, 0
+        self.company = threading.Event()
+        self.config = type("Config", (), {"sample_rate": 22_050, "length_scale": 1.0})()
+
+    def synthesize(self, text: str, config=None):
+        with self.lock:
+            self.active += 1
+            self.most = max(self.most, self.active)
+            if self.active > 1:
+                self.company.set()
+        self.company.wait(timeout=0.3)  # a second lane would join within this
+        with self.lock:
+            self.active -= 1
+        yield _FakeChunk(np.zeros(2205, dtype=np.int16))
+
+
+@pytest.mark.anyio
+async def test_one_lane_runs_one_request_at_a_time():
+    voice = _OverlapVoice()
+    engine = PiperEngine(Path("fake.onnx"), loader=lambda path, n: voice, lanes=1)
+    results = []
+    async with anyio.create_task_group() as tg:
+        for text in ("one", "two"):
+            tg.start_soon(lambda t=text: _collect_into(engine, t, results))
+    assert len(results) == 2 and voice.most == 1
+
+
+def test_speaking_rate_is_checked_for_the_piper_voice():
+    from narrator.errors import RemoteProtocolError
+
+    PiperEngine().check({"speaking_rate": 1.25})
+    for bad in ("fast", 0.1, 3, True):
+        with pytest.raises(RemoteProtocolError, match="speaking_rate"):
+            PiperEngine().check({"speaking_rate": bad})
+
+
+def test_lanes_default_from_the_machine_and_the_options():
+    from narrator.server.config import ServerConfig
+    from narrator.server.engines import default_lanes
+
+    assert default_lanes(2) == (2, 1)
+    assert default_lanes(1) == (1, 1)
+    assert default_lanes(16) == (4, 4)  # capped for memory; threads share the cores
+    lanes, threads = ServerConfig(piper_lanes=1, piper_threads=3).lanes()
+    assert (lanes, threads) == (1, 3)

@@ -575,3 +575,83 @@ def test_readme_example_loads_and_names_every_key(tmp_path):
     for spec in (VoiceSpec, SynthesisSpec, PausesSpec, LexiconRule, OutputSpec):
         schema |= set(spec.__dataclass_fields__)
     assert schema <= documented, f"README example lacks {sorted(schema - documented)}"
+
+
+# --- what is spoken and how sources are read ---------------------------------------------
+
+
+def test_matter_and_reading_defaults(tmp_path):
+    from narrator.sources import ReadOptions
+
+    job = load_job(write_job(tmp_path, OK))
+    source = job.sources[0]
+    assert source.matter == ("body",) and source.speak == () and source.skip == ()
+    assert source.read == ReadOptions()
+    assert job.narrator is None and job.credit == "T."
+
+
+def test_matter_and_reading_keys_cascade_to_sources(tmp_path):
+    from narrator.sources import ROLES, ReadOptions
+
+    body = (
+        "title: Dracula\nauthor: Bram Stoker\nnarrator: Ann\nmatter: [body, toc]\n"
+        "notes: skip\ncode: read\nalt_text: true\nhtml: article\n"
+        "sources:\n  - a.txt\n  - path: a.txt\n    matter: all\n    notes: end_of_paragraph\n"
+        "    chapter_pattern: 'CANTO [IVX]+'\n    speak: Preface\n    skip: [Index, Notes]\n"
+    )
+    job = load_job(write_job(tmp_path, body))
+    first, second = job.sources
+    assert first.matter == ("body", "toc") and second.matter == ROLES
+    assert first.read == ReadOptions("skip", "read", True, None, "article")
+    assert second.read == ReadOptions("end_of_paragraph", "read", True, "CANTO [IVX]+", "article")
+    assert second.speak == ("Preface",) and second.skip == ("Index", "Notes")
+    assert job.credit == "Dracula, by Bram Stoker. Read by Ann."
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("credit: false\n", None),
+        ("credit: 'Recorded in 2026.'\n", "Recorded in 2026."),
+        ("author: Ann\n", "T, by Ann."),
+    ],
+)
+def test_credit(tmp_path, body, expected):
+    assert load_job(write_job(tmp_path, OK + body)).credit == expected
+
+
+def test_no_credit_from_a_file_name_title(tmp_path):
+    assert load_job(write_job(tmp_path, "sources: [a.txt]\n")).credit is None
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "fix"),
+    [
+        ("matter: bodi\n", "matter", "did you mean 'body'?"),
+        ("matter: [body, licence]\n", "matter[1]", "did you mean 'license'?"),
+        ("notes: footnotes\n", "notes", "use end_of_chapter, end_of_paragraph, skip"),
+        ("code: speak\n", "code", "use skip, read"),
+        ("alt_text: yes please\n", "alt_text", "must be true or false"),
+        ("html: articel\n", "html", "did you mean 'article'?"),
+        ("chapter_pattern: '(['\n", "chapter_pattern", "invalid regular expression"),
+        ("narrator: [a, b]\n", "narrator", "must be text"),
+        ("matters: all\n", "matters", "did you mean 'matter'?"),
+    ],
+)
+def test_matter_and_reading_errors(tmp_path, body, field, fix):
+    message = error_of(write_job(tmp_path, OK + body))
+    assert f": {field}: " in message and fix in message
+
+
+@pytest.mark.parametrize(
+    ("keys", "field", "fix"),
+    [
+        ("chapter_pattern: 'CHAPTER ('", "sources[0].chapter_pattern", "invalid regular"),
+        ("speak: {a: b}", "sources[0].speak", "must be a list of chapter titles"),
+        ("skipp: [Index]", "sources[0].skipp", "did you mean 'skip'?"),
+        ("matter: everything", "sources[0].matter", "use all, body, license, toc"),
+    ],
+)
+def test_source_matter_errors(tmp_path, keys, field, fix):
+    message = error_of(write_job(tmp_path, f"sources:\n  - path: a.txt\n    {keys}\n"))
+    assert f": {field}: " in message and fix in message

@@ -17,7 +17,7 @@ from narrator.jobfile import load_job
 from narrator.text.paragraphs import is_decoration
 from narrator.pipeline import RunOptions, run_job
 from narrator.plan import announced_title, title_sentence
-from narrator.scheduler import JobStopped
+from narrator.errors import JobStopped
 from narrator.server import FaultPlan, RunningServer, ServerConfig, running_server
 from narrator.server.textcode import decode
 from narrator.sources import read_source
@@ -101,6 +101,7 @@ voice: {{config_id: test}}
 server: {{url: "{url}", api_key_env: {KEY_ENV}}}
 synthesis: {{concurrency: 4, max_attempts: 12}}
 output: {{formats: [wav], loudness: null, subtitles: []}}
+{"" if "credit:" in extra else "credit: false"}
 {extra}""",
         encoding="utf-8",
     )

@@ -10,7 +10,8 @@ import pytest
 
 from narrator.client import Endpoint
 from narrator.errors import StoreError
-from narrator.scheduler import AdaptiveLimit, JobStopped, Pool, PoolSettings
+from narrator.errors import JobStopped
+from narrator.scheduler import AdaptiveLimit, Pool, PoolSettings
 from narrator.text.segmenter import SegmenterSettings, split_text
 from narrator.server import FaultPlan, ServerConfig, running_server
 from narrator.server.textcode import decode

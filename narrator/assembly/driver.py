@@ -188,7 +188,11 @@ def _names(
     )
     stems = tuple(
         names.claim(
-            render_name(options.name_template, {**base, "index": number, "title": plan.title})
+            render_name(
+                options.name_template,
+                {**base, "index": number, "title": plan.title},
+                count=len(plans),
+            )
         )
         for number, plan in enumerate(plans, 1)
     )

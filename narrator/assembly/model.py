@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from narrator.protocol import SAMPLE_RATE
 from narrator.text.boundary import Boundary
 
 if TYPE_CHECKING:
     from narrator.assembly.qc import QcReport
 
-SOURCE_RATE = 24_000  # stored segment PCM: 24 kHz mono s16le
+SOURCE_RATE = SAMPLE_RATE  # stored segment PCM: 24 kHz mono s16le (the protocol's)
 SAMPLE_BYTES = 2
 FORMATS = ("wav", "mp3", "m4b")
 SUBTITLE_FORMATS = ("srt", "vtt")

@@ -5,6 +5,10 @@ is cleaned, then the whole rendered name is cleaned again, so a name never holds
 or `..` (a run of dots becomes "…"), never starts with a dot (no hidden files, no `..` prefix), never is a Windows
 device name (`CON`, `nul.txt`...) and fits in 150 UTF-8 bytes (room for the temp suffix and
 extension within the usual 255-byte limit).
+
+Names sort in reading order: a zero-padded index (`{index:02d}`, the default) is padded to at
+least the width the chapter count needs, so a 140-chapter book is 001..140, never "100"
+between "10" and "11". Other index formats are used as written.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ _SEPARATORS = re.compile(r"[/\\]")
 # Reserved on Windows/exFAT/SMB shares, where audiobooks often end up.
 _RESERVED = re.compile(r'[<>:"|?*]')
 _SPACES = re.compile(r"\s+")
+_ZERO_PADDED = re.compile(r"^0(\d+)d$")
 # A run of dots becomes one ellipsis character: no name ever holds "..", and "Wait... no" reads so.
 _DOTS = re.compile(r"\.{2,}")
 # Device names Windows (and so an SMB share) refuses as a file name, whatever the case or extension.
@@ -85,9 +90,39 @@ def check_template(template: str, option: str = "name_template") -> None:
             )
 
 
-def render_name(template: str, fields: Mapping[str, object], option: str = "name_template") -> str:
-    """The safe file stem for `fields` (strings are cleaned before and after formatting)."""
+def widen_index(template: str, count: int) -> str:
+    """`template` with each zero-padded {index:0Nd} padded to at least len(str(count)) digits."""
+    digits = len(str(max(count, 0)))
+    out = []
+    for literal, name, spec, conversion in string.Formatter().parse(template):
+        out.append(literal.replace("{", "{{").replace("}", "}}"))
+        if name is None:
+            continue
+        match = _ZERO_PADDED.match(spec or "")
+        if name == "index" and match and int(match.group(1)) < digits:
+            spec = f"0{digits}d"
+        out.append(
+            "{"
+            + name
+            + (f"!{conversion}" if conversion else "")
+            + (f":{spec}" if spec else "")
+            + "}"
+        )
+    return "".join(out)
+
+
+def render_name(
+    template: str,
+    fields: Mapping[str, object],
+    option: str = "name_template",
+    count: int = 0,
+) -> str:
+    """The safe file stem for `fields` (strings are cleaned before and after formatting).
+
+    `count` is the number of names of the kind (chapters): zero-padded indexes widen to it.
+    """
     check_template(template, option)
+    template = widen_index(template, count)
     clean = {k: _field(v) if isinstance(v, str) else v for k, v in fields.items()}
     try:
         rendered = template.format_map(clean)

@@ -24,7 +24,6 @@ from narrator.errors import AssemblyError, JobFileError
 CHUNK = 5 * SOURCE_RATE  # samples per block read from a piece file
 FADE = SOURCE_RATE * 5 // 1000  # 120 samples
 _ZEROS = np.zeros(CHUNK, dtype="<i2")
-_RAMP = (0.5 - 0.5 * np.cos(np.linspace(0.0, math.pi, FADE + 2)[1:-1])).astype(np.float32)
 
 
 def seconds_to_samples(seconds: float) -> int:
@@ -179,6 +178,9 @@ def _fade(pcm: np.ndarray, start: int, total: int) -> None:
 
 def _ramp(fade: int) -> np.ndarray:
     return (0.5 - 0.5 * np.cos(np.linspace(0.0, math.pi, fade + 2)[1:-1])).astype(np.float32)
+
+
+_RAMP = _ramp(FADE)
 
 
 def apply_gain(pcm: np.ndarray, gain: float) -> np.ndarray:

@@ -5,7 +5,7 @@ Statistics are gathered while the audio streams (a running peak and a running si
 the report costs no extra pass. A segment is an outlier when its seconds per character is more than
 OUTLIER_FACTOR times (or less than 1/OUTLIER_FACTOR of) the median of its voice; texts shorter than
 MIN_CHARS are skipped because a single word's pace says little. Outliers are few and small, so each
-is opened with pydub to report its leading and trailing silence - the usual cause of a slow segment.
+is read again to report its leading and trailing silence - the usual cause of a slow segment.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import math
 import statistics
-import warnings
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -173,28 +172,23 @@ def _outlier(pace: float, median: float, item: _Pace) -> Outlier:
     )
 
 
+EDGE_SILENCE_DBFS = -50.0  # a 10 ms block quieter than this (RMS) is silence at an edge
+_EDGE_BLOCK = SOURCE_RATE // 100
+
+
 def edge_silence(path: Path) -> tuple[float, float]:
-    """Leading and trailing silence of one segment file, in seconds (pydub; segments are small)."""
-    segment = _pydub_segment(path.read_bytes())
-    from pydub.silence import detect_leading_silence
-
-    lead = detect_leading_silence(segment, silence_threshold=-50.0, chunk_size=10)
-    trail = detect_leading_silence(segment.reverse(), silence_threshold=-50.0, chunk_size=10)
-    return round(lead / 1000, 3), round(trail / 1000, 3)
-
-
-def _pydub_segment(pcm: bytes):
-    with warnings.catch_warnings():
-        # pydub imports audioop (deprecated in 3.11) and looks for ffmpeg on PATH at import;
-        # neither matters for raw PCM, and ffmpeg is pointed at imageio-ffmpeg's binary below.
-        warnings.filterwarnings(
-            "ignore", message="'audioop' is deprecated", category=DeprecationWarning
-        )
-        warnings.filterwarnings("ignore", message="Couldn't find ff", category=RuntimeWarning)
-        from pydub import AudioSegment
-    from narrator.assembly.encode import ffmpeg_exe
-
-    AudioSegment.converter = ffmpeg_exe()
-    return AudioSegment(
-        data=pcm[: len(pcm) // 2 * 2], sample_width=2, frame_rate=SOURCE_RATE, channels=1
-    )
+    """Leading and trailing silence of one segment file, in seconds (10 ms RMS blocks)."""
+    pcm = np.fromfile(path, dtype="<i2")
+    blocks = len(pcm) // _EDGE_BLOCK
+    if not blocks:
+        return 0.0, 0.0
+    square = pcm[: blocks * _EDGE_BLOCK].astype(np.float64).reshape(blocks, _EDGE_BLOCK) ** 2
+    floor = (32768.0 * 10 ** (EDGE_SILENCE_DBFS / 20)) ** 2
+    quiet = square.mean(axis=1) < floor
+    loud = np.flatnonzero(~quiet)
+    if not loud.size:
+        whole = round(len(pcm) / SOURCE_RATE, 3)
+        return whole, whole
+    lead = int(loud[0]) * _EDGE_BLOCK
+    trail = len(pcm) - (int(loud[-1]) + 1) * _EDGE_BLOCK
+    return round(lead / SOURCE_RATE, 3), round(trail / SOURCE_RATE, 3)

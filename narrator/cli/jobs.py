@@ -12,7 +12,7 @@ import anyio
 from narrator.cli.progress import SynthesisProgress
 from narrator.jobfile import load_job
 from narrator.pipeline import RunOptions, RunSummary, run_job
-from narrator.plan import build_plan
+from narrator.plan import Plan, build_plan, skipped_summary
 from narrator.store import Store
 
 
@@ -62,6 +62,8 @@ def _print_summary(summary: RunSummary) -> None:
         print(summary.qc_table)
     for note in summary.notes:
         print(f"note: {note}", file=sys.stderr)
+    if summary.skipped:
+        print(f"not spoken: {skipped_summary(summary.skipped)} (see narrator plan; matter: all)")
     for path in summary.files:
         print(f"wrote {path}")
 
@@ -82,16 +84,40 @@ def status_command(args: argparse.Namespace) -> int:
 def plan_command(args: argparse.Namespace) -> int:
     job = load_job(args.job)
     plan = build_plan(job)
-    width = max((len(c.title) for c in plan.chapters), default=10)
-    for number, chapter in enumerate(plan.chapters, 1):
-        print(
-            f"{number:>3}  {chapter.title:<{width}}  {chapter.segments:>5} segments  "
-            f"{chapter.seconds / 60:>7.1f} min  voice {chapter.voice.config_id}"
-        )
+    for line in plan_lines(plan):
+        print(line)
     print(
         f"total: {len(plan.chapters)} chapters, {len(plan.segments)} segments, "
         f"{plan.unique_requests} requests, about {plan.seconds / 60:.1f} min of audio"
     )
+    if plan.skipped:
+        print(f"not spoken: {skipped_summary(plan.skipped)}")
     for note in plan.notes:
         print(f"note: {note}")
     return 0
+
+
+def plan_lines(plan: Plan) -> list[str]:
+    """Every chapter in reading order with its role; skipped ones marked, with word counts."""
+    titles = [c.title for c in plan.chapters] + [p.title for p in plan.skipped]
+    width = min(max((len(t) for t in titles), default=10), 60)
+    lines: list[str] = []
+    for number in range(len(plan.chapters) + 1):
+        for part in plan.skipped:
+            if part.before == number and part.in_chapter is None:
+                kind = "chapter" if part.what == "chapter" else part.what
+                why = "skip list" if part.reason == "skip" else f"{part.role}, not in matter"
+                lines.append(
+                    f"  -  {part.title[:60]:<{width}}  skipped {kind} ({why}): {part.words:,} words"
+                )
+        if number == len(plan.chapters):
+            break
+        chapter = plan.chapters[number]
+        lines.append(
+            f"{number + 1:>3}  {chapter.title[:60]:<{width}}  {chapter.segments:>5} segments  "
+            f"{chapter.seconds / 60:>7.1f} min  voice {chapter.voice.config_id}  {chapter.role}"
+        )
+        inside = [p for p in plan.skipped if p.in_chapter == number]
+        if inside:
+            lines.append(f"     skipped inside: {skipped_summary(inside)}")
+    return lines

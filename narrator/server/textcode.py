@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-SAMPLE_RATE = 24_000
+from narrator.protocol import SAMPLE_RATE
+
 CHARS_PER_SECOND = 15.0
-SAMPLES_PER_CHAR = int(SAMPLE_RATE / CHARS_PER_SECOND)  # 1600
 EDGE = 240  # 10 ms of silence at each end, so fades at joins never touch data
 START, END = 30_000, 30_001
 _BYTE_BASE = 256

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from narrator.errors import SourceError
 from narrator.sources.blocks import ROLES, SPLITS, Chapter, ReadOptions, Skipped, check_split
+from narrator.sources.roles import apply_title_roles
 
 __all__ = ["KINDS", "ROLES", "SPLITS", "Chapter", "ReadOptions", "Skipped", "read_source"]
 
@@ -68,7 +69,7 @@ def read_source(
     ]
     if not chapters:
         raise SourceError(f"{path}: has no text to narrate; add text or remove it from sources")
-    return chapters
+    return apply_title_roles(chapters)  # what the reader could not tell, titles may
 
 
 def _reader(kind: str) -> Reader:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from narrator.store.machine import DONE, FAILED, IN_FLIGHT, PENDING, SPLIT, TRANSITIONS
 from narrator.store.status import ChapterStatus, StoreStatus
-from narrator.store.workspace import PlanDiff, PlannedSegment, Store, StoredSegment, segment_key
+from narrator.plan import PlannedSegment, segment_key
+from narrator.store.workspace import PlanDiff, Store, StoredSegment
 
 __all__ = [
     "DONE",

@@ -161,19 +161,6 @@ def new_row(
     return (key, text, name, params, seconds, PENDING, now)
 
 
-# Parameter names that would carry a credential. The store keeps text and hashes only: the API
-# key travels from the environment to the session and never reaches the manifest.
-SECRET_NAMES = frozenset(
-    {"apikey", "key", "authorization", "auth", "bearer", "password", "secret", "token"}
-    | {"accesstoken", "authtoken", "secretkey"}
-)
-
-
-def secret_names(params: Mapping[str, Any]) -> list[str]:
-    """The names in `params` that look like a credential (compared without case, '-' or '_')."""
-    return [n for n in params if n.lower().replace("-", "").replace("_", "") in SECRET_NAMES]
-
-
 def params_json(params: Mapping[str, Any]) -> str:
     return json.dumps(params, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from narrator.protocol import SAMPLE_RATE
+from narrator.protocol import SAMPLE_WIDTH as SAMPLE_BYTES
 from narrator.store.machine import DONE, FAILED
 from narrator.store.manifest import Row
 
-SAMPLE_RATE = 24_000
-SAMPLE_BYTES = 2  # mono s16le
 
 _HEADER = ("#", "chapter", "segments", "done", "failed", "audio", "usage", "requests")
 

@@ -51,28 +51,11 @@ from narrator.store.manifest import (
     connect,
     new_row,
     params_json,
-    secret_names,
     sqlite_errors,
 )
+from narrator.client import secret_names
+from narrator.plan import PlannedSegment, part_key
 from narrator.store.status import SAMPLE_BYTES, StoreStatus, chapter_status
-
-
-def segment_key(text: str, voice: str, params: Mapping[str, Any]) -> str:
-    """The content hash that names a segment: same text, voice and params -> same audio."""
-    blob = json.dumps(
-        [text, voice, params], sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
-
-
-@dataclass(frozen=True)
-class PlannedSegment:
-    key: str
-    chapter: int
-    order: int
-    text: str
-    boundary: str  # a narrator.text.boundary.Boundary value
-    seconds: float  # predicted
 
 
 @dataclass(frozen=True)
@@ -334,7 +317,10 @@ class Store:
             view = View(conn, f"workspace {self.workspace}")
             parent = view.row(key)
             position = view.position_of(key)
-            keys = [_part_key(parent, i, text) for i, text in enumerate(parts)]
+            keys = [
+                part_key(parent.key, parent.voice, parent.params, i, text)
+                for i, text in enumerate(parts)
+            ]
             if view.ancestors(key).intersection(keys):
                 raise StoreError(
                     f"workspace {self.workspace}: a part of segment {key[:12]} repeats the segment "
@@ -547,9 +533,3 @@ def _shares(seconds: float, parts: Sequence[str]) -> list[float]:
     """Split a predicted duration between parts by their length."""
     weights = [max(1, len(text)) for text in parts]
     return [seconds * w / sum(weights) for w in weights]
-
-
-def _part_key(parent: Row, index: int, text: str) -> str:
-    if parent.voice is not None:
-        return segment_key(text, parent.voice, json.loads(parent.params or "{}"))
-    return hashlib.sha256(f"{parent.key}:{index}:{text}".encode()).hexdigest()

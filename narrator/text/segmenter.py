@@ -27,7 +27,14 @@ from dataclasses import dataclass
 from narrator.text.boundary import Boundary
 from narrator.errors import JobFileError
 from narrator.text.paragraphs import is_decoration
-from narrator.text.sentences import Span, inside_word, resolve_language, sentence_spans
+from narrator.text.sentences import (
+    CJK_CLASS,
+    Span,
+    inside_word,
+    resolve_language,
+    sentence_spans,
+    trim,
+)
 
 __all__ = [
     "Segment",
@@ -48,8 +55,7 @@ _RATES = {
 DEFAULT_RATE = 14.0
 _SPACES = re.compile(r"\s+")
 _CLAUSE_CUT = re.compile(r"[;:,…]\s+|\s+[-–—]{1,2}\s+|[—–]|[，、；：]")
-_CJK = r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]"
-_CJK_GAP = re.compile(f"(?<={_CJK})(?={_CJK})")
+_CJK_GAP = re.compile(f"(?<={CJK_CLASS})(?={CJK_CLASS})")
 
 
 @dataclass(frozen=True)
@@ -133,7 +139,7 @@ def segment_chapter(
 
 def paragraph_spans(paragraph: str, budget: int, code: str = "en") -> list[Span]:
     """Spans of one paragraph's segments, each at most `budget` characters unless unsplittable."""
-    whole = _trim(paragraph, 0, len(paragraph))
+    whole = trim(paragraph, 0, len(paragraph))
     if whole is None:
         return []
     if whole[1] - whole[0] <= budget:
@@ -209,18 +215,10 @@ def _token_cut(text: str, start: int, limit: int) -> int:
 def _cut(text: str, start: int, end: int, cuts: list[int]) -> list[Span]:
     spans: list[Span] = []
     for a, b in zip([start, *cuts], [*cuts, end]):
-        trimmed = _trim(text, a, b)
+        trimmed = trim(text, a, b)
         if trimmed is not None:
             spans.append(trimmed)
     return spans
-
-
-def _trim(text: str, start: int, end: int) -> Span | None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return (start, end) if end > start else None
 
 
 def split_text(text: str, settings: SegmenterSettings, parts: int = 2) -> list[str]:

@@ -19,7 +19,7 @@ import unicodedata
 
 import pysbd
 
-log = logging.getLogger("narrator.text.segmenter")
+log = logging.getLogger("narrator.text.sentences")
 
 WINDOW = 8_000
 PYSBD_LANGUAGES = frozenset(
@@ -168,15 +168,25 @@ def inside_word(text: str, at: int) -> bool:
     return before.isalnum() and after.isalnum() and not (is_cjk(before) and is_cjk(after))
 
 
+# Kana and Han ideographs: scripts that put no spaces between words.
+CJK_CLASS = "[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]"
+_CJK_RE = re.compile(CJK_CLASS)
+
+
 def is_cjk(char: str) -> bool:
     """Kana or a Han ideograph: characters of scripts that put no spaces between words."""
-    point = ord(char)
-    return 0x3040 <= point <= 0x30FF or 0x3400 <= point <= 0x9FFF or 0xF900 <= point <= 0xFAFF
+    return bool(_CJK_RE.fullmatch(char))
 
 
-def _trimmed(text: str, start: int, end: int) -> list[Span]:
+def trim(text: str, start: int, end: int) -> Span | None:
+    """text[start:end] without its outer whitespace, as a span; None when nothing is left."""
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
-    return [(start, end)] if end > start else []
+    return (start, end) if end > start else None
+
+
+def _trimmed(text: str, start: int, end: int) -> list[Span]:
+    span = trim(text, start, end)
+    return [span] if span else []
