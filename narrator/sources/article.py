@@ -208,7 +208,7 @@ def _trafilatura(markup: str) -> Extraction | None:
     doc = trafilatura.bare_extraction(
         markup, favor_recall=True, include_comments=False, with_metadata=True
     )
-    if doc is None:
+    if doc is None or isinstance(doc, dict):  # a dict only when asked for (as_dict=True)
         return None
     return fold(doc.title or "") or None, _words(doc.text or "")
 
