@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from narrator.errors import SourceError
-from narrator.sources import Chapter, read_source
+from narrator.sources import Chapter, ReadOptions, read_source
 from narrator.sources.htmltext import html_blocks
 
 
@@ -61,10 +61,34 @@ def test_headings_have_levels() -> None:
     assert levels == [("The River", 1), ("Downstream", 2)]
 
 
-def test_chapters_from_a_page(tmp_path: Path) -> None:
-    chapters = read_source(write(tmp_path, PAGE))
+def test_chapters_from_a_page_read_as_a_document(tmp_path: Path) -> None:
+    chapters = read_source(write(tmp_path, PAGE), options=ReadOptions(html="document"))
     assert [c.title for c in chapters] == ["The River", "Downstream"]
     assert chapters[0].paragraphs[-1] == "Later that day & night."
+
+
+def test_a_page_with_navigation_and_scripts_is_one_article(tmp_path: Path) -> None:
+    # Issue 10: a web page (here: script, nav, banner, footer) is one chapter, its article.
+    chapters = read_source(write(tmp_path, PAGE))
+    assert chapters == [
+        Chapter(
+            "The River",
+            (
+                "Under the bridge the river ran slow.",
+                "* * *",
+                "Later that day & night.",
+                "Downstream",
+                "One arch",
+                "Two arches",
+                "A voice from the water.",
+            ),
+        )
+    ]
+
+
+def test_an_article_cut_at_its_headings_with_split_headings(tmp_path: Path) -> None:
+    chapters = read_source(write(tmp_path, PAGE), split="headings")
+    assert [c.title for c in chapters] == ["The River", "Downstream"]
 
 
 def test_fragment_without_body(tmp_path: Path) -> None:
