@@ -20,7 +20,7 @@ from narrator.cli import main
 from narrator.server.textcode import decode
 
 TEXT = "CHAPTER I\n\nThe first door.\n\nCHAPTER II\n\nThe second door, a little further."
-SPOKEN = "CHAPTER I. The first door. CHAPTER II. The second door, a little further."
+SPOKEN = "CHAPTER One. The first door. CHAPTER Two. The second door, a little further."
 
 
 def write_job(folder: Path, name: str, workspace: str, out: str = "out/shared") -> Path:
@@ -59,7 +59,7 @@ def test_two_jobs_sharing_an_output_folder_both_succeed(tmp_path: Path) -> None:
             assert run.exitcode == 0, f"{folder.name}: {log.read_text()}"
         shared = folder / "out" / "shared"
         assert spoken(shared / "T.wav") == SPOKEN
-        assert spoken(shared / "01 - CHAPTER I.wav") == "CHAPTER I. The first door."
+        assert spoken(shared / "01 - CHAPTER I.wav") == "CHAPTER One. The first door."
         assert not list(shared.glob(".*.part")), folder.name
 
 
