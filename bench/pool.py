@@ -34,7 +34,8 @@ from narrator.text.paragraphs import split_paragraphs
 from narrator.scheduler import Pool, PoolSettings
 from narrator.text.segmenter import SegmenterSettings, segment_chapter
 from narrator.server import ServerConfig, running_server
-from narrator.store import PlannedSegment, Store, segment_key
+from narrator.plan import PlannedSegment, segment_key
+from narrator.store import Store
 
 TRANSCRIPT = Path(__file__).resolve().parents[1] / "tests" / "data" / "nuremberg_trial_vol8.txt"
 

@@ -15,7 +15,8 @@ from narrator.scheduler import AdaptiveLimit, Pool, PoolSettings
 from narrator.text.segmenter import SegmenterSettings, split_text
 from narrator.server import FaultPlan, ServerConfig, running_server
 from narrator.server.textcode import decode
-from narrator.store import PlannedSegment, Store, segment_key
+from narrator.plan import PlannedSegment, segment_key
+from narrator.store import Store
 
 FAST = PoolSettings(concurrency=4, max_attempts=6, backoff_initial=0.01, backoff_max=0.05)
 

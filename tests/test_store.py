@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from narrator.errors import StoreError
-from narrator.store import TRANSITIONS, PlannedSegment, Store, Take, segment_key
+from narrator.plan import PlannedSegment, segment_key
+from narrator.store import TRANSITIONS, Store, Take
 
 REPO = Path(__file__).resolve().parents[1]
 VOICE = "narrator-test"
@@ -427,7 +428,8 @@ CHILD = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from narrator.store import PlannedSegment, Store, segment_key
+    from narrator.plan import PlannedSegment, segment_key
+    from narrator.store import Store
 
     workspace, count = Path(sys.argv[1]), int(sys.argv[2])
     texts = [f"Sentence {i} of a long book that keeps being interrupted." for i in range(count)]

@@ -8,7 +8,6 @@ from __future__ import annotations
 from narrator.store.machine import DONE, FAILED, IN_FLIGHT, PENDING, SPLIT, TRANSITIONS
 from narrator.store.manifest import Take
 from narrator.store.status import ChapterStatus, StoreStatus
-from narrator.plan import PlannedSegment, segment_key
 from narrator.store.takes import Leaf
 from narrator.store.workspace import PlanDiff, Store, StoredSegment
 
@@ -22,10 +21,8 @@ __all__ = [
     "ChapterStatus",
     "Leaf",
     "PlanDiff",
-    "PlannedSegment",
     "Store",
     "StoreStatus",
     "StoredSegment",
     "Take",
-    "segment_key",
 ]

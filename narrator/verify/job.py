@@ -19,7 +19,8 @@ from narrator.jobfile import Job, VoiceSpec
 from narrator.plan import Plan, request_params, segmenter_settings
 from narrator.scheduler import PoolSettings
 from narrator.service import Service
-from narrator.store import PlannedSegment, Store
+from narrator.plan import PlannedSegment
+from narrator.store import Store
 from narrator.text.boundary import Boundary
 from narrator.verify.recognizer import Recognizer, model_path
 from narrator.verify.report import VerifyReport, build_report

@@ -31,7 +31,8 @@ from anyio.abc import ObjectReceiveStream
 from narrator.client import Endpoint, Session
 from narrator.errors import StoreError, SynthesisError
 from narrator.scheduler import PoolSettings, retrying
-from narrator.store import DONE, Leaf, PlannedSegment, Store, Take
+from narrator.plan import PlannedSegment
+from narrator.store import DONE, Leaf, Store, Take
 from narrator.text.segmenter import SegmenterSettings, split_text
 from narrator.text.sentences import sentence_spans
 from narrator.verify.align import Scores, combine, score
