@@ -25,7 +25,7 @@ import anyio
 import anyio.lowlevel
 from websockets.asyncio.client import connect
 
-from narrator import protocol as p
+from narrator.wire import protocol as p
 from narrator.server import ServerConfig, running_server
 from narrator.server.connection import Connection
 

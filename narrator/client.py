@@ -29,8 +29,8 @@ import websockets
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.protocol import State
 
-from narrator import protocol as proto
-from narrator.codes import ErrorCode
+from narrator.wire import protocol as proto
+from narrator.wire.codes import ErrorCode
 from narrator.errors import (
     AuthError,
     DeadlineExceeded,

@@ -22,7 +22,7 @@ import yaml
 from narrator.client import DEFAULT_KEY_ENV, HOSTED_URL, is_env_name, secret_names
 from narrator.errors import JobFileError
 from narrator.text.lexicon import LexiconRule, apply_lexicon
-from narrator.protocol import DEFAULT_MAX_NEW_TOKENS
+from narrator.wire.protocol import DEFAULT_MAX_NEW_TOKENS
 from narrator.sources.blocks import CODE_MODES, HTML_MODES, NOTES_MODES, ROLES, ReadOptions
 
 FORMATS = ("wav", "mp3", "m4b", "epub")  # epub: the read-along book (text + audio)

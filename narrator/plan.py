@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from narrator import protocol as proto
+from narrator.wire import protocol as proto
 from narrator.jobfile import Job, PausesSpec, SourceSpec, VoiceSpec
 from narrator.text.lexicon import LexiconRule, map_lexicon
 from narrator.text.normalize import Finder, normalization_rules, normalize

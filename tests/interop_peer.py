@@ -2,7 +2,7 @@
 
 Its purpose is interoperability testing: narrator's client is run against this server and
 this client against narrator's local server. It deliberately re-implements the codec that
-`narrator.protocol` already has -- that duplication is the point, since a shared codec could
+`narrator.wire.protocol` already has -- that duplication is the point, since a shared codec could
 not catch a misreading of the spec made once and used on both ends. It imports nothing from
 `narrator`; only the standard library and `websockets`. tests/test_interop.py checks it
 against every test vector in PROTOCOL.md before trusting it with anything else.

@@ -10,7 +10,7 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 
-from narrator import protocol as p
+from narrator.wire import protocol as p
 from narrator.errors import RemoteProtocolError
 from narrator.server import RunningServer, ServerConfig, running_server
 

@@ -11,9 +11,9 @@ import anyio
 import pytest
 from websockets.asyncio.server import ServerConnection, serve
 
-from narrator import protocol as p
+from narrator.wire import protocol as p
 from narrator.client import Endpoint, Session
-from narrator.codes import ErrorCode
+from narrator.wire.codes import ErrorCode
 from narrator.errors import (
     AuthError,
     DeadlineExceeded,

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from narrator import protocol as p
-from narrator.codes import CodeClass, ErrorCode
+from narrator.wire import protocol as p
+from narrator.wire.codes import CodeClass, ErrorCode
 from narrator.errors import LocalProtocolError, RemoteProtocolError, UnknownMessageType
 from protocol_vectors import (
     ID,

@@ -19,8 +19,8 @@ from server_client import CHUNK_BYTES, KEY, OTHER_KEY, RawClient, open_ws, serve
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from narrator import protocol as p
-from narrator.codes import ErrorCode
+from narrator.wire import protocol as p
+from narrator.wire.codes import ErrorCode
 from narrator.errors import UserError
 from narrator.server import ServerConfig, running_server, textcode
 

@@ -9,7 +9,7 @@ import pytest
 from server_client import RawClient, open_ws, server, session, url_for
 from websockets.exceptions import ConnectionClosedError
 
-from narrator import protocol as p
+from narrator.wire import protocol as p
 from narrator.errors import RemoteProtocolError, UserError
 from narrator.server import Fault, FaultPlan, parse_faults, parse_script, textcode
 from narrator.server.faults import ERROR_OUTCOMES

@@ -20,8 +20,8 @@ from server_client import KEY, RawClient, open_ws, server, session, url_for
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from narrator import protocol as p
-from narrator.codes import ErrorCode
+from narrator.wire import protocol as p
+from narrator.wire.codes import ErrorCode
 from narrator.server import RunningServer, textcode
 
 CROWD = 200

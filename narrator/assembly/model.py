@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from narrator.protocol import SAMPLE_RATE
+from narrator.wire.protocol import SAMPLE_RATE
 from narrator.text.boundary import Boundary
 
 if TYPE_CHECKING:

@@ -13,10 +13,10 @@ from urllib.parse import urlsplit
 import anyio
 import numpy as np
 
-from narrator import protocol as proto
+from narrator.wire import protocol as proto
 from narrator.client import DEFAULT_KEY_ENV, HOSTED_URL, Session, SynthesisResult
 from narrator.service import open_service
-from narrator.codes import ErrorCode
+from narrator.wire.codes import ErrorCode
 from narrator.errors import (
     AuthError, NarratorError, OutputError, ServerError, SynthesisError, TransportError, UserError,
     is_retryable,

@@ -16,7 +16,7 @@ from pathlib import Path
 import anyio
 
 from narrator.client import Session
-from narrator.codes import ErrorCode
+from narrator.wire.codes import ErrorCode
 from narrator.errors import AuthError, ServerError, TransportError
 from narrator.jobfile import Job, load_job
 from narrator.service import open_service

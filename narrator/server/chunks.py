@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from narrator.protocol import SAMPLE_RATE, SAMPLE_WIDTH, TOKENS_PER_SECOND
+from narrator.wire.protocol import SAMPLE_RATE, SAMPLE_WIDTH, TOKENS_PER_SECOND
 
 
 def cap_samples(max_new_tokens: int) -> int:

@@ -21,8 +21,8 @@ from anyio.abc import TaskGroup
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
-from narrator import protocol as proto
-from narrator.codes import ErrorCode
+from narrator.wire import protocol as proto
+from narrator.wire.codes import ErrorCode
 from narrator.errors import RemoteProtocolError
 from narrator.server import faults
 from narrator.server.chunks import Chunker, cap_samples

@@ -18,7 +18,7 @@ import anyio.to_thread
 import numpy as np
 
 from narrator.errors import RemoteProtocolError, UserError
-from narrator.protocol import SAMPLE_RATE
+from narrator.wire.protocol import SAMPLE_RATE
 from narrator.server import textcode
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from narrator.protocol import SAMPLE_RATE
+from narrator.wire.protocol import SAMPLE_RATE
 
 CHARS_PER_SECOND = 15.0
 EDGE = 240  # 10 ms of silence at each end, so fades at joins never touch data

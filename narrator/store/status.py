@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from narrator.protocol import SAMPLE_RATE
-from narrator.protocol import SAMPLE_WIDTH as SAMPLE_BYTES
+from narrator.wire.protocol import SAMPLE_RATE
+from narrator.wire.protocol import SAMPLE_WIDTH as SAMPLE_BYTES
 from narrator.store.machine import DONE, FAILED
 from narrator.store.manifest import Row
 

@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Union
 
-from narrator.codes import ErrorCode
+from narrator.wire.codes import ErrorCode
 from narrator.errors import LocalProtocolError, RemoteProtocolError, UnknownMessageType
 
 __all__ = [
