@@ -29,7 +29,7 @@ from pathlib import Path
 
 import anyio
 
-from narrator.client import Endpoint, Session
+from narrator.wire.client import Endpoint, Session
 from narrator.text.paragraphs import split_paragraphs
 from narrator.scheduler import Pool, PoolSettings
 from narrator.text.segmenter import SegmenterSettings, segment_chapter

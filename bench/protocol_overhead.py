@@ -14,7 +14,7 @@ import time
 
 import anyio
 
-from narrator.client import Endpoint, Session
+from narrator.wire.client import Endpoint, Session
 from narrator.server import ServerConfig, running_server
 
 TEXT = "The quick brown fox jumps over the lazy dog."

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from narrator.client import DEFAULT_KEY_ENV, HOSTED_URL, is_env_name, secret_names
+from narrator.wire.client import DEFAULT_KEY_ENV, HOSTED_URL, is_env_name, secret_names
 from narrator.errors import JobFileError
 from narrator.text.lexicon import LexiconRule, apply_lexicon
 from narrator.wire.protocol import DEFAULT_MAX_NEW_TOKENS

@@ -34,7 +34,7 @@ from narrator.assembly import (
 )
 from narrator.assembly import ownership
 from narrator.text.boundary import Boundary
-from narrator.client import DEFAULT_KEY_ENV
+from narrator.wire.client import DEFAULT_KEY_ENV
 from narrator.wire.codes import ErrorCode
 from narrator.service import Service, open_service, read_api_key
 from narrator.errors import AuthError, JobStopped, Unreachable

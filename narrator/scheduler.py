@@ -22,7 +22,7 @@ from typing import Any
 import anyio
 from tenacity import AsyncRetrying, RetryCallState, stop_after_attempt, wait_random_exponential
 
-from narrator.client import Endpoint, Session, SynthesisResult
+from narrator.wire.client import Endpoint, Session, SynthesisResult
 from narrator.wire.codes import ErrorCode
 from narrator.errors import (
     AuthError,

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from narrator.client import Endpoint, is_env_name
+from narrator.wire.client import Endpoint, is_env_name
 from narrator.errors import UserError
 
 

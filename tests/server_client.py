@@ -1,4 +1,4 @@
-"""A minimal raw WebSocket client for the local server's tests (independent of narrator.client)."""
+"""A minimal raw WebSocket client for the local server's tests (independent of narrator.wire.client)."""
 
 from __future__ import annotations
 

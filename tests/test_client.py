@@ -12,7 +12,7 @@ import pytest
 from websockets.asyncio.server import ServerConnection, serve
 
 from narrator.wire import protocol as p
-from narrator.client import Endpoint, Session
+from narrator.wire.client import Endpoint, Session
 from narrator.wire.codes import ErrorCode
 from narrator.errors import (
     AuthError,

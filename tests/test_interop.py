@@ -9,7 +9,7 @@ from typing import Any
 import anyio
 import pytest
 
-from narrator.client import Endpoint, Session
+from narrator.wire.client import Endpoint, Session
 from narrator.wire.codes import ErrorCode
 from narrator.errors import AuthError, ServerError, Verdict, classify
 from narrator.server import RunningServer, ServerConfig, running_server, textcode

@@ -8,7 +8,7 @@ from pathlib import Path
 import anyio
 import pytest
 
-from narrator.client import Endpoint
+from narrator.wire.client import Endpoint
 from narrator.errors import StoreError
 from narrator.errors import JobStopped
 from narrator.scheduler import AdaptiveLimit, Pool, PoolSettings

@@ -14,7 +14,7 @@ import anyio
 import numpy as np
 
 from narrator.wire import protocol as proto
-from narrator.client import DEFAULT_KEY_ENV, HOSTED_URL, Session, SynthesisResult
+from narrator.wire.client import DEFAULT_KEY_ENV, HOSTED_URL, Session, SynthesisResult
 from narrator.service import open_service
 from narrator.wire.codes import ErrorCode
 from narrator.errors import (

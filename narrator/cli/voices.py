@@ -15,7 +15,7 @@ from pathlib import Path
 
 import anyio
 
-from narrator.client import Session
+from narrator.wire.client import Session
 from narrator.wire.codes import ErrorCode
 from narrator.errors import AuthError, ServerError, TransportError
 from narrator.jobfile import Job, load_job

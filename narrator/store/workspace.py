@@ -56,7 +56,7 @@ from narrator.store.manifest import (
     params_json,
     sqlite_errors,
 )
-from narrator.client import secret_names
+from narrator.wire.client import secret_names
 from narrator.plan import PlannedSegment, part_key
 from narrator.store.status import SAMPLE_BYTES, StoreStatus, chapter_status
 from narrator.store.takes import TakesMixin

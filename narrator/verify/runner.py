@@ -28,7 +28,7 @@ import anyio
 import anyio.to_thread
 from anyio.abc import ObjectReceiveStream
 
-from narrator.client import Endpoint, Session
+from narrator.wire.client import Endpoint, Session
 from narrator.errors import StoreError, SynthesisError
 from narrator.scheduler import PoolSettings, retrying
 from narrator.plan import PlannedSegment
