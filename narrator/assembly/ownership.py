@@ -242,7 +242,7 @@ def fingerprint(
 
 
 def _plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value):
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
         fields = dataclasses.asdict(value)
         fields.pop("force", None)  # how to treat foreign files does not change the audio
         return fields

@@ -260,7 +260,7 @@ def build_engines(
     `lanes` is (lanes, threads per lane) for Piper; None: default_lanes() for this machine.
     """
     count, threads = lanes or default_lanes()
-    makers = {
+    makers: dict[str, Callable[[], Engine]] = {
         "test": TestEngine,
         "joe": lambda: PiperEngine(voice_path, lanes=count, threads=threads),
     }

@@ -33,6 +33,8 @@ class ErrorCode(enum.StrEnum):
     @classmethod
     def parse(cls, code: str | None) -> ErrorCode | None:
         """The enum member for `code`, or None for a code PROTOCOL.md does not list."""
+        if code is None:
+            return None
         try:
             return cls(code)
         except ValueError:

@@ -15,7 +15,8 @@ import math
 import struct
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Union
+from collections.abc import Callable
+from typing import Any, TypeGuard, Union
 
 from narrator.wire.codes import ErrorCode
 from narrator.errors import LocalProtocolError, RemoteProtocolError, UnknownMessageType
@@ -330,7 +331,7 @@ def _decode_error(p: dict[str, Any]) -> ErrorResponse:
     )
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
@@ -344,7 +345,7 @@ def _lenient(payload: dict[str, Any], key: str, kind: type) -> Any:
     return value if isinstance(value, kind) and not isinstance(value, bool) else None
 
 
-_DECODERS = {
+_DECODERS: dict[str, Callable[[dict[str, Any]], Message]] = {
     "sessionReady": _decode_ready,
     "endInteraction": lambda p: EndInteraction(_timestamp(p)),
     "cancelInteraction": lambda p: CancelInteraction(_timestamp(p)),

@@ -47,7 +47,7 @@ def find_addresses(text: str) -> Iterator[Proposal]:
     while hit := _GATE.search(text, pos):
         start, pattern = _start(text, hit)
         match = pattern.match(text, start) if start is not None else None
-        if match is None or match.end() <= hit.start():
+        if start is None or match is None or match.end() <= hit.start():
             pos = hit.end()
             continue
         address = match[0].rstrip(_TRAILING)

@@ -304,14 +304,15 @@ def find_amounts(text: str) -> Iterator[Proposal]:
     pos = 0
     while hit := _GATE.search(text, pos):
         at = hit.start()
-        pos = _DIGITS.match(text, at + 1).end()
+        digits = _DIGITS.match(text, at + 1)
+        pos = digits.end() if digits else at + 1
         which = _WHICH.match(text, at)
-        if which is None:
+        if which is None or which.lastgroup is None:
             continue
         for pattern, handler in SHAPES[int(which.lastgroup[1:]) :]:
             match = pattern.match(text, at)
             replacements = handler(match, text) if match else None
-            if replacements:
+            if match and replacements:
                 yield min(r[0] for r in replacements), match.end(), replacements
                 pos = match.end()
                 break
