@@ -192,8 +192,8 @@ def segmenter_settings(job: Job, voice: VoiceSpec) -> SegmenterSettings:
 def build_plan(job: Job, progress: Callable[[int, int], None] | None = None) -> Plan:
     """Read, substitute and segment every source of `job`, in order.
 
-    `progress(done, total)` is told the characters segmented so far out of all the sources'
-    (once every source has been read); an exception raised from it stops the planning.
+    `progress(done, total)` is told the characters segmented so far out of those of the
+    chapters to be spoken (once every source has been read); an exception raised from it stops the planning.
     """
     read = [
         (
@@ -202,7 +202,8 @@ def build_plan(job: Job, progress: Callable[[int, int], None] | None = None) -> 
         )
         for source in job.sources
     ]
-    meter = _Counter(sum(len(p) for _, cs in read for c in cs for p in c.paragraphs), progress)
+    to_speak = (c for source, cs in read for c in cs if spoken_reason(source, c) is None)
+    meter = _Counter(sum(len(p) for c in to_speak for p in c.paragraphs), progress)
     chapters: list[PlannedChapter] = []
     segments: list[PlannedSegment] = []
     voices: dict[str, VoiceSpec] = {}

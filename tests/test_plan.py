@@ -302,3 +302,17 @@ def test_a_language_without_rules_is_spoken_as_written_and_noted(tmp_path: Path)
     assert [s.text for s in plan.segments] == ["Kapitel IV kostet $5."]
     assert any("no normalization rules for language 'German'" in note for note in plan.notes)
     assert plan.source_text(0) == "Kapitel IV kostet $5."
+
+
+def test_progress_counts_only_the_chapters_spoken(short_dracula: Path) -> None:
+    """The licence, front matter and contents are not segmented, so the meter's total leaves
+    them out and reaches its end exactly."""
+    job = short_dracula.parent / "book.yaml"
+    job.write_text(f"sources:\n  - {short_dracula.name}\n", encoding="utf-8")
+    seen: list[tuple[int, int]] = []
+    plan = build_plan(load_job(job), lambda done, total: seen.append((done, total)))
+    chapters = read_source(short_dracula)
+    every = sum(len(p) for c in chapters for p in c.paragraphs)
+    spoken_chars = sum(len(p) for c in chapters if c.role == "body" for p in c.paragraphs)
+    assert plan.skipped and seen[-1][0] == seen[-1][1]
+    assert seen[-1][1] == spoken_chars < every
