@@ -63,7 +63,10 @@ def book(pool: list[Path], hours: float, chapters: int) -> list[ChapterAudio]:
             for index in range(per_chapter):
                 last = index == per_chapter - 1
                 boundary = Boundary.CHAPTER if last else kinds[index % 3]
-                text = f"Chapter {chapter} segment {index}: a sentence of ordinary length for pace checks."
+                text = (
+                    f"Chapter {chapter} segment {index}: "
+                    "a sentence of ordinary length for pace checks."
+                )
                 yield Piece(pool[(chapter * 7 + index) % POOL], text, boundary, voice="bench")
 
         return pieces
@@ -198,11 +201,14 @@ def main() -> None:
         long = run_child(pool_dir, work / "o20", args.long_hours, 40, "rss")
         print(
             f"peak RSS, 1 h book:  {short['rss_mb']:6.1f} MB  ({short['seconds']:.1f} s, "
-            f"{short['bytes'] / 1e9:.2f} GB written; largest ffmpeg child {short['ffmpeg_rss_mb']:.1f} MB)"
+            f"{short['bytes'] / 1e9:.2f} GB written; largest ffmpeg child "
+            f"{short['ffmpeg_rss_mb']:.1f} MB)"
         )
         print(
-            f"peak RSS, {args.long_hours:g} h book: {long['rss_mb']:6.1f} MB  ({long['seconds']:.1f} s, "
-            f"{long['bytes'] / 1e9:.2f} GB written; largest ffmpeg child {long['ffmpeg_rss_mb']:.1f} MB)"
+            f"peak RSS, {args.long_hours:g} h book: {long['rss_mb']:6.1f} MB  "
+            f"({long['seconds']:.1f} s, "
+            f"{long['bytes'] / 1e9:.2f} GB written; largest ffmpeg child "
+            f"{long['ffmpeg_rss_mb']:.1f} MB)"
         )
         ratio = long["rss_mb"] / short["rss_mb"]
         print(
@@ -218,7 +224,8 @@ def main() -> None:
             f"{raw / ours['seconds']:.2f} of raw speed (goal >= 0.8)"
         )
         print(
-            f"  with QC meters on: {3600 / ours_qc['seconds']:.0f}x ({ours_qc['seconds']:.2f} s) -> "
+            f"  with QC meters on: {3600 / ours_qc['seconds']:.0f}x ({ours_qc['seconds']:.2f} s) "
+            "-> "
             f"{raw / ours_qc['seconds']:.2f} of raw speed"
         )
 

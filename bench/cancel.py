@@ -3,8 +3,9 @@
 The local server, `test` voice, an interaction of about 40 minutes of audio: the client reads
 the first chunk, sends cancelInteraction, and counts the audio that arrives before CANCELLED.
 Three servers: this one (socket send buffer of one chunk, a yield between chunks), without
-the bound, and without either (as before). Two clients: a tight one (4 KB receive buffer, a one-frame queue: what arrives was queued at
-the server) and narrator's own `Session` defaults (what a user's run sees). Also the speed of
+the bound, and without either (as before). Two clients: a tight one (4 KB receive buffer, a
+one-frame queue: what arrives was queued at the server) and narrator's own `Session` defaults
+(what a user's run sees). Also the speed of
 one long uncancelled interaction, so the bound's cost shows. Goal: <= 1 chunk queued at the
 server when it reads the cancel (tight client: a few chunks in all, the rest being its own).
 

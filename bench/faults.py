@@ -34,8 +34,18 @@ from narrator.store import Store
 
 KEY_ENV = "NARRATOR_BENCH_KEY"
 MAX_ATTEMPTS = 20  # at a 47 % fault rate, 8 (the default) fails ~1 segment in 400
-NOUNS = ("the pier", "a red kite", "the bell tower", "nine barrels", "the weir", "a gull",
-         "the toll house", "an iron gate", "the mill pond", "a blue door")  # fmt: skip
+NOUNS = (
+    "the pier",
+    "a red kite",
+    "the bell tower",
+    "nine barrels",
+    "the weir",
+    "a gull",
+    "the toll house",
+    "an iron gate",
+    "the mill pond",
+    "a blue door",
+)
 ACTS = ("watched", "repaired", "passed", "named", "forgot", "counted")
 
 
@@ -74,9 +84,14 @@ output: {{formats: [wav, mp3], loudness: null, subtitles: [], qc: false}}
 
 def fault_plan(seed: int) -> FaultPlan:
     return FaultPlan(
-        seed=seed, rate_limited=0.3, backend_unavailable=0.1, drop=0.05, malformed=0.02,
-        spike=0.05, spike_seconds=0.5,
-    )  # fmt: skip
+        seed=seed,
+        rate_limited=0.3,
+        backend_unavailable=0.1,
+        drop=0.05,
+        malformed=0.02,
+        spike=0.05,
+        spike_seconds=0.5,
+    )
 
 
 async def one_run(
@@ -126,10 +141,12 @@ def main() -> int:
         clean, _, clean_wall = anyio.run(one_run, Path(tmp) / "clean", text, None, args.backoff_max)
         want = {p.name: p.read_bytes() for p in clean.files}
         print(
-            f"clean run: {clean.synthesized} segments, {clean.requests} requests, {clean_wall:.1f} s"
+            f"clean run: {clean.synthesized} segments, {clean.requests} requests, "
+            f"{clean_wall:.1f} s"
         )
         print(
-            f"{'run':>3} {'requests':>8} {'retries':>7} {'lost':>4} {'differ':>6} {'wall s':>7}  faults injected"
+            f"{'run':>3} {'requests':>8} {'retries':>7} {'lost':>4} {'differ':>6} {'wall s':>7}  "
+            "faults injected"
         )
         for run in range(1, args.runs + 1):
             plan = fault_plan(seed=run)
@@ -145,7 +162,8 @@ def main() -> int:
             bad += lost + differ + (not summary.complete)
     verdict = "ok" if not bad else "FAIL"
     print(
-        f"runs {args.runs} (seed = run number); segments lost and outputs differing must be 0: {verdict}"
+        f"runs {args.runs} (seed = run number); segments lost and outputs differing must be 0: "
+        f"{verdict}"
     )
     return 1 if bad else 0
 

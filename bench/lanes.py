@@ -127,16 +127,22 @@ def main() -> None:
         for round_ in range(args.rounds):
             wall, audio, rss = narrator_round(folder, texts, round_)
             ours.append(audio / wall)
-            print(f"round {round_ + 1}: narrator {audio / wall:5.1f}x realtime "
-                  f"({audio / 60:.1f} min in {wall:.1f} s), peak RSS {rss / 1024:.0f} MB")  # fmt: skip
+            print(
+                f"round {round_ + 1}: narrator {audio / wall:5.1f}x realtime "
+                f"({audio / 60:.1f} min in {wall:.1f} s), peak RSS {rss / 1024:.0f} MB"
+            )
             wall, audio, rss2 = piper_round(folder, texts)
             theirs.append(audio / wall)
-            print(f"round {round_ + 1}: 2 x Piper 1-thread {audio / wall:5.1f}x realtime "
-                  f"({audio / 60:.1f} min in {wall:.1f} s), peak RSS "
-                  f"{' + '.join(f'{r / 1024:.0f}' for r in rss2)} MB")  # fmt: skip
+            print(
+                f"round {round_ + 1}: 2 x Piper 1-thread {audio / wall:5.1f}x realtime "
+                f"({audio / 60:.1f} min in {wall:.1f} s), peak RSS "
+                f"{' + '.join(f'{r / 1024:.0f}' for r in rss2)} MB"
+            )
     a, b = statistics.median(ours), statistics.median(theirs)
-    print(f"{len(texts)} paragraphs, {sum(len(t.split()) for t in texts)} words; medians: "
-          f"narrator {a:.1f}x, two Piper processes {b:.1f}x; ratio {a / b:.3f} (goal >= 0.95)")  # fmt: skip
+    print(
+        f"{len(texts)} paragraphs, {sum(len(t.split()) for t in texts)} words; medians: "
+        f"narrator {a:.1f}x, two Piper processes {b:.1f}x; ratio {a / b:.3f} (goal >= 0.95)"
+    )
 
 
 if __name__ == "__main__":

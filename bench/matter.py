@@ -33,7 +33,8 @@ def words(*texts: str) -> Counter[str]:
 
 def main() -> None:
     print(
-        f"{'book':<28} {'body ch':>7} {'other ch':>8} {'spoken':>7} {'aside':>6} {'lost':>6} {'cpu s':>6}"
+        f"{'book':<28} {'body ch':>7} {'other ch':>8} {'spoken':>7} {'aside':>6} {'lost':>6} "
+        f"{'cpu s':>6}"
     )
     for path in BOOKS:
         start = time.process_time()

@@ -124,7 +124,8 @@ async def capacity_case(n: int, latency: float, capacity: int, serve=in_process)
     ideal = n * latency / capacity
     where = "server in-process" if serve is in_process else "server own process"
     print(
-        f"[capacity, {where}] N={n} L={latency}s C={capacity}: wall {wall:.2f}s, ideal {ideal:.2f}s, "
+        f"[capacity, {where}] N={n} L={latency}s C={capacity}: wall {wall:.2f}s, ideal "
+        f"{ideal:.2f}s, "
         f"ratio {wall / ideal:.3f} (goal <= 1.05); requests {report.requests}, "
         f"retries {report.retries}, overhead {(wall - ideal) / n * capacity * 1000:.1f} ms/request"
     )

@@ -157,32 +157,46 @@ def main(quick: bool, one_line_only: bool) -> None:
     sizes = ONE_LINE_MB[:2] if quick else ONE_LINE_MB
     rows += [(f"plan, one line of {mb} MB", run("one-line", mb)) for mb in sizes]
     print(
-        f"{'case':<36} {'chars':>9} {'wall s':>7} {'cpu s':>7} {'pieces':>7} {'peak RSS MB':>12} {'(+ over start)':>14}"
+        f"{'case':<36} {'chars':>9} {'wall s':>7} {'cpu s':>7} {'pieces':>7} {'peak RSS MB':>12} "
+        f"{'(+ over start)':>14}"
     )
     for name, r in rows:
-        print(f"{name:<36} {r['chars']:>9} {r['wall']:>7.2f} {r['cpu']:>7.2f} {r['count']:>7} "
-              f"{r['rss']:>12.0f} {r['rss'] - r['base']:>+14.0f}")  # fmt: skip
+        print(
+            f"{name:<36} {r['chars']:>9} {r['wall']:>7.2f} {r['cpu']:>7.2f} {r['count']:>7} "
+            f"{r['rss']:>12.0f} {r['rss'] - r['base']:>+14.0f}"
+        )
     by_name = dict(rows)
     old, new = by_name["1 MB line, pysbd windows (old path)"], by_name["plan, one line of 1 MB"]
-    print(f"1 MB on one line: whole plan {new['cpu']:.2f} s CPU vs {old['cpu']:.2f} s CPU for the old "
-          f"segmentation alone ({old['cpu'] / new['cpu']:.0f}x faster)")  # fmt: skip
+    print(
+        f"1 MB on one line: whole plan {new['cpu']:.2f} s CPU vs {old['cpu']:.2f} s CPU for the "
+        "old "
+        f"segmentation alone ({old['cpu'] / new['cpu']:.0f}x faster)"
+    )
     if (big_line := by_name.get("plan, one line of 50 MB")) is not None:
-        print(f"goal 50 MB on one line plans in < 60 s: {big_line['wall']:.1f} s wall, "
-              f"{big_line['cpu']:.1f} s CPU -> {'met' if big_line['cpu'] < 60 else 'MISSED'} (CPU; "
-              "wall time also counts other work on a shared machine)")  # fmt: skip
+        print(
+            f"goal 50 MB on one line plans in < 60 s: {big_line['wall']:.1f} s wall, "
+            f"{big_line['cpu']:.1f} s CPU -> {'met' if big_line['cpu'] < 60 else 'MISSED'} (CPU; "
+            "wall time also counts other work on a shared machine)"
+        )
     if one_line_only:
         return
     once, four = rows[0][1], rows[1][1]
     small, big = rows[3][1], rows[4][1]
     exponent = math.log(big["cpu"] / small["cpu"]) / math.log(big["chars"] / small["chars"])
     full = big["cpu"] * (once["chars"] / big["chars"]) ** exponent
-    print(f"pysbd whole-string time grows as size^{exponent:.2f} (prefixes only; extrapolated to "
-          f"{once['chars'] // 1000} KB: ~{full:.0f} s CPU)")  # fmt: skip
+    print(
+        f"pysbd whole-string time grows as size^{exponent:.2f} (prefixes only; extrapolated to "
+        f"{once['chars'] // 1000} KB: ~{full:.0f} s CPU)"
+    )
     ratio = four["cpu"] / once["cpu"]
-    print(f"goal 1.6 MB <= 5 s: {once['wall']:.2f} s wall, {once['cpu']:.2f} s CPU -> "
-          f"{'met' if once['cpu'] <= 5 else 'MISSED'} (CPU)")  # fmt: skip
-    print(f"goal 4x text <= 4.5x time: {ratio:.2f}x CPU, {four['wall'] / once['wall']:.2f}x wall -> "
-          f"{'met' if ratio <= 4.5 else 'MISSED'}")  # fmt: skip
+    print(
+        f"goal 1.6 MB <= 5 s: {once['wall']:.2f} s wall, {once['cpu']:.2f} s CPU -> "
+        f"{'met' if once['cpu'] <= 5 else 'MISSED'} (CPU)"
+    )
+    print(
+        f"goal 4x text <= 4.5x time: {ratio:.2f}x CPU, {four['wall'] / once['wall']:.2f}x wall -> "
+        f"{'met' if ratio <= 4.5 else 'MISSED'}"
+    )
 
 
 if __name__ == "__main__":

@@ -193,7 +193,8 @@ def build_plan(job: Job, progress: Callable[[int, int], None] | None = None) -> 
     """Read, substitute and segment every source of `job`, in order.
 
     `progress(done, total)` is told the characters segmented so far out of those of the
-    chapters to be spoken (once every source has been read); an exception raised from it stops the planning.
+    chapters to be spoken (once every source has been read); an exception raised from it stops
+    the planning.
     """
     read = [
         (

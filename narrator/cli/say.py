@@ -18,9 +18,15 @@ from narrator.wire.client import DEFAULT_KEY_ENV, HOSTED_URL, Session, Synthesis
 from narrator.service import open_service
 from narrator.wire.codes import ErrorCode
 from narrator.errors import (
-    AuthError, NarratorError, OutputError, ServerError, SynthesisError, TransportError, UserError,
+    AuthError,
+    NarratorError,
+    OutputError,
+    ServerError,
+    SynthesisError,
+    TransportError,
+    UserError,
     is_retryable,
-)  # fmt: skip
+)
 from narrator.sources.decode import clean_text
 
 SAY_PAUSE_S = 0.35

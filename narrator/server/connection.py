@@ -249,9 +249,14 @@ class Connection:
     def _record(self, it: _Interaction, ending: _Ending) -> None:
         seconds = it.samples / proto.SAMPLE_RATE
         record = InteractionRecord(
-            str(it.id), self._config_id, it.request.text, ending.outcome,
-            seconds, it.truncated, ending.injected,
-        )  # fmt: skip
+            str(it.id),
+            self._config_id,
+            it.request.text,
+            ending.outcome,
+            seconds,
+            it.truncated,
+            ending.injected,
+        )
         self._state.stats.record(record)
 
     async def _serve(self, it: _Interaction, fault: faults.Fault) -> _Ending:

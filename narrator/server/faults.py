@@ -175,7 +175,8 @@ def parse_script_entry(entry: str) -> Fault:
         if seconds >= 0:
             return Fault(OK, seconds)
     raise UserError(
-        f"--fault-script: unknown outcome {entry!r}; use {', '.join(SCRIPT_NAMES)} or slow:<seconds>"
+        f"--fault-script: unknown outcome {entry!r}; use {', '.join(SCRIPT_NAMES)} or "
+        "slow:<seconds>"
     )
 
 

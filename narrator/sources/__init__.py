@@ -21,11 +21,15 @@ from narrator.sources.roles import apply_title_roles
 __all__ = ["KINDS", "ROLES", "SPLITS", "Chapter", "ReadOptions", "Skipped", "read_source"]
 
 KINDS = {
-    ".txt": "txt", ".text": "txt",
-    ".md": "markdown", ".markdown": "markdown",
-    ".html": "html", ".htm": "html", ".xhtml": "html",
+    ".txt": "txt",
+    ".text": "txt",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
     ".epub": "epub",
-}  # fmt: skip
+}
 
 Reader = Callable[..., list[Chapter]]
 

@@ -2,7 +2,8 @@
 
 Pure questions about one bs4 Tag, asked by the HTML walker (htmltext.py) and the EPUB reader.
 Semantics come from EPUB 3 `epub:type` tokens, ARIA DPUB `role`s (`doc-endnote` is read as
-`endnote`) and HTMLBook `data-type`s, then from class names that e-book tools and Project Gutenberg use.
+`endnote`) and HTMLBook `data-type`s, then from class names that e-book tools and Project
+Gutenberg use.
 
 Markers are dropped only when their text looks like a marker ("1", "[12]", "iv", "*", "↩",
 "[Pg 12]"); an element marked noteref whose text is a word keeps the word.

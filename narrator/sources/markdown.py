@@ -5,8 +5,9 @@ spoken only with `alt_text`), inline code keeps its text. Fenced and indented co
 code blocks, skipped and listed or read as the job's `code` says. Footnotes (`[^1]` and
 `[^1]: text`) are notes, placed as the job's `notes` says (see narrator/sources/notes.py). List
 items and table rows become paragraphs, thematic breaks become "* * *", raw HTML blocks go
-through the HTML extractor as book text. Chapters start at the top heading level present among # and ##
-(see narrator.sources.blocks); YAML front matter at the very top is metadata and is skipped.
+through the HTML extractor as book text. Chapters start at the top heading level present among
+# and ## (see narrator.sources.blocks); YAML front matter at the very top is metadata and is
+skipped.
 """
 
 from __future__ import annotations

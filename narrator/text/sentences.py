@@ -29,13 +29,33 @@ PYSBD_LANGUAGES = frozenset(
     "am ar bg da de el en es fa fr hi hy it ja kk mr my nl pl ru sk ur zh".split()
 )
 _NAMES = {
-    "amharic": "am", "arabic": "ar", "bulgarian": "bg", "danish": "da", "german": "de",
-    "greek": "el", "english": "en", "spanish": "es", "persian": "fa", "farsi": "fa",
-    "french": "fr", "hindi": "hi", "armenian": "hy", "italian": "it", "japanese": "ja",
-    "kazakh": "kk", "marathi": "mr", "burmese": "my", "myanmar": "my", "dutch": "nl",
-    "polish": "pl", "russian": "ru", "slovak": "sk", "urdu": "ur", "chinese": "zh",
+    "amharic": "am",
+    "arabic": "ar",
+    "bulgarian": "bg",
+    "danish": "da",
+    "german": "de",
+    "greek": "el",
+    "english": "en",
+    "spanish": "es",
+    "persian": "fa",
+    "farsi": "fa",
+    "french": "fr",
+    "hindi": "hi",
+    "armenian": "hy",
+    "italian": "it",
+    "japanese": "ja",
+    "kazakh": "kk",
+    "marathi": "mr",
+    "burmese": "my",
+    "myanmar": "my",
+    "dutch": "nl",
+    "polish": "pl",
+    "russian": "ru",
+    "slovak": "sk",
+    "urdu": "ur",
+    "chinese": "zh",
     "mandarin": "zh",
-}  # fmt: skip
+}
 _SIMPLE_END = re.compile(r"[.!?…。！？]+[\"'”’)\]]*(?=\s)|[。！？]+[”’」』）]*")
 _SAFE_CUT = re.compile(r"[.!?]\s+(?=[A-Z\"“‘(])|[。！？]+[”’」』）]*")
 # pysbd always splits at a line break (PITFALLS); same-length replacement keeps offsets valid.

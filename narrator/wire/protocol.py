@@ -105,7 +105,8 @@ def decode_input(data: bytes) -> InteractionInput:
     """Decode an InteractionInput frame; only text payloads (type 0) are accepted."""
     if len(data) < _INPUT_HEADER.size:
         raise RemoteProtocolError(
-            f"InteractionInput shorter than its {_INPUT_HEADER.size}-byte header ({len(data)} bytes)"
+            f"InteractionInput shorter than its {_INPUT_HEADER.size}-byte header ({len(data)} "
+            "bytes)"
         )
     payload_type, timestamp_ms, params_size = _INPUT_HEADER.unpack_from(data)
     end = _INPUT_HEADER.size + params_size

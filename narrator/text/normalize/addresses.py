@@ -13,10 +13,20 @@ from narrator.text.normalize import numbers as n
 from narrator.text.normalize.rules import Proposal
 
 _SYMBOLS = {
-    ".": "dot", "/": "slash", "-": "dash", "_": "underscore", "@": "at", ":": "colon",
-    "?": "question mark", "=": "equals", "&": "and", "#": "hash", "%": "percent",
-    "~": "tilde", "+": "plus",
-}  # fmt: skip
+    ".": "dot",
+    "/": "slash",
+    "-": "dash",
+    "_": "underscore",
+    "@": "at",
+    ":": "colon",
+    "?": "question mark",
+    "=": "equals",
+    "&": "and",
+    "#": "hash",
+    "%": "percent",
+    "~": "tilde",
+    "+": "plus",
+}
 _PARTS = re.compile(r"([./\-_@:?=&#%~+])")
 _TRAILING = ".,;:!?'\"’”"
 _GATE = re.compile(r"://|www\.|@|\.(?:com|org|net|edu|gov|io)\b")

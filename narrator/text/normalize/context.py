@@ -46,5 +46,5 @@ def title_case(words: str) -> str:
 
 
 def with_stop(text: str, end: int, words: str) -> str:
-    """`words` replacing an abbreviation ending at `end`, keeping its full stop at a sentence end."""
+    """`words` replacing an abbreviation ending at `end`; its full stop stays at a sentence end."""
     return words + "." if sentence_ends_after(text, end) else words
