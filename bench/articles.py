@@ -37,11 +37,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from narrator.sources import ReadOptions, read_source
-from narrator.sources.article import scrub_markers
-from narrator.sources.decode import decode_bytes
-from narrator.sources.html import declared_charset
-from narrator.sources.htmltext import parse_html, soup_blocks
+from narrator.sources import ReadOptions, read_source  # noqa: E402
+from narrator.sources.article import scrub_markers  # noqa: E402
+from narrator.sources.decode import decode_bytes  # noqa: E402
+from narrator.sources.html import declared_charset  # noqa: E402
+from narrator.sources.htmltext import parse_html, soup_blocks  # noqa: E402
 
 DEFAULT_PAGES = REPO / "tests" / "data" / "web"
 _WORD_RE = re.compile(r"\w+")

@@ -88,7 +88,7 @@ def main() -> None:
     paragraphs_in_plan = [p for c in read_source(TRANSCRIPT) for p in c.paragraphs]
     raw = spoken_forms(paragraphs_in_plan)
     forms = spoken_forms(paragraphs_in_plan, (), finders)
-    stage = min((timed(lambda: spoken_forms(paragraphs_in_plan, (), finders)) for _ in range(2)))
+    stage = min(timed(lambda: spoken_forms(paragraphs_in_plan, (), finders)) for _ in range(2))
     print(f"  the normalization stage in the plan (with span maps): {stage[1]:.3f} s cpu")
     grown = sum(len(f.text) for f in forms) / sum(len(f.text) for f in raw) - 1
     seg_raw = min(timed(lambda: segment_chapter([f.text for f in raw])) for _ in range(2))

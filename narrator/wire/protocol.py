@@ -16,7 +16,7 @@ import struct
 import uuid
 from dataclasses import dataclass, field
 from collections.abc import Callable
-from typing import Any, TypeGuard, Union
+from typing import Any, TypeGuard
 
 from narrator.wire.codes import ErrorCode
 from narrator.errors import LocalProtocolError, RemoteProtocolError, UnknownMessageType
@@ -244,7 +244,7 @@ class ErrorResponse:
     details: dict[str, Any] | None = None
 
 
-Message = Union[SessionReady, EndInteraction, CancelInteraction, ErrorResponse]
+Message = SessionReady | EndInteraction | CancelInteraction | ErrorResponse
 
 
 def encode_message(msg: Message) -> str:
