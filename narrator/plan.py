@@ -9,19 +9,20 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from narrator.wire import protocol as proto
 from narrator.jobfile import Job, PausesSpec, SourceSpec, VoiceSpec
+from narrator.sources import Chapter, read_source
 from narrator.text.lexicon import LexiconRule, map_lexicon
 from narrator.text.normalize import Finder, normalization_rules, normalize
-from narrator.text.spans import SpanMap
 from narrator.text.segmenter import Segment, SegmenterSettings, resolve_language, segment_chapter
-from narrator.sources import Chapter, read_source
+from narrator.text.spans import SpanMap
+from narrator.wire import protocol as proto
 
 
 def segment_key(text: str, voice: str, params: Mapping[str, Any]) -> str:
@@ -150,7 +151,7 @@ class Plan:
         segments (by each segment's boundary; none after a chapter's last segment)."""
         after = {"sentence": pauses.sentence, "scene": pauses.scene}
         seconds = [c.seconds for c in self.chapters]
-        for segment, following in zip(self.segments, self.segments[1:]):
+        for segment, following in itertools.pairwise(self.segments):
             if following.chapter == segment.chapter:
                 seconds[segment.chapter] += after.get(segment.boundary, pauses.paragraph)
         return seconds

@@ -60,7 +60,7 @@ def decode(pcm: bytes) -> list[Decoded]:
     found: list[Decoded] = []
     current: bytearray | None = None
     begin = 0
-    for index, value in zip(where.tolist(), values.tolist()):
+    for index, value in zip(where.tolist(), values.tolist(), strict=True):
         if value == START:
             if current is not None:
                 found.append(_finish(current, False, begin, index))

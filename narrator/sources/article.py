@@ -147,12 +147,14 @@ def read_article(soup: BeautifulSoup, markup: str) -> Article:
     title, kept_by = _extract(markup)
     keep = [False] * len(blocks)
     for extracted in kept_by:
-        keep = [k or c for k, c in zip(keep, covered(words, extracted))]
+        keep = [k or c for k, c in zip(keep, covered(words, extracted), strict=True)]
     for i in range(1, len(blocks) - 1):
         if not words[i]:  # a scene break ("* * *") stays where the text around it stays
             keep[i] = keep[i - 1] and keep[i + 1]
-    article = _titled([b for b, k in zip(blocks, keep) if k], title)
-    return replace(article, left_out=tuple(b.text for b, k in zip(blocks, keep) if not k))
+    article = _titled([b for b, k in zip(blocks, keep, strict=True) if k], title)
+    return replace(
+        article, left_out=tuple(b.text for b, k in zip(blocks, keep, strict=True) if not k)
+    )
 
 
 def _words(text: str) -> list[str]:

@@ -132,7 +132,7 @@ def _mark_centred(units: list[Unit]) -> None:
     # Each stands alone among prose: a run of centred lines is a title page or a poem.
     alone = [
         (unit, heading)
-        for i, (unit, heading) in enumerate(zip(units, found))
+        for i, (unit, heading) in enumerate(zip(units, found, strict=True))
         if heading and not any(found[max(i - 1, 0) : i]) and not any(found[i + 1 : i + 2])
     ]
     if _MIN_CENTRED <= len(alone) and len(alone) * 2 <= len(units):

@@ -261,7 +261,7 @@ def _token_cut(text: str, start: int, limit: int) -> int:
 
 def _cut(text: str, start: int, end: int, cuts: list[int]) -> list[Span]:
     spans: list[Span] = []
-    for a, b in zip([start, *cuts], [*cuts, end]):
+    for a, b in zip([start, *cuts], [*cuts, end], strict=True):
         trimmed = trim(text, a, b)
         if trimmed is not None:
             spans.append(trimmed)
@@ -288,7 +288,9 @@ def split_text(text: str, settings: SegmenterSettings, parts: int = 2) -> list[s
         if cut is None:
             break
         cuts.append(cut)
-    pieces = [stripped[a:b].strip() for a, b in zip([0, *cuts], [*cuts, len(stripped)])]
+    pieces = [
+        stripped[a:b].strip() for a, b in zip([0, *cuts], [*cuts, len(stripped)], strict=True)
+    ]
     return [p for p in pieces if p] or [stripped]
 
 
