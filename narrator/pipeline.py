@@ -15,9 +15,9 @@ import itertools
 import json
 import re
 from collections.abc import Callable, Iterator, Sequence
-from functools import partial
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
@@ -31,16 +31,12 @@ from narrator.assembly import (
     Pauses,
     Piece,
     assemble,
+    ownership,
 )
-from narrator.assembly import ownership
-from narrator.text.boundary import Boundary
-from narrator.wire.client import DEFAULT_KEY_ENV
-from narrator.wire.codes import ErrorCode
-from narrator.service import Service, open_service, read_api_key
-from narrator.errors import AuthError, JobStopped, Unreachable
-from narrator.jobfile import Job, VoiceSpec
 from narrator.assembly.model import SourceRef
 from narrator.assembly.timings import part_sources
+from narrator.errors import AuthError, JobStopped, Unreachable
+from narrator.jobfile import Job, VoiceSpec
 from narrator.plan import (
     Plan,
     PlannedSegment,
@@ -50,9 +46,12 @@ from narrator.plan import (
     segmenter_settings,
     title_sentence,
 )
-from narrator.text.sentences import resolve_language
 from narrator.scheduler import Pool, PoolReport, PoolSettings
+from narrator.service import Service, job_service, key_env, key_option, read_api_key
 from narrator.store import Store
+from narrator.text.boundary import Boundary
+from narrator.text.sentences import resolve_language
+from narrator.wire.codes import ErrorCode
 
 
 @dataclass
@@ -142,7 +141,7 @@ class RunOptions:
 async def run_job(job: Job, options: RunOptions = RunOptions()) -> RunSummary:
     """Plan, synthesize what the store lacks, then assemble. Raises JobStopped on fatal errors."""
     if job.server is not None:  # a missing key is said before anything is read or created
-        read_api_key(job.server.api_key_env, f"{job.path.name}: server.api_key_env")
+        read_api_key(job.server.api_key_env, key_option(job))
 
     # Planning a huge book takes a while: it stops at once when the run is cancelled.
     def planning(done: int, total: int) -> None:
@@ -224,12 +223,7 @@ async def _synthesize(
 ) -> RunSummary:
     """Synthesize `pending` (through `service`, or one opened here); `stored` is told of each
     segment whose audio is stored."""
-    server = job.server
-    opened = (
-        nullcontext(service)
-        if service is not None
-        else open_service(server.url if server else None, _key_env(job))
-    )
+    opened = nullcontext(service) if service is not None else job_service(job)
     async with opened as service:
         for voice, segments in _by_voice(pending, plan):
             pool = Pool(
@@ -293,8 +287,8 @@ def _explain(stopped: JobStopped, job: Job, voice: VoiceSpec) -> str:
     where = f"{job.path.name}"
     if isinstance(cause, AuthError) or code in (ErrorCode.AUTH_FAILED, ErrorCode.UNAUTHORIZED):
         return (
-            f"{where}: the service refused the API key in ${_key_env(job)} ({cause}); "
-            f"set {_key_env(job)} to a valid key"
+            f"{where}: the service refused the API key in ${key_env(job)} ({cause}); "
+            f"set {key_env(job)} to a valid key"
         )
     if code == ErrorCode.MODEL_NOT_FOUND:
         return (
@@ -309,10 +303,6 @@ def _explain(stopped: JobStopped, job: Job, voice: VoiceSpec) -> str:
     if code in (ErrorCode.MISSING_CONFIG_ID, ErrorCode.INVALID_HEADERS):
         return f"{where}: the service refused the request ({cause}); check server.url and voice"
     return f"{where}: {stopped}"
-
-
-def _key_env(job: Job) -> str:
-    return job.server.api_key_env if job.server else DEFAULT_KEY_ENV
 
 
 def _pool_settings(job: Job, lanes: int = 0) -> PoolSettings:

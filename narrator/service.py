@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 
-from narrator.wire.client import Endpoint, is_env_name
 from narrator.errors import UserError
+from narrator.jobfile import Job
+from narrator.wire.client import DEFAULT_KEY_ENV, Endpoint, is_env_name
 
 
 def read_api_key(env_name: str, where: str = "api_key_env") -> str:
@@ -65,3 +66,20 @@ async def open_service(
     config = ServerConfig(api_keys=(key,), engines=engines)
     async with running_server(config) as server:
         yield Service(server.url, key, lanes=config.lanes()[0])
+
+
+def key_env(job: Job) -> str:
+    """The environment variable holding the job's API key."""
+    return job.server.api_key_env if job.server else DEFAULT_KEY_ENV
+
+
+def key_option(job: Job) -> str:
+    """Where the user names that variable, for messages."""
+    return f"{job.path.name}: server.api_key_env"
+
+
+def job_service(job: Job) -> AbstractAsyncContextManager[Service]:
+    """The job's service: its server with the key from `server.api_key_env`, or (no server)
+    the embedded local server."""
+    url = job.server.url if job.server else None
+    return open_service(url, key_env(job), key_option=key_option(job))

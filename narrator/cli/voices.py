@@ -15,11 +15,11 @@ from pathlib import Path
 
 import anyio
 
-from narrator.wire.client import Session
-from narrator.wire.codes import ErrorCode
 from narrator.errors import AuthError, ServerError, TransportError
 from narrator.jobfile import Job, load_job
-from narrator.service import open_service
+from narrator.service import job_service
+from narrator.wire.client import Session
+from narrator.wire.codes import ErrorCode
 
 
 @dataclass(frozen=True)
@@ -97,9 +97,7 @@ def _uses(job: Job) -> dict[str, tuple[str, ...]]:
 async def _checked_hosted(job: Job) -> list[VoiceLine]:
     assert job.server is not None
     lines = []
-    async with open_service(
-        job.server.url, job.server.api_key_env, key_option=f"{job.path.name}: server.api_key_env"
-    ) as service:
+    async with job_service(job) as service:
         for config_id, sources in _uses(job).items():
             about = await _check(Session(service.endpoint(config_id)), job)
             lines.append(VoiceLine(config_id, about, sources))

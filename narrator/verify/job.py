@@ -16,10 +16,9 @@ from narrator.assembly import Pauses
 from narrator.assembly.pcmstream import PauseSamples
 from narrator.errors import NarratorError
 from narrator.jobfile import Job, VoiceSpec
-from narrator.plan import Plan, request_params, segmenter_settings
+from narrator.plan import Plan, PlannedSegment, request_params, segmenter_settings
 from narrator.scheduler import PoolSettings
-from narrator.service import Service
-from narrator.plan import PlannedSegment
+from narrator.service import Service, job_service
 from narrator.store import Store
 from narrator.text.boundary import Boundary
 from narrator.verify.recognizer import Recognizer, model_path
@@ -98,7 +97,4 @@ def _first(group: BaseExceptionGroup) -> BaseException:
 
 def open_for(job: Job) -> AbstractAsyncContextManager[Service]:
     """The job's service (the embedded local server when the job names none)."""
-    from narrator.pipeline import _key_env
-    from narrator.service import open_service
-
-    return open_service(job.server.url if job.server else None, _key_env(job))
+    return job_service(job)
