@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import enum
 
-from narrator.wire.codes import CodeClass, ErrorCode
+from narrator.codes import CodeClass, ErrorCode
 
 
 class NarratorError(Exception):

@@ -51,7 +51,7 @@ from narrator.service import Service, job_service, key_env, key_option, read_api
 from narrator.store import Store
 from narrator.text.boundary import Boundary
 from narrator.text.sentences import resolve_language
-from narrator.wire.codes import ErrorCode
+from narrator.codes import ErrorCode
 
 
 @dataclass

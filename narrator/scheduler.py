@@ -23,7 +23,7 @@ import anyio
 from tenacity import AsyncRetrying, RetryCallState, stop_after_attempt, wait_random_exponential
 
 from narrator.wire.client import Endpoint, Session, SynthesisResult
-from narrator.wire.codes import ErrorCode
+from narrator.codes import ErrorCode
 from narrator.errors import (
     AuthError,
     JobStopped,

@@ -13,7 +13,7 @@ from websockets.asyncio.server import ServerConnection, serve
 
 from narrator.wire import protocol as p
 from narrator.wire.client import Endpoint, Session
-from narrator.wire.codes import ErrorCode
+from narrator.codes import ErrorCode
 from narrator.errors import (
     AuthError,
     DeadlineExceeded,

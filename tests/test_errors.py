@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from narrator.wire.codes import ErrorCode
+from narrator.codes import ErrorCode
 from narrator.errors import (
     AuthError,
     DeadlineExceeded,

@@ -10,7 +10,7 @@ import anyio
 import pytest
 
 from narrator.wire.client import Endpoint, Session
-from narrator.wire.codes import ErrorCode
+from narrator.codes import ErrorCode
 from narrator.errors import AuthError, ServerError, Verdict, classify
 from narrator.server import RunningServer, ServerConfig, running_server, textcode
 import interop_peer as peer

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from narrator.wire import protocol as p
-from narrator.wire.codes import CodeClass, ErrorCode
+from narrator.codes import CodeClass, ErrorCode
 from narrator.errors import LocalProtocolError, RemoteProtocolError, UnknownMessageType
 from protocol_vectors import (
     ID,

@@ -20,7 +20,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from narrator.wire import protocol as p
-from narrator.wire.codes import ErrorCode
+from narrator.codes import ErrorCode
 from narrator.errors import UserError
 from narrator.server import ServerConfig, running_server, textcode
 

@@ -21,7 +21,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from narrator.wire import protocol as p
-from narrator.wire.codes import ErrorCode
+from narrator.codes import ErrorCode
 from narrator.server import RunningServer, textcode
 
 CROWD = 200

@@ -16,7 +16,7 @@ import numpy as np
 from narrator.wire import protocol as proto
 from narrator.wire.client import DEFAULT_KEY_ENV, HOSTED_URL, Session, SynthesisResult
 from narrator.service import open_service
-from narrator.wire.codes import ErrorCode
+from narrator.codes import ErrorCode
 from narrator.errors import (
     AuthError,
     NarratorError,

@@ -19,7 +19,7 @@ from narrator.errors import AuthError, ServerError, TransportError
 from narrator.jobfile import Job, load_job
 from narrator.service import job_service
 from narrator.wire.client import Session
-from narrator.wire.codes import ErrorCode
+from narrator.codes import ErrorCode
 
 
 @dataclass(frozen=True)

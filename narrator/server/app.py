@@ -17,7 +17,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from narrator.wire import protocol as proto
-from narrator.wire.codes import ErrorCode
+from narrator.codes import ErrorCode
 from narrator.server.config import ServerConfig, validate
 from narrator.server.connection import Connection, now_ms
 from narrator.server.state import ServerState, websockets_logger

@@ -22,7 +22,7 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
 from narrator.wire import protocol as proto
-from narrator.wire.codes import ErrorCode
+from narrator.codes import ErrorCode
 from narrator.errors import RemoteProtocolError
 from narrator.server import faults
 from narrator.server.chunks import Chunker, cap_samples

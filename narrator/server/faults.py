@@ -18,7 +18,7 @@ import re
 import zlib
 from dataclasses import dataclass, fields
 
-from narrator.wire.codes import ErrorCode
+from narrator.codes import ErrorCode
 from narrator.errors import UserError
 
 OK = "ok"

@@ -30,7 +30,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.protocol import State
 
 from narrator.wire import protocol as proto
-from narrator.wire.codes import ErrorCode
+from narrator.codes import ErrorCode
 from narrator.errors import (
     AuthError,
     DeadlineExceeded,

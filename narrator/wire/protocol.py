@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from collections.abc import Callable
 from typing import Any, TypeGuard
 
-from narrator.wire.codes import ErrorCode
+from narrator.codes import ErrorCode
 from narrator.errors import LocalProtocolError, RemoteProtocolError, UnknownMessageType
 
 __all__ = [
