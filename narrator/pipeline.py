@@ -271,6 +271,8 @@ def _add_verification(job: Job, store: Store, result: AssemblyResult) -> None:
     """Put the verification report into the QC JSON written by assembly (additive)."""
     from narrator.verify import job as verifying
 
+    if result.qc is None:  # QC off: no JSON to add to
+        return
     qc = dataclasses.replace(result.qc, verification=verifying.report(job, store).to_dict())
     for path in result.files:
         if path.name.endswith(".qc.json"):
