@@ -12,17 +12,18 @@ from typing import TypeVar
 
 import anyio
 
+from narrator.cli.parser import Commands
 from narrator.cli.progress import PlanProgress, RunProgress
+from narrator.errors import UserError
 from narrator.jobfile import load_job
 from narrator.pipeline import RunOptions, RunSummary, run_job
-from narrator.errors import UserError
 from narrator.plan import Plan, build_plan, skipped_summary
 from narrator.store import Store
 
 T = TypeVar("T")
 
 
-def add_commands(sub: argparse._SubParsersAction) -> None:
+def add_commands(sub: Commands) -> None:
     run = sub.add_parser("run", help="synthesize a job and assemble its audiobook (resumes)")
     run.add_argument("job", type=Path, help="the job YAML file")
     run.add_argument("--fresh", action="store_true", help="discard stored audio and start over")

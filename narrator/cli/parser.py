@@ -13,7 +13,7 @@ Exit codes (README.md lists them too):
 from __future__ import annotations
 
 import argparse
-from typing import NoReturn
+from typing import Any, NoReturn, Protocol
 
 EXIT_OK, EXIT_INCOMPLETE, EXIT_USER, EXIT_SERVICE, EXIT_OUTPUT, EXIT_BUSY = 0, 1, 2, 3, 4, 5
 EXIT_INTERRUPTED = 130
@@ -24,3 +24,9 @@ class OneLineParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USER, f"{self.prog}: error: {message}; see {self.prog} --help\n")
+
+
+class Commands(Protocol):
+    """What `add_subparsers()` gives: each command module adds its own parser through it."""
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser: ...

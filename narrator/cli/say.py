@@ -13,9 +13,7 @@ from urllib.parse import urlsplit
 import anyio
 import numpy as np
 
-from narrator.wire import protocol as proto
-from narrator.wire.client import DEFAULT_KEY_ENV, HOSTED_URL, Session, SynthesisResult
-from narrator.service import open_service
+from narrator.cli.parser import Commands
 from narrator.codes import ErrorCode
 from narrator.errors import (
     AuthError,
@@ -27,7 +25,10 @@ from narrator.errors import (
     UserError,
     is_retryable,
 )
+from narrator.service import open_service
 from narrator.sources.decode import clean_text
+from narrator.wire import protocol as proto
+from narrator.wire.client import DEFAULT_KEY_ENV, HOSTED_URL, Session, SynthesisResult
 
 SAY_PAUSE_S = 0.35
 SAY_FORMATS = {".wav": "wav", ".mp3": "mp3", ".m4b": "m4b", ".m4a": "m4b"}
@@ -36,7 +37,7 @@ SAY_ATTEMPTS = 6  # per text on retryable errors, as a job retries its segments
 SAY_BACKOFF_INITIAL_S, SAY_BACKOFF_MAX_S = 0.25, 5.0
 
 
-def add_say(sub: argparse._SubParsersAction) -> None:
+def add_say(sub: Commands) -> None:
     say = sub.add_parser("say", help="speak one text into an audio file (.wav, .mp3, .m4b, .m4a)")
     say.add_argument("text", help="the text to speak ('-' reads standard input)")
     say.add_argument(
@@ -98,8 +99,8 @@ def _check_say_options(args: argparse.Namespace) -> None:
 
 
 async def _say(text: str, args: argparse.Namespace, config_id: str) -> bytes:
-    from narrator.text.segmenter import SegmenterSettings, segment_chapter
     from narrator.text.paragraphs import split_paragraphs
+    from narrator.text.segmenter import SegmenterSettings, segment_chapter
 
     settings = SegmenterSettings(language=args.language)
     segments = await anyio.to_thread.run_sync(

@@ -13,15 +13,21 @@ from pathlib import Path
 
 import anyio
 
-from narrator.cli.parser import OneLineParser
+from narrator.cli.parser import Commands, OneLineParser
 from narrator.errors import UserError
 from narrator.server.app import RunningServer, running_server
-from narrator.server.config import AUTH_FAILURE_MODES, KEYS_ENV, KNOWN_ENGINES, ServerConfig
-from narrator.server.config import keys_from_env, validate
+from narrator.server.config import (
+    AUTH_FAILURE_MODES,
+    KEYS_ENV,
+    KNOWN_ENGINES,
+    ServerConfig,
+    keys_from_env,
+    validate,
+)
 from narrator.server.faults import FaultPlan, parse_faults, parse_script
 
 
-def add_serve(sub: argparse._SubParsersAction) -> None:
+def add_serve(sub: Commands) -> None:
     serve = sub.add_parser("serve", help="run the local Oris Voice compatible server")
     add_serve_arguments(serve)
     serve.set_defaults(handler=serve_command)

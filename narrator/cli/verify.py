@@ -11,13 +11,13 @@ from pathlib import Path
 
 import anyio
 
-from narrator.cli.parser import EXIT_INCOMPLETE, EXIT_OK
+from narrator.cli.parser import EXIT_INCOMPLETE, EXIT_OK, Commands
 from narrator.errors import StoreError
 from narrator.jobfile import Job, load_job
 from narrator.plan import Plan, build_plan
 
 
-def add_verify(sub: argparse._SubParsersAction) -> None:
+def add_verify(sub: Commands) -> None:
     verify = sub.add_parser(
         "verify", help="hear a job's stored audio back (speech recognition) and flag mis-speakings"
     )

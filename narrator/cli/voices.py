@@ -15,11 +15,12 @@ from pathlib import Path
 
 import anyio
 
+from narrator.cli.parser import Commands
+from narrator.codes import ErrorCode
 from narrator.errors import AuthError, ServerError, TransportError
 from narrator.jobfile import Job, load_job
 from narrator.service import job_service
 from narrator.wire.client import Session
-from narrator.codes import ErrorCode
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class VoiceLine:
     used_by: tuple[str, ...] = ()  # job sources that this voice speaks
 
 
-def add_voices(sub: argparse._SubParsersAction) -> None:
+def add_voices(sub: Commands) -> None:
     voices = sub.add_parser("voices", help="list the voices the configured server offers")
     voices.add_argument(
         "job", type=Path, nargs="?", help="a job file: its server and the voices it uses"
