@@ -51,6 +51,7 @@ from narrator.plan import (
     title_sentence,
 )
 from narrator.text.sentences import resolve_language
+from narrator.text.segmenter import split_text
 from narrator.scheduler import Pool, PoolReport, PoolSettings
 from narrator.store import Store
 
@@ -237,7 +238,7 @@ async def _synthesize(
                 service.endpoint(voice.config_id),
                 request_params(voice),
                 _pool_settings(job, service.lanes),
-                segmenter_settings(job, voice),
+                partial(split_text, settings=segmenter_settings(job, voice), parts=2),
                 progress=lambda segment, seconds: (bar.advance(seconds), stored(segment)),
                 grow=bar.grow,
             )
