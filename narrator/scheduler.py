@@ -185,7 +185,8 @@ class _StoreCalls:
 
     async def __call__(self, call: Callable[[], T]) -> T:
         with anyio.CancelScope(shield=True):
-            return await anyio.to_thread.run_sync(call, limiter=self._limiter)
+            result = await anyio.to_thread.run_sync(call, limiter=self._limiter)
+        return result
 
 
 class Pool:
