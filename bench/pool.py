@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 import anyio
@@ -32,7 +33,7 @@ import anyio
 from narrator.wire.client import Endpoint, Session
 from narrator.text.paragraphs import split_paragraphs
 from narrator.scheduler import Pool, PoolSettings
-from narrator.text.segmenter import SegmenterSettings, segment_chapter
+from narrator.text.segmenter import SegmenterSettings, segment_chapter, split_text
 from narrator.server import ServerConfig, running_server
 from narrator.plan import PlannedSegment, segment_key
 from narrator.store import Store
@@ -106,7 +107,7 @@ async def run_pool(
                     Endpoint(url, voice, key),
                     {},
                     PoolSettings(concurrency=concurrency, max_attempts=50, backoff_max=2.0),
-                    SegmenterSettings(),
+                    partial(split_text, settings=SegmenterSettings()),
                 )
                 start = time.perf_counter()
                 report = await pool.run(store.pending())

@@ -21,7 +21,8 @@
     │   └── WorkspaceBusy              another run holds the workspace (exit code 5)
     └── AssemblyError                  encoding/writing the audiobook failed
 
-`classify(exc, attempt)` is the single place that decides RETRY / FATAL_SEGMENT / FATAL_JOB.
+`classify(exc, attempt)` is the single place that decides RETRY / FATAL_SEGMENT / FATAL_JOB;
+beside it, `classify_streak` (segments lost in a row) and `keeps_session` (reuse after a refusal).
 """
 
 from __future__ import annotations
@@ -178,3 +179,38 @@ def classify(exc: BaseException, attempt: int = 1) -> Verdict:
 def is_retryable(exc: BaseException, attempt: int = 1) -> bool:
     """True when `classify` says another attempt may succeed; never for cancellation."""
     return isinstance(exc, Exception) and classify(exc, attempt) is Verdict.RETRY
+
+
+def lost_streak(exc: BaseException, streak: int) -> int:
+    """Segments lost in a row to transport errors, once one more is lost to `exc`.
+
+    `exc` is the last error of a segment that used every attempt: a transport error adds one
+    to `streak`, any other loss (the service answered) starts the count over.
+    """
+    return streak + 1 if isinstance(exc, TransportError) else 0
+
+
+def classify_streak(streak: int, unreachable_after: int) -> Verdict:
+    """What `streak` segments lost in a row to transport errors mean for the job.
+
+    Each of them was retried to the end already; after `unreachable_after` of them the service
+    is taken to be gone (FATAL_JOB) rather than every remaining segment burning its attempts.
+    """
+    gone = streak > 0 and streak >= unreachable_after
+    return Verdict.FATAL_JOB if gone else Verdict.FATAL_SEGMENT
+
+
+# Refusals sent in place of a started interaction leave nothing else on the wire. A rejected
+# *input* (INVALID_MESSAGE, FRAME_SIZE_EXCEEDED) may be followed by a second answer to the
+# endInteraction already sent after it, which the next interaction would read.
+_SESSION_KEEPING_CODES = frozenset({ErrorCode.RATE_LIMITED, ErrorCode.BACKEND_UNAVAILABLE})
+
+
+def keeps_session(exc: BaseException) -> bool:
+    """True when the session that raised `exc` may carry the next interaction.
+
+    Only an errorResponse that refused the interaction outright keeps it; after anything else
+    (a rejected input, a drop, a deadline, a cancel) frames of the abandoned interaction could
+    be mistaken for the next one's, so the session is closed.
+    """
+    return isinstance(exc, ServerError) and exc.code in _SESSION_KEEPING_CODES

@@ -35,6 +35,7 @@ from narrator.assembly import (
 )
 from narrator.assembly.model import SourceRef
 from narrator.assembly.timings import part_sources
+from narrator.codes import ErrorCode
 from narrator.errors import AuthError, JobStopped, Unreachable
 from narrator.jobfile import Job, VoiceSpec
 from narrator.plan import (
@@ -50,8 +51,8 @@ from narrator.scheduler import Pool, PoolReport, PoolSettings
 from narrator.service import Service, job_service, key_env, key_option, read_api_key
 from narrator.store import Store
 from narrator.text.boundary import Boundary
+from narrator.text.segmenter import split_text
 from narrator.text.sentences import resolve_language
-from narrator.codes import ErrorCode
 
 
 @dataclass
@@ -231,7 +232,7 @@ async def _synthesize(
                 service.endpoint(voice.config_id),
                 request_params(voice),
                 _pool_settings(job, service.lanes),
-                segmenter_settings(job, voice),
+                partial(split_text, settings=segmenter_settings(job, voice), parts=2),
                 progress=lambda segment, seconds: (bar.advance(seconds), stored(segment)),
                 grow=bar.grow,
             )

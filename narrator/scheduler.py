@@ -8,7 +8,12 @@ successes grow it again over time. Retries use tenacity with full-jitter exponen
 (a random wait up to min(backoff_max, backoff_initial * 2**n)), only for errors
 `errors.classify` calls retryable (never cancellation). A fatal job error (bad key, unknown
 voice) leaves the task group, which cancels the siblings: the job stops within one request per
-worker, and a refused key costs one handshake in all (`ConnectGate`). Audio that came back cut at the cap is split and its parts synthesized in its place.
+worker, and a refused key costs one handshake in all (`ConnectGate`). Audio that came back cut
+at the cap is split (by the splitter the caller injects) and its parts synthesized in its place.
+
+Nothing blocking runs on the event loop: manifest bookkeeping (claim, record_request,
+mark_failed, split) goes to one store thread at a time (`_StoreCalls`), and splitting and audio
+writes run in worker threads, so an fsync or a slow commit never stalls the sessions.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ import math
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 import anyio
 from tenacity import AsyncRetrying, RetryCallState, stop_after_attempt, wait_random_exponential
@@ -34,13 +40,20 @@ from narrator.errors import (
     TransportError,
     Verdict,
     classify,
+    classify_streak,
     is_retryable,
+    lost_streak,
 )
-from narrator.text.segmenter import SegmenterSettings, split_text
 from narrator.plan import PlannedSegment
 from narrator.store import Store
 
 MAX_SPLIT_DEPTH = 6
+
+T = TypeVar("T")
+
+# The text of a segment whose audio came back cut at the cap -> parts that keep all its text
+# (two or more whenever it has two words or more). Injected: the pool knows no sentence rules.
+Splitter = Callable[[str], Sequence[str]]
 
 
 @dataclass(frozen=True)
@@ -156,6 +169,26 @@ class ConnectGate:
 ProgressFn = Callable[[PlannedSegment, float], None]
 
 
+class _StoreCalls:
+    """The pool's manifest bookkeeping, run off the event loop one call at a time.
+
+    Store methods take the store's lock, which audio writers hold while they commit (and
+    SQLite may checkpoint and fsync inside a commit): run on the loop, one would stall every
+    session. One thread token keeps the calls in the order the loop makes them, as a single
+    store writer thread would; their own limiter keeps them out of the queue of audio writes.
+    A call once made runs to its end even if the job is cancelled meanwhile (shielded), as it
+    did when it ran inline: a counted request or a claimed segment is never half-recorded.
+    """
+
+    def __init__(self) -> None:
+        self._limiter = anyio.CapacityLimiter(1)
+
+    async def __call__(self, call: Callable[[], T]) -> T:
+        with anyio.CancelScope(shield=True):
+            result = await anyio.to_thread.run_sync(call, limiter=self._limiter)
+        return result
+
+
 class Pool:
     """Synthesizes a store's pending segments through `settings.concurrency` sessions."""
 
@@ -165,7 +198,7 @@ class Pool:
         endpoint: Endpoint,
         params: Mapping[str, Any],
         settings: PoolSettings,
-        segmenter: SegmenterSettings,
+        split: Splitter,
         progress: ProgressFn | None = None,
         grow: Callable[[int], None] | None = None,
     ) -> None:
@@ -173,13 +206,14 @@ class Pool:
         self.endpoint = endpoint
         self.params = dict(params)
         self.settings = settings
-        self.segmenter = segmenter
+        self.split = split
         self.progress = progress or (lambda segment, seconds: None)
         self.grow = grow or (lambda extra: None)  # a split added `extra` segments to do
         self.limit = AdaptiveLimit(settings.concurrency)
         self.gate = ConnectGate()
         self.report = PoolReport()
         self._unreachable_streak = 0
+        self._manifest = _StoreCalls()
 
     async def run(self, segments: Sequence[PlannedSegment]) -> PoolReport:
         """Synthesize `segments` (in order of dispatch); raises JobStopped on a fatal error."""
@@ -218,14 +252,14 @@ class Pool:
     async def _segment(
         self, session: Session, writer: _Writer, segment: PlannedSegment, depth: int
     ) -> None:
-        if not self.store.claim(segment.key):
+        if not await self._manifest(partial(self.store.claim, segment.key)):
             return  # another worker holds this text (a split part equal to a planned segment)
         try:
             result = await self._attempts(session, segment)
         except JobStopped:
             raise
         except SynthesisError as exc:
-            self._fail(segment, exc)
+            await self._fail(segment, exc)
             return
         self._unreachable_streak = 0
         if result.truncated and depth < MAX_SPLIT_DEPTH and self._splittable(segment.text):
@@ -245,8 +279,8 @@ class Pool:
     async def _resplit(
         self, session: Session, writer: _Writer, segment: PlannedSegment, depth: int
     ) -> None:
-        parts = split_text(segment.text, self.segmenter, parts=2)
-        planned = self.store.split(segment.key, parts)
+        parts = await anyio.to_thread.run_sync(self.split, segment.text)  # pysbd: CPU-bound
+        planned = await self._manifest(partial(self.store.split, segment.key, parts))
         self.report.splits += 1
         self.grow(len(planned) - 1)
         for part in planned:
@@ -271,49 +305,52 @@ class Pool:
     async def _request(
         self, session: Session, segment: PlannedSegment, attempt: int = 1
     ) -> SynthesisResult:
+        """One attempt, counted in the manifest; a FATAL_JOB error stops the job."""
+        try:
+            result = await self._send(session, segment)
+        except SynthesisError as exc:
+            await self._manifest(partial(self.store.record_request, segment.key, _outcome(exc)))
+            if classify(exc, attempt) is Verdict.FATAL_JOB:
+                raise JobStopped(exc, str(exc)) from exc
+            raise
+        await self._manifest(partial(self.store.record_request, segment.key, "ok"))
+        return result
+
+    async def _send(self, session: Session, segment: PlannedSegment) -> SynthesisResult:
+        """One request under a slot of the adaptive limit (given back before any bookkeeping)."""
         await self.limit.acquire()
         try:
             self.report.requests += 1
             if not session.is_open:
                 await self.gate.open(session)
             result = await session.synthesize(segment.text, self.params)
-        except SynthesisError as exc:
-            self.store.record_request(segment.key, _outcome(exc))
-            self._react(exc, attempt)
+        except ServerError as exc:
+            if exc.code == ErrorCode.RATE_LIMITED:  # cut the limit before the slot is free
+                self.report.rate_limited += 1
+                self.limit.on_rate_limited()
             raise
         finally:
             await self.limit.release()
-        self.store.record_request(segment.key, "ok")
         self.limit.on_success()
         return result
 
-    def _react(self, exc: SynthesisError, attempt: int) -> None:
-        if isinstance(exc, ServerError) and exc.code == ErrorCode.RATE_LIMITED:
-            self.report.rate_limited += 1
-            self.limit.on_rate_limited()
-        if classify(exc, attempt) is Verdict.FATAL_JOB:
-            raise JobStopped(exc, str(exc)) from exc
-
-    def _fail(self, segment: PlannedSegment, exc: SynthesisError) -> None:
+    async def _fail(self, segment: PlannedSegment, exc: SynthesisError) -> None:
         message = f"segment {segment.chapter + 1}.{segment.order + 1}: {exc}"
         if isinstance(exc, TransportError) and self.endpoint.url not in message:
             message += f" (server {self.endpoint.url}; check server.url and your network)"
         if isinstance(exc, LocalProtocolError):
             message += " (the segment is too long for one message)"
-        self.store.mark_failed(segment.key, str(exc))
+        await self._manifest(partial(self.store.mark_failed, segment.key, str(exc)))
         self.report.failed += 1
         self.report.errors.append(message)
-        if isinstance(exc, TransportError):
-            self._unreachable_streak += 1
-            if self._unreachable_streak >= self.settings.unreachable_after:
-                raise JobStopped(
-                    exc,
-                    f"cannot reach the TTS service at {self.endpoint.url} "
-                    f"({self.settings.max_attempts} attempts each for "
-                    f"{self._unreachable_streak} segments): {exc}",
-                )
-        else:
-            self._unreachable_streak = 0
+        self._unreachable_streak = lost_streak(exc, self._unreachable_streak)
+        streak = self._unreachable_streak
+        if classify_streak(streak, self.settings.unreachable_after) is Verdict.FATAL_JOB:
+            raise JobStopped(
+                exc,
+                f"cannot reach the TTS service at {self.endpoint.url} "
+                f"({self.settings.max_attempts} attempts each for {streak} segments): {exc}",
+            )
 
 
 class _Writer:

@@ -15,9 +15,13 @@ from narrator.errors import (
     RemoteProtocolError,
     ServerError,
     TransportError,
+    Unreachable,
     Verdict,
     classify,
+    classify_streak,
     is_retryable,
+    keeps_session,
+    lost_streak,
 )
 
 
@@ -59,3 +63,32 @@ def test_local_bugs_user_errors_and_auth_are_not_retried():
 def test_cancellation_is_never_retryable():
     assert not is_retryable(asyncio.CancelledError())
     assert not is_retryable(KeyboardInterrupt())
+
+
+def test_segments_lost_in_a_row_to_transport_errors_end_the_job_at_the_limit():
+    streak = 0
+    for exc in (TransportError("drop"), Unreachable("refused"), DeadlineExceeded("slow")):
+        streak = lost_streak(exc, streak)
+    assert streak == 0  # a loss that is not a transport error starts the count over
+    for expected in (Verdict.FATAL_SEGMENT, Verdict.FATAL_SEGMENT, Verdict.FATAL_JOB):
+        streak = lost_streak(TransportError("refused"), streak)
+        assert classify_streak(streak, unreachable_after=3) is expected
+    assert lost_streak(ServerError("TIMEOUT", "m"), streak) == 0
+    assert classify_streak(0, unreachable_after=0) is Verdict.FATAL_SEGMENT
+
+
+@pytest.mark.parametrize(
+    "exc, kept",
+    [
+        (ServerError("RATE_LIMITED", "m"), True),
+        (ServerError("BACKEND_UNAVAILABLE", "m"), True),
+        (ServerError("INVALID_MESSAGE", "m"), False),  # a second answer may follow
+        (ServerError("TIMEOUT", "m"), False),
+        (ServerError(None, "plain text"), False),
+        (AuthError("AUTH_FAILED", "no"), False),
+        (TransportError("drop"), False),
+        (DeadlineExceeded("slow"), False),
+    ],
+)
+def test_only_an_outright_refusal_keeps_the_session(exc, kept):
+    assert keeps_session(exc) is kept

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+import threading
+from functools import partial
 from pathlib import Path
 
 import anyio
@@ -18,6 +20,7 @@ from narrator.server.textcode import decode
 from narrator.plan import PlannedSegment, segment_key
 from narrator.store import Store
 
+SPLIT = partial(split_text, settings=SegmenterSettings(), parts=2)
 FAST = PoolSettings(concurrency=4, max_attempts=6, backoff_initial=0.01, backoff_max=0.05)
 
 
@@ -36,7 +39,7 @@ async def run(
     key = secrets.token_urlsafe(12)
     async with running_server(ServerConfig(api_keys=(key,), engines=("test",), **server)) as srv:
         with Store.open(tmp_path / "ws") as store:
-            pool = Pool(store, Endpoint(srv.url, voice, key), {}, settings, SegmenterSettings())
+            pool = Pool(store, Endpoint(srv.url, voice, key), {}, settings, SPLIT)
             try:
                 report = await pool.run(plan(store, texts, voice))
             finally:
@@ -120,9 +123,7 @@ async def test_fatal_error_mid_job_stops_all_workers_promptly(tmp_path):
         ServerConfig(api_keys=(key,), engines=("test",), latency=0.02)
     ) as srv:
         with Store.open(tmp_path / "ws") as store:
-            pool = Pool(
-                store, Endpoint(srv.url, "test", "wrong-" + key), {}, FAST, SegmenterSettings()
-            )
+            pool = Pool(store, Endpoint(srv.url, "test", "wrong-" + key), {}, FAST, SPLIT)
             with pytest.raises(JobStopped):
                 await pool.run(plan(store, texts))
         assert srv.stats.requests == 0 and srv.stats.auth_failures <= FAST.concurrency
@@ -132,9 +133,7 @@ async def test_fatal_error_mid_job_stops_all_workers_promptly(tmp_path):
 async def test_server_gone_stops_after_bounded_attempts(tmp_path):
     settings = PoolSettings(concurrency=2, max_attempts=2, backoff_initial=0.01, backoff_max=0.02)
     with Store.open(tmp_path / "ws") as store:
-        pool = Pool(
-            store, Endpoint("ws://127.0.0.1:9/", "test", "k"), {}, settings, SegmenterSettings()
-        )
+        pool = Pool(store, Endpoint("ws://127.0.0.1:9/", "test", "k"), {}, settings, SPLIT)
         with anyio.fail_after(20), pytest.raises(JobStopped, match="cannot reach"):
             await pool.run(plan(store, [f"Segment {i}." for i in range(50)]))
         assert pool.report.requests <= settings.max_attempts * (settings.unreachable_after + 2)
@@ -146,8 +145,8 @@ async def test_truncated_audio_is_split_until_complete(tmp_path):
     key = secrets.token_urlsafe(12)
     async with running_server(ServerConfig(api_keys=(key,), engines=("test",))) as srv:
         with Store.open(tmp_path / "ws") as store:
-            pool = Pool(store, Endpoint(srv.url, "test", key), {"max_new_tokens": 120}, FAST,
-                        SegmenterSettings())  # fmt: skip
+            endpoint = Endpoint(srv.url, "test", key)
+            pool = Pool(store, endpoint, {"max_new_tokens": 120}, FAST, SPLIT)
             report = await pool.run(plan(store, [text]))
             pieces = list(store.pieces(0))
     assert report.splits >= 1 and report.failed == 0
@@ -166,8 +165,8 @@ async def test_split_part_equal_to_a_later_planned_segment_is_spoken_once(tmp_pa
     settings = PoolSettings(concurrency=1, max_attempts=3, backoff_initial=0.01, backoff_max=0.05)
     async with running_server(ServerConfig(api_keys=(key,), engines=("test",))) as srv:
         with Store.open(tmp_path / "ws") as store:
-            pool = Pool(store, Endpoint(srv.url, "test", key), {"max_new_tokens": 120}, settings,
-                        SegmenterSettings())  # fmt: skip
+            endpoint = Endpoint(srv.url, "test", key)
+            pool = Pool(store, endpoint, {"max_new_tokens": 120}, settings, SPLIT)
             report = await pool.run(plan(store, [long, later]))
             decoded = [d for path, _, _ in store.pieces(0) for d in decode(path.read_bytes())]
         assert srv.stats.texts().count(later) == 1
@@ -198,3 +197,65 @@ async def test_a_fatal_error_with_every_worker_gone_is_one_job_stop(tmp_path, co
     )
     with pytest.raises(JobStopped, match="MODEL_NOT_FOUND"):
         await run(tmp_path, [f"Segment {i}." for i in range(5)], settings, voice="nobody")
+
+
+class LoopBeat:
+    """Counts beats of the event loop, so that a store thread can wait until the loop has run."""
+
+    def __init__(self) -> None:
+        self.beats = 0
+        self._changed = threading.Condition()
+
+    async def run(self) -> None:
+        while True:
+            await anyio.sleep(0.002)
+            with self._changed:
+                self.beats += 1
+                self._changed.notify_all()
+
+    def wait(self, beats: int, timeout: float) -> bool:
+        """Block the calling thread until the loop beats `beats` more times; False on timeout."""
+        with self._changed:
+            start = self.beats
+            return self._changed.wait_for(lambda: self.beats >= start + beats, timeout)
+
+
+@pytest.mark.anyio
+async def test_store_work_and_resplits_never_block_the_event_loop(tmp_path, monkeypatch):
+    # The injected fault: every store call and the splitter are slow. Each one holds its thread
+    # until the event loop has beaten three more times. Were it run on the loop itself, the loop
+    # could not beat, and the call would wait out its deadline instead.
+    beat = LoopBeat()
+    held: list[tuple[str, bool]] = []
+
+    def slowed(name, call):
+        def slow(*args, **kwargs):
+            timeout = 0.0 if any(not ok for _, ok in held) else 5.0  # one stall is enough
+            held.append((name, beat.wait(3, timeout)))
+            return call(*args, **kwargs)
+
+        return slow
+
+    store_calls = {"claim", "record_request", "mark_failed", "split", "put_audio"}
+    for name in store_calls:
+        monkeypatch.setattr(Store, name, slowed(name, getattr(Store, name)))
+    long = " ".join(f"Clause {i} runs on," for i in range(30)) + " and ends."
+    texts = ["Segment zero is refused twice.", long, "Segment two."]
+    settings = PoolSettings(concurrency=1, max_attempts=2, backoff_initial=0.01, backoff_max=0.02)
+    key = secrets.token_urlsafe(12)
+    config = ServerConfig(
+        api_keys=(key,), engines=("test",), faults=FaultPlan(script=("TIMEOUT", "TIMEOUT"))
+    )
+    async with running_server(config) as srv, anyio.create_task_group() as ticking:
+        ticking.start_soon(beat.run)
+        with Store.open(tmp_path / "ws") as store:
+            endpoint = Endpoint(srv.url, "test", key)
+            pool = Pool(
+                store, endpoint, {"max_new_tokens": 120}, settings, slowed("split_text", SPLIT)
+            )
+            with anyio.fail_after(60):
+                report = await pool.run(plan(store, texts))
+        ticking.cancel_scope.cancel()
+    assert report.failed == 1 and report.splits >= 1 and report.done >= 3
+    assert {name for name, _ in held} == store_calls | {"split_text"}
+    assert [name for name, ok in held if not ok] == []  # else: the first one ran on the loop

@@ -18,8 +18,9 @@ key is in flight or pending) or removes. Temp files are removed on open. A manif
 gone (deleted, or never committed) loses no audio: files of planned segments that pass their
 checks are adopted by `set_plan` (see `narrator.store.adopt`).
 
-Threads: one sqlite connection shared by the event loop thread and worker threads, every use
-under one lock; each write is one transaction.
+Threads: one sqlite connection shared by threads, every use under one lock; each write is one
+transaction. Every method blocks (a commit may checkpoint the WAL and fsync under that lock), so
+async callers run them in a thread, never on the event loop (see `narrator.scheduler`).
 """
 
 from __future__ import annotations

@@ -40,6 +40,7 @@ from narrator.errors import (
     TransportError,
     Unreachable,
     UnknownMessageType,
+    keeps_session,
 )
 
 HOSTED_URL = "wss://models.ojin.ai/realtime"
@@ -214,8 +215,7 @@ class Session:
             clean = True
             return result
         except ServerError as exc:
-            # The service refused this interaction and keeps the session; anything else is unclear.
-            clean = exc.code in _SESSION_KEEPING_CODES
+            clean = keeps_session(exc)  # else frames of this interaction might still arrive
             raise
         finally:
             self._interacting = False
@@ -309,12 +309,6 @@ class Session:
         if isinstance(data, bytes):
             raise RemoteProtocolError("binary frame before sessionReady")
         return _decode_text(data)
-
-
-# Refusals sent in place of a started interaction leave nothing else on the wire. A rejected
-# *input* (INVALID_MESSAGE, FRAME_SIZE_EXCEEDED) may be followed by a second answer to the
-# endInteraction already sent after it, which the next interaction would read: those close it.
-_SESSION_KEEPING_CODES = frozenset({ErrorCode.RATE_LIMITED, ErrorCode.BACKEND_UNAVAILABLE})
 
 
 def _decode_text(data: str) -> proto.Message | None:
