@@ -22,6 +22,7 @@ import pytest
 
 from narrator.cli import main
 from narrator.server.textcode import decode
+from support import wait_for, write_job
 
 REPO = Path(__file__).resolve().parents[1]
 SECRET = "sk-cli-test-secret-7f3a9"
@@ -34,14 +35,9 @@ def job(
     title: str = "T",
     output: str = "{formats: [wav], loudness: null, subtitles: []}",
 ) -> Path:
-    path = folder / "job.yaml"
-    credit = "" if "credit:" in extra else "credit: false\n"  # tests of the credit say so
-    path.write_text(
-        f"title: {title!r}\nsources: {sources}\nvoice: {{config_id: test}}\n"
-        f"output: {output}\n{credit}{extra}",
-        encoding="utf-8",
+    return write_job(
+        folder, name="job.yaml", title=repr(title), sources=sources, output=output, extra=extra
     )
-    return path
 
 
 def text_file(folder: Path, name: str, data: bytes | str) -> None:
@@ -312,15 +308,6 @@ def test_api_key_never_appears_anywhere(tmp_path, capsys, monkeypatch):
             assert SECRET.encode() not in file.read_bytes(), file
 
 
-def _wait_for(ready, proc: subprocess.Popen, what: str, timeout: float = 60.0) -> None:
-    """Poll until `ready()` (no fixed sleep: a loaded machine only makes this slower)."""
-    deadline = time.monotonic() + timeout
-    while not ready():
-        assert proc.poll() is None, f"the run ended before {what} appeared"
-        assert time.monotonic() < deadline, f"no {what} after {timeout} s"
-        time.sleep(0.05)
-
-
 def test_ctrl_c_stops_cleanly_with_exit_130_and_keeps_finished_work(tmp_path):
     text_file(tmp_path, "a.txt", " ".join(f"Sentence {i} is spoken slowly." for i in range(400)))
     serve = subprocess.Popen(
@@ -340,7 +327,9 @@ def test_ctrl_c_stops_cleanly_with_exit_130_and_keeps_finished_work(tmp_path):
             env={**_env(), "NARRATOR_KEY": SECRET},
         )  # fmt: skip
         pcm = tmp_path / ".narrator" / "job" / "pcm"
-        _wait_for(lambda: any(pcm.rglob("*.pcm")), run, "a stored segment")
+        assert wait_for(
+            lambda: any(pcm.rglob("*.pcm")), "stored segment", stop=lambda: run.poll() is not None
+        ), "the run ended before a stored segment appeared"
         run.send_signal(signal.SIGINT)
         out, err = run.communicate(timeout=20)
     finally:
@@ -425,13 +414,16 @@ def test_ctrl_c_during_assembly_stops_encoding_within_2_s(tmp_path):
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 120
         children: list[int] = []
-        while not (children and list(out_dir.glob(".*.part"))):
-            assert run.poll() is None, run.communicate()
-            assert time.monotonic() < deadline, "encoding never started"
-            children = _ffmpeg_children(run.pid)
-            time.sleep(0.02)  # poll interval
+
+        def encoding() -> bool:
+            children[:] = _ffmpeg_children(run.pid)
+            return bool(children and list(out_dir.glob(".*.part")))
+
+        started = wait_for(
+            encoding, "encoding", 120, stop=lambda: run.poll() is not None, every=0.02
+        )
+        assert started, run.communicate()
         run.send_signal(signal.SIGINT)
         sent = time.monotonic()
         out, err = run.communicate(timeout=30)
