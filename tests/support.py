@@ -91,7 +91,7 @@ def wait_for(
         if stop is not None and stop():
             return False
         assert time.monotonic() < deadline, f"no {what} after {timeout} s"
-        time.sleep(every)  # the polling interval
+        time.sleep(every)  # the polling interval of this deadline-bounded wait
     return True
 
 
@@ -100,4 +100,34 @@ async def wait_until(ready: Callable[[], bool], what: str, timeout: float = 10.0
     deadline = anyio.current_time() + timeout
     while not ready():
         assert anyio.current_time() < deadline, f"no {what} after {timeout} s"
-        await anyio.sleep(0.005)  # the polling interval
+        await anyio.sleep(0.005)  # the polling interval of this deadline-bounded wait
+
+
+def ffmpeg_children(parent: int) -> list[int]:
+    """Process ids of the ffmpeg processes whose parent is `parent` (read from /proc)."""
+    return [pid for pid, name, ppid in _processes() if "ffmpeg" in name and ppid == parent]
+
+
+def process_gone(pid: int) -> bool:
+    """The process has exited (reaped, or a zombie nobody has reaped yet)."""
+    stat = _stat(Path(f"/proc/{pid}"))
+    return stat is None or stat[1][0] == "Z"
+
+
+def _processes() -> list[tuple[int, str, int]]:
+    """(pid, command name, parent pid) of every process, from /proc/PID/stat."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (stat := _stat(entry)) is not None:
+            name, fields = stat
+            found.append((int(entry.name), name, int(fields[1])))
+    return found
+
+
+def _stat(entry: Path) -> tuple[str, list[str]] | None:
+    """The command name and the fields after it (state, ppid, ...); None if it has ended."""
+    try:
+        stat = (entry / "stat").read_text()
+    except OSError:
+        return None  # ended while we looked
+    return stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()

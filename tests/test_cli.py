@@ -22,7 +22,7 @@ import pytest
 
 from narrator.cli import main
 from narrator.server.textcode import decode
-from support import wait_for, write_job
+from support import ffmpeg_children, wait_for, write_job
 
 REPO = Path(__file__).resolve().parents[1]
 SECRET = "sk-cli-test-secret-7f3a9"
@@ -383,22 +383,6 @@ def test_gutenberg_text_speaks_credit_and_book_and_reports_the_rest(tmp_path, ca
     assert names == ["01 - CHAPTER I.wav", "02 - CHAPTER II.wav"]
 
 
-def _ffmpeg_children(pid: int) -> list[int]:
-    """Process ids of the ffmpeg processes whose parent is `pid` (read from /proc)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue  # ended while we looked
-        name, rest = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :]
-        if name.startswith("ffmpeg") and int(rest.split()[1]) == pid:
-            found.append(int(entry.name))
-    return found
-
-
 def test_ctrl_c_during_assembly_stops_encoding_within_2_s(tmp_path):
     """SIGINT while ffmpeg encodes: exit 130 within 2 s, ffmpeg killed and reaped, no partial file."""
     # 20 short paragraphs with 30 s pauses: quick to synthesize, 10 min of audio to encode 4 times.
@@ -417,7 +401,7 @@ def test_ctrl_c_during_assembly_stops_encoding_within_2_s(tmp_path):
         children: list[int] = []
 
         def encoding() -> bool:
-            children[:] = _ffmpeg_children(run.pid)
+            children[:] = ffmpeg_children(run.pid)
             return bool(children and list(out_dir.glob(".*.part")))
 
         started = wait_for(
