@@ -1,4 +1,5 @@
-"""Helpers shared by the test files: a job-file writer, the local server for jobs, waiting.
+"""Helpers shared by the test files: a job writer, the local server for jobs, waiting with a
+deadline, and the ffmpeg processes a run left.
 
 Plain functions rather than fixtures, because module-scoped fixtures, helper classes and
 subprocess drivers call them too; conftest.py wraps `job_server` as a fixture for tests.

@@ -50,18 +50,18 @@ def run_book(folder: Path, job_text: str) -> list[Path]:
     """Run a job through a real local server (test voice); the files it wrote."""
 
     async def main() -> list[Path]:
-        with pytest.MonkeyPatch.context() as mp:
-            async with support.job_server(mp) as srv:
-                job = folder / "book.yaml"
-                # The test voice's audio decodes to the spoken text: with normalization off it
-                # is the text as written, which the clips are checked against.
-                text = "normalize: false\n" + job_text.replace("URL", srv.url)
-                job.write_text(text.replace("KEY", KEY_ENV), encoding="utf-8")
-                summary = await run_job(load_job(job), RunOptions())
+        async with support.job_server(patch) as srv:
+            job = folder / "book.yaml"
+            # The test voice's audio decodes to the spoken text: with normalization off it
+            # is the text as written, which the clips are checked against.
+            text = "normalize: false\n" + job_text.replace("URL", srv.url)
+            job.write_text(text.replace("KEY", KEY_ENV), encoding="utf-8")
+            summary = await run_job(load_job(job), RunOptions())
         assert summary.complete
         return list(summary.files)
 
-    return anyio.run(main)
+    with pytest.MonkeyPatch.context() as patch:  # the server's key, for this run only
+        return anyio.run(main)
 
 
 def seconds_of(value: str) -> float:

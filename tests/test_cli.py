@@ -15,7 +15,8 @@ import sys
 import time
 import wave
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -281,16 +282,27 @@ def test_plan_status_and_run_report_progress(tmp_path, capsys):
     assert code == 0 and "total" in out and " 2 " in out
 
 
+@contextmanager
+def narrator_serve(*options: str, stderr: int = subprocess.PIPE) -> Iterator[tuple[str, list]]:
+    """`narrator serve` (test voice, port 0, key SECRET) in a subprocess: yields its URL, and a
+    list that holds what it printed (stdout, stderr) once it has stopped at SIGINT on leaving."""
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "narrator.cli", "serve", "--port", "0", "--engine", "test",
+         "--api-key", SECRET, *options],
+        stdout=subprocess.PIPE, stderr=stderr, text=True, env=_env(),
+    )  # fmt: skip
+    printed: list = []
+    try:
+        yield serve.stdout.readline().split("listening on ")[1].split()[0], printed
+    finally:
+        serve.send_signal(signal.SIGINT)
+        printed.extend(serve.communicate(timeout=10))
+
+
 def test_api_key_never_appears_anywhere(tmp_path, capsys, monkeypatch):
     """A wrong key on a failing path and a right key on a working one: never printed or stored."""
     text_file(tmp_path, "a.txt", "Secret keeping. " * 3)
-    serve = subprocess.Popen(
-        [sys.executable, "-m", "narrator.cli", "serve", "--port", "0", "--engine", "test",
-         "--api-key", SECRET],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
-    )  # fmt: skip
-    try:
-        url = serve.stdout.readline().split("listening on ")[1].split()[0]
+    with narrator_serve() as (url, printed):
         path = job(tmp_path, extra=f"server: {{url: '{url}', api_key_env: NARRATOR_KEY}}\n")
         monkeypatch.setenv("NARRATOR_KEY", SECRET + "-wrong")
         code, out1, err1 = run_cli(["run", str(path)], capsys)
@@ -298,9 +310,7 @@ def test_api_key_never_appears_anywhere(tmp_path, capsys, monkeypatch):
         monkeypatch.setenv("NARRATOR_KEY", SECRET)
         code, out2, err2 = run_cli(["run", str(path)], capsys)
         assert code == 0, err2
-    finally:
-        serve.send_signal(signal.SIGINT)
-        server_out, server_err = serve.communicate(timeout=10)
+    server_out, server_err = printed
     for text in (out1, err1, out2, err2, server_out, server_err):
         assert SECRET not in text
     for file in tmp_path.rglob("*"):
@@ -310,13 +320,7 @@ def test_api_key_never_appears_anywhere(tmp_path, capsys, monkeypatch):
 
 def test_ctrl_c_stops_cleanly_with_exit_130_and_keeps_finished_work(tmp_path):
     text_file(tmp_path, "a.txt", " ".join(f"Sentence {i} is spoken slowly." for i in range(400)))
-    serve = subprocess.Popen(
-        [sys.executable, "-m", "narrator.cli", "serve", "--port", "0", "--engine", "test",
-         "--api-key", SECRET, "--latency", "0.2"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=_env(),
-    )  # fmt: skip
-    try:
-        url = serve.stdout.readline().split("listening on ")[1].split()[0]
+    with narrator_serve("--latency", "0.2", stderr=subprocess.DEVNULL) as (url, _):
         path = job(
             tmp_path,
             extra=f"server: {{url: '{url}', api_key_env: NARRATOR_KEY}}\nsynthesis: {{concurrency: 2}}\n",
@@ -332,9 +336,6 @@ def test_ctrl_c_stops_cleanly_with_exit_130_and_keeps_finished_work(tmp_path):
         ), "the run ended before a stored segment appeared"
         run.send_signal(signal.SIGINT)
         out, err = run.communicate(timeout=20)
-    finally:
-        serve.send_signal(signal.SIGINT)
-        serve.communicate(timeout=10)
     assert run.returncode == 130, err
     assert "Traceback" not in err and "interrupted" in err
     stored = list((tmp_path / ".narrator" / "job" / "pcm").rglob("*.pcm"))
