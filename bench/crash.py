@@ -27,18 +27,15 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from anyio.from_thread import start_blocking_portal
-
-from narrator.errors import StoreError
 from narrator.jobfile import load_job
 from narrator.plan import build_plan
-from narrator.server import RunningServer, ServerConfig, running_server
+from narrator.server import RunningServer, ServerConfig
 from narrator.store import Store
+
+from crashkit import done_texts, temp_files, threaded_server  # beside this script
 
 KEY_ENV = "NARRATOR_BENCH_KEY"
 LATENCY = 0.6
@@ -79,14 +76,8 @@ output: {{formats: [wav, mp3], loudness: null, subtitles: [], qc: false}}
     return job
 
 
-@contextmanager
-def threaded_server(key: str) -> Iterator[RunningServer]:
-    config = ServerConfig(api_keys=(key,), engines=("test",), latency=LATENCY, capacity=8)
-    with (
-        start_blocking_portal() as portal,
-        portal.wrap_async_context_manager(running_server(config)) as srv,
-    ):
-        yield srv
+def server_config(key: str) -> ServerConfig:
+    return ServerConfig(api_keys=(key,), engines=("test",), latency=LATENCY, capacity=8)
 
 
 @dataclass
@@ -142,34 +133,8 @@ class Runner:
         )
 
 
-def done_texts(job_path: Path) -> set[str]:
-    """Texts of the planned segments the store holds as done (opened read-only)."""
-    job = load_job(job_path)
-    keys = [segment.key for segment in build_plan(job).segments]
-    try:
-        store = Store.read_only(job.workspace)
-    except StoreError:
-        return set()
-    try:
-        done = set()
-        for key in keys:
-            try:
-                segment = store.segment(key)
-            except StoreError:
-                continue
-            if segment.state == "done":
-                done.add(segment.text)
-        return done
-    finally:
-        store.close()
-
-
 def outputs(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
-
-
-def temp_files(*folders: Path) -> list[Path]:
-    return [p for f in folders for p in f.rglob("*") if p.name.endswith((".part", ".tmp"))]
 
 
 def main() -> int:
@@ -181,7 +146,7 @@ def main() -> int:
     text = book_text(args.seed, chapters=3, paragraphs=10, sentences=6)
     key = secrets.token_urlsafe(16)
     started = time.monotonic()
-    with tempfile.TemporaryDirectory() as tmp, threaded_server(key) as srv:
+    with tempfile.TemporaryDirectory() as tmp, threaded_server(server_config(key)) as srv:
         reference = Runner(write_job(Path(tmp) / "reference", srv.url, text), srv, key)
         full = reference.run(kill_after=None)
         runner = Runner(write_job(Path(tmp) / "crashed", srv.url, text), srv, key)

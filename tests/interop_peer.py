@@ -326,7 +326,7 @@ class PeerServer:
                     await ws.send(error_json("CANCELLED", "cancelled by client", interaction_id))
                 return
             await ws.send(frame)
-            await asyncio.sleep(self.config.chunk_delay)
+            await asyncio.sleep(self.config.chunk_delay)  # the pace the test asked of the peer
         if self.config.close_after_each:
             await ws.close(1001, "session over")  # as a service shedding idle sessions would
 

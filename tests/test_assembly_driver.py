@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import imageio_ffmpeg
@@ -33,6 +32,7 @@ from narrator.assembly.wav import read_wav_samples
 from narrator.text.boundary import Boundary
 from narrator.errors import AssemblyError, OutputError
 from narrator.server import textcode
+from support import ffmpeg_children, process_gone, wait_for
 
 RATE = 24_000
 PAUSES = Pauses(sentence=0.25, paragraph=0.5, scene=1.0, chapter=1.5, lead_in=0.3, tail=0.7)
@@ -115,8 +115,8 @@ def test_chapter_wav_has_every_piece_at_its_sample(tmp_path: Path) -> None:
     result, chapters = run(tmp_path, formats=("wav",), subtitles=())
     wavs = [p for p in result.files if p.suffix == ".wav"]
     assert [p.name for p in wavs] == ["01 - Part 1.wav", "02 - Part 2.wav"]
-    for wav, chapter in zip(wavs, chapters):
-        pcm = read_wav_samples(wav)
+    for path, chapter in zip(wavs, chapters):
+        pcm = read_wav_samples(path)
         expected, body_end = expected_layout([chapter], round(PAUSES.lead_in * RATE))
         assert decoded(pcm) == expected
         assert len(pcm) == body_end + round(PAUSES.tail * RATE)
@@ -243,19 +243,7 @@ def test_progress_exception_stops_cleanly(tmp_path: Path) -> None:
         assemble(BookInfo("Stop"), chapters, PAUSES, options, progress)
     assert sorted(os.listdir(out)) == []
     assert seen == sorted(seen)
-    assert not _ffmpeg_children()
-
-
-def _ffmpeg_children() -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().split()
-        except OSError:
-            continue
-        if fields[3] == str(os.getpid()) and "ffmpeg" in fields[1]:
-            found.append(int(fields[0]))
-    return found
+    assert not ffmpeg_children(os.getpid())
 
 
 KILL_SCRIPT = textwrap.dedent("""
@@ -281,10 +269,13 @@ def test_killed_assembly_leaves_no_final_file(tmp_path: Path) -> None:
     script = KILL_SCRIPT.format(repo=str(REPO), pcm=str(pcm), out=str(out))
     child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     assert child.stdout.readline().strip() == "started"
+    encoders = ffmpeg_children(child.pid)
+    assert encoders, "the assembly had no ffmpeg running"
     child.send_signal(signal.SIGKILL)
     child.wait()
     child.stdout.close()
-    time.sleep(0.2)  # the orphaned ffmpeg sees EOF and finishes its temp file
+    # The orphaned ffmpeg sees EOF and finishes its temp file.
+    wait_for(lambda: all(map(process_gone, encoders)), "exit of the orphaned ffmpeg", 30)
     names = os.listdir(out)
     assert names and all(name.startswith(".") and name.endswith(".part") for name in names)
     # A later run cleans up the stale temp files of the names it writes.
@@ -375,7 +366,7 @@ def test_full_disk_is_one_error_and_leaves_no_file_and_no_ffmpeg(
     assert "\n" not in str(caught.value)
     assert os.listdir(out) == []
     assert processes and all(process.poll() is not None for process in processes)
-    assert not _ffmpeg_children()
+    assert not ffmpeg_children(os.getpid())
 
 
 def test_empty_chapters_are_skipped_with_a_note(tmp_path: Path) -> None:

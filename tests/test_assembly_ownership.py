@@ -18,21 +18,22 @@ import narrator.cli.serve  # noqa: F401
 from narrator.assembly import ownership
 from narrator.cli import main
 from narrator.server.textcode import decode
+import support
 
 TEXT = "CHAPTER I\n\nThe first door.\n\nCHAPTER II\n\nThe second door, a little further."
 SPOKEN = "CHAPTER One. The first door. CHAPTER Two. The second door, a little further."
 
 
 def write_job(folder: Path, name: str, workspace: str, out: str = "out/shared") -> Path:
-    path = folder / f"{name}.yaml"
-    path.write_text(
-        "title: T\ncredit: false\nsources: [a.txt]\nvoice: {config_id: test}\n"
-        f"workspace: {workspace}\n"
-        f"output: {{dir: {out}, formats: [wav, mp3], whole_book: true, loudness: null, "
-        "subtitles: [srt]}\n",
-        encoding="utf-8",
+    return support.write_job(
+        folder,
+        name=f"{name}.yaml",
+        title="T",
+        sources="[a.txt]",
+        workspace=workspace,
+        output=f"{{dir: {out}, formats: [wav, mp3], whole_book: true, loudness: null, "
+        "subtitles: [srt]}",
     )
-    return path
 
 
 def spoken(path: Path) -> str:

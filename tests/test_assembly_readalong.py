@@ -11,7 +11,6 @@ import itertools
 import json
 import os
 import re
-import secrets
 import shutil
 import subprocess
 import zipfile
@@ -31,13 +30,13 @@ from narrator.assembly.wav import read_wav_samples
 from narrator.errors import JobFileError
 from narrator.jobfile import load_job
 from narrator.pipeline import RunOptions, run_job
-from narrator.server import ServerConfig, running_server
 from narrator.server.textcode import EDGE, decode
 from narrator.text.boundary import Boundary
+import support
+from support import KEY_ENV
 
 REPO = Path(__file__).resolve().parents[1]
 BOOKS = REPO / "tests" / "data" / "books"
-KEY_ENV = "NARRATOR_READALONG_KEY"
 RATE = 24_000
 MP3_FRAME = 576  # samples per MPEG-2 layer III frame (24 kHz)
 NS = {"s": "http://www.w3.org/ns/SMIL", "h": "http://www.w3.org/1999/xhtml"}
@@ -49,12 +48,9 @@ JAVA = shutil.which("java")
 
 def run_book(folder: Path, job_text: str) -> list[Path]:
     """Run a job through a real local server (test voice); the files it wrote."""
-    key = secrets.token_urlsafe(16)
-    os.environ[KEY_ENV] = key
 
     async def main() -> list[Path]:
-        config = ServerConfig(api_keys=(key,), engines=("test",))
-        async with running_server(config) as srv:
+        async with support.job_server(patch) as srv:
             job = folder / "book.yaml"
             # The test voice's audio decodes to the spoken text: with normalization off it
             # is the text as written, which the clips are checked against.
@@ -64,10 +60,8 @@ def run_book(folder: Path, job_text: str) -> list[Path]:
         assert summary.complete
         return list(summary.files)
 
-    try:
+    with pytest.MonkeyPatch.context() as patch:  # the server's key, for this run only
         return anyio.run(main)
-    finally:
-        os.environ.pop(KEY_ENV, None)
 
 
 def seconds_of(value: str) -> float:

@@ -15,13 +15,15 @@ import sys
 import time
 import wave
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from narrator.cli import main
 from narrator.server.textcode import decode
+from support import ffmpeg_children, wait_for, write_job
 
 REPO = Path(__file__).resolve().parents[1]
 SECRET = "sk-cli-test-secret-7f3a9"
@@ -34,14 +36,9 @@ def job(
     title: str = "T",
     output: str = "{formats: [wav], loudness: null, subtitles: []}",
 ) -> Path:
-    path = folder / "job.yaml"
-    credit = "" if "credit:" in extra else "credit: false\n"  # tests of the credit say so
-    path.write_text(
-        f"title: {title!r}\nsources: {sources}\nvoice: {{config_id: test}}\n"
-        f"output: {output}\n{credit}{extra}",
-        encoding="utf-8",
+    return write_job(
+        folder, name="job.yaml", title=repr(title), sources=sources, output=output, extra=extra
     )
-    return path
 
 
 def text_file(folder: Path, name: str, data: bytes | str) -> None:
@@ -285,16 +282,27 @@ def test_plan_status_and_run_report_progress(tmp_path, capsys):
     assert code == 0 and "total" in out and " 2 " in out
 
 
+@contextmanager
+def narrator_serve(*options: str, stderr: int = subprocess.PIPE) -> Iterator[tuple[str, list]]:
+    """`narrator serve` (test voice, port 0, key SECRET) in a subprocess: yields its URL, and a
+    list that holds what it printed (stdout, stderr) once it has stopped at SIGINT on leaving."""
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "narrator.cli", "serve", "--port", "0", "--engine", "test",
+         "--api-key", SECRET, *options],
+        stdout=subprocess.PIPE, stderr=stderr, text=True, env=_env(),
+    )  # fmt: skip
+    printed: list = []
+    try:
+        yield serve.stdout.readline().split("listening on ")[1].split()[0], printed
+    finally:
+        serve.send_signal(signal.SIGINT)
+        printed.extend(serve.communicate(timeout=10))
+
+
 def test_api_key_never_appears_anywhere(tmp_path, capsys, monkeypatch):
     """A wrong key on a failing path and a right key on a working one: never printed or stored."""
     text_file(tmp_path, "a.txt", "Secret keeping. " * 3)
-    serve = subprocess.Popen(
-        [sys.executable, "-m", "narrator.cli", "serve", "--port", "0", "--engine", "test",
-         "--api-key", SECRET],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
-    )  # fmt: skip
-    try:
-        url = serve.stdout.readline().split("listening on ")[1].split()[0]
+    with narrator_serve() as (url, printed):
         path = job(tmp_path, extra=f"server: {{url: '{url}', api_key_env: NARRATOR_KEY}}\n")
         monkeypatch.setenv("NARRATOR_KEY", SECRET + "-wrong")
         code, out1, err1 = run_cli(["run", str(path)], capsys)
@@ -302,9 +310,7 @@ def test_api_key_never_appears_anywhere(tmp_path, capsys, monkeypatch):
         monkeypatch.setenv("NARRATOR_KEY", SECRET)
         code, out2, err2 = run_cli(["run", str(path)], capsys)
         assert code == 0, err2
-    finally:
-        serve.send_signal(signal.SIGINT)
-        server_out, server_err = serve.communicate(timeout=10)
+    server_out, server_err = printed
     for text in (out1, err1, out2, err2, server_out, server_err):
         assert SECRET not in text
     for file in tmp_path.rglob("*"):
@@ -312,24 +318,9 @@ def test_api_key_never_appears_anywhere(tmp_path, capsys, monkeypatch):
             assert SECRET.encode() not in file.read_bytes(), file
 
 
-def _wait_for(ready, proc: subprocess.Popen, what: str, timeout: float = 60.0) -> None:
-    """Poll until `ready()` (no fixed sleep: a loaded machine only makes this slower)."""
-    deadline = time.monotonic() + timeout
-    while not ready():
-        assert proc.poll() is None, f"the run ended before {what} appeared"
-        assert time.monotonic() < deadline, f"no {what} after {timeout} s"
-        time.sleep(0.05)
-
-
 def test_ctrl_c_stops_cleanly_with_exit_130_and_keeps_finished_work(tmp_path):
     text_file(tmp_path, "a.txt", " ".join(f"Sentence {i} is spoken slowly." for i in range(400)))
-    serve = subprocess.Popen(
-        [sys.executable, "-m", "narrator.cli", "serve", "--port", "0", "--engine", "test",
-         "--api-key", SECRET, "--latency", "0.2"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=_env(),
-    )  # fmt: skip
-    try:
-        url = serve.stdout.readline().split("listening on ")[1].split()[0]
+    with narrator_serve("--latency", "0.2", stderr=subprocess.DEVNULL) as (url, _):
         path = job(
             tmp_path,
             extra=f"server: {{url: '{url}', api_key_env: NARRATOR_KEY}}\nsynthesis: {{concurrency: 2}}\n",
@@ -340,12 +331,11 @@ def test_ctrl_c_stops_cleanly_with_exit_130_and_keeps_finished_work(tmp_path):
             env={**_env(), "NARRATOR_KEY": SECRET},
         )  # fmt: skip
         pcm = tmp_path / ".narrator" / "job" / "pcm"
-        _wait_for(lambda: any(pcm.rglob("*.pcm")), run, "a stored segment")
+        assert wait_for(
+            lambda: any(pcm.rglob("*.pcm")), "stored segment", stop=lambda: run.poll() is not None
+        ), "the run ended before a stored segment appeared"
         run.send_signal(signal.SIGINT)
         out, err = run.communicate(timeout=20)
-    finally:
-        serve.send_signal(signal.SIGINT)
-        serve.communicate(timeout=10)
     assert run.returncode == 130, err
     assert "Traceback" not in err and "interrupted" in err
     stored = list((tmp_path / ".narrator" / "job" / "pcm").rglob("*.pcm"))
@@ -394,22 +384,6 @@ def test_gutenberg_text_speaks_credit_and_book_and_reports_the_rest(tmp_path, ca
     assert names == ["01 - CHAPTER I.wav", "02 - CHAPTER II.wav"]
 
 
-def _ffmpeg_children(pid: int) -> list[int]:
-    """Process ids of the ffmpeg processes whose parent is `pid` (read from /proc)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue  # ended while we looked
-        name, rest = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :]
-        if name.startswith("ffmpeg") and int(rest.split()[1]) == pid:
-            found.append(int(entry.name))
-    return found
-
-
 def test_ctrl_c_during_assembly_stops_encoding_within_2_s(tmp_path):
     """SIGINT while ffmpeg encodes: exit 130 within 2 s, ffmpeg killed and reaped, no partial file."""
     # 20 short paragraphs with 30 s pauses: quick to synthesize, 10 min of audio to encode 4 times.
@@ -425,13 +399,16 @@ def test_ctrl_c_during_assembly_stops_encoding_within_2_s(tmp_path):
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 120
         children: list[int] = []
-        while not (children and list(out_dir.glob(".*.part"))):
-            assert run.poll() is None, run.communicate()
-            assert time.monotonic() < deadline, "encoding never started"
-            children = _ffmpeg_children(run.pid)
-            time.sleep(0.02)  # poll interval
+
+        def encoding() -> bool:
+            children[:] = ffmpeg_children(run.pid)
+            return bool(children and list(out_dir.glob(".*.part")))
+
+        started = wait_for(
+            encoding, "encoding", 120, stop=lambda: run.poll() is not None, every=0.02
+        )
+        assert started, run.communicate()
         run.send_signal(signal.SIGINT)
         sent = time.monotonic()
         out, err = run.communicate(timeout=30)

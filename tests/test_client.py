@@ -293,15 +293,18 @@ async def test_drop_mid_stream_is_retryable_and_next_call_reconnects():
 
 @pytest.mark.anyio
 async def test_reconnects_after_server_closed_an_idle_session():
+    closed = anyio.Event()
+
     async def handler(ws):
         await ws.send(ready())
         await read_request(ws)
         await ws.send(response(b"\x00\x00", True))
-        await ws.close(1001, "idle")
+        await ws.close(1001, "idle")  # returns once the client has answered the close
+        closed.set()
 
     async with scripted(handler) as seen, session_for(seen) as session:
         await session.synthesize("one")
-        await anyio.sleep(0.05)
+        await closed.wait()
         await session.synthesize("two")
     assert seen["connections"] == 2
 
@@ -338,12 +341,13 @@ async def test_request_deadline_is_bounded():
 @pytest.mark.anyio
 @pytest.mark.parametrize("answer_cancelled", [True, False])
 async def test_cancel_stops_the_interaction_either_way(answer_cancelled):
-    got_cancel = anyio.Event()
+    got_cancel, answering = anyio.Event(), anyio.Event()
 
     async def handler(ws):
         await ws.send(ready())
         await read_request(ws)
         await ws.send(response(b"\x00\x00" * 10, False))
+        answering.set()
         message = p.decode_message(await ws.recv())
         assert isinstance(message, p.CancelInteraction)
         got_cancel.set()
@@ -363,7 +367,7 @@ async def test_cancel_stops_the_interaction_either_way(answer_cancelled):
         with anyio.fail_after(5):
             async with anyio.create_task_group() as tg:
                 tg.start_soon(speak)
-                await anyio.sleep(0.2)
+                await answering.wait()
                 await session.cancel()
         assert got_cancel.is_set()
     assert outcome["code"] == ErrorCode.CANCELLED

@@ -17,7 +17,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,15 +24,16 @@ import pytest
 from anyio.from_thread import start_blocking_portal
 
 from narrator.assembly import ownership
-from narrator.errors import StoreError
 from narrator.jobfile import load_job
 from narrator.plan import build_plan
 from narrator.server import RunningServer, ServerConfig, running_server
 from narrator.store import Store
+import support
+from support import KEY_ENV, wait_for
 
 REPO = Path(__file__).resolve().parents[1]
-KEY_ENV = "NARRATOR_CRASH_KEY"
-TEMP_SUFFIXES = (".part", ".tmp")
+sys.path.insert(0, str(REPO / "bench"))  # crashkit: the helpers bench/crash.py uses too
+from crashkit import done_texts, temp_files, threaded_server  # noqa: E402
 
 _PEOPLE = (
     "the miller",
@@ -72,33 +72,21 @@ LATENCY = 0.3
 
 
 def write_job(folder: Path, url: str, max_attempts: int = 8) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "book.txt").write_text(BOOK, encoding="utf-8")
-    job = folder / "book.yaml"
-    job.write_text(
-        f"""title: Crash
-author: Test Author
-sources: [book.txt]
-voice: {{config_id: test}}
-server: {{url: "{url}", api_key_env: {KEY_ENV}}}
-synthesis: {{concurrency: 4, max_attempts: {max_attempts}}}
-output: {{formats: [wav, mp3], loudness: null, subtitles: [], qc: false}}
-""",
-        encoding="utf-8",
+    return support.write_job(
+        folder,
+        url=url,
+        texts={"book.txt": BOOK},
+        title="Crash",
+        author="Test Author",
+        credit=None,
+        sources="[book.txt]",
+        synthesis=f"{{concurrency: 4, max_attempts: {max_attempts}}}",
+        output="{formats: [wav, mp3], loudness: null, subtitles: [], qc: false}",
     )
-    return job
 
 
 def server_config(key: str) -> ServerConfig:
     return ServerConfig(api_keys=(key,), engines=("test",), latency=LATENCY, capacity=8)
-
-
-@contextmanager
-def threaded_server(key: str) -> Iterator[RunningServer]:
-    """The local server on its own thread and event loop (its stats readable from here)."""
-    with start_blocking_portal() as portal:
-        with portal.wrap_async_context_manager(running_server(server_config(key))) as srv:
-            yield srv
 
 
 @dataclass
@@ -134,13 +122,15 @@ class Runs:
     def kill_when(self, ready: Callable[[], bool], extra: float, deadline: float = 20.0) -> bool:
         """Start a run, SIGKILL it `extra` s after `ready()`; False if it finished first."""
         proc = self.start()
-        give_up = time.monotonic() + deadline
-        while not ready():
-            if proc.poll() is not None:
-                return False
-            assert time.monotonic() < give_up, "the run never reached the moment to kill it"
-            time.sleep(0.005)
-        time.sleep(extra)
+        if not wait_for(
+            ready,
+            "moment to kill the run",
+            deadline,
+            stop=lambda: proc.poll() is not None,
+            every=0.005,
+        ):
+            return False  # the run finished first
+        time.sleep(extra)  # the injected fault: a random moment after `ready`, not a wait
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         self.kills += 1
@@ -148,7 +138,7 @@ class Runs:
         return True
 
     def checkpoint(self) -> None:
-        self.checkpoints.append((len(self.server.stats.interactions), stored_texts(self.job)))
+        self.checkpoints.append((len(self.server.stats.interactions), done_texts(self.job)))
 
     def finish(self) -> None:
         proc = self.start()
@@ -163,36 +153,10 @@ class Runs:
         return again
 
 
-def stored_texts(job_path: Path) -> set[str]:
-    """Texts of the segments whose audio the store holds (read-only: no lock, no writes)."""
-    job = load_job(job_path)
-    keys = [segment.key for segment in build_plan(job).segments]
-    try:
-        store = Store.read_only(job.workspace)
-    except StoreError:  # no manifest yet: killed before the store was created
-        return set()
-    try:
-        done = set()
-        for key in keys:
-            try:
-                segment = store.segment(key)
-            except StoreError:  # not in the manifest yet: killed before set_plan
-                continue
-            if segment.state == "done":
-                done.add(segment.text)
-        return done
-    finally:
-        store.close()
-
-
 def outputs(folder: Path) -> dict[str, bytes]:
     """The listener's files (not the hidden record of what narrator wrote, see ownership)."""
     files = (p for p in sorted(folder.iterdir()) if p.is_file() and p.name != ownership.RECORD)
     return {p.name: p.read_bytes() for p in files}
-
-
-def temp_files(*folders: Path) -> list[Path]:
-    return [p for folder in folders for p in folder.rglob("*") if p.name.endswith(TEMP_SUFFIXES)]
 
 
 def part_files(folder: Path) -> list[Path]:
@@ -202,7 +166,7 @@ def part_files(folder: Path) -> list[Path]:
 @pytest.fixture(scope="module")
 def crash_server() -> Iterator[tuple[RunningServer, str]]:
     key = secrets.token_urlsafe(16)
-    with threaded_server(key) as srv:
+    with threaded_server(server_config(key)) as srv:
         yield srv, key
 
 
@@ -275,9 +239,12 @@ def test_server_vanishing_mid_run_stops_cleanly_and_another_finishes_the_book(re
         srv = first.__enter__()
         runs = Runs(write_job(tmp_path, srv.url, max_attempts=3), srv, key)
         proc = runs.start()
-        while sum(r.outcome == "ok" for r in srv.stats.interactions) < 5:
-            assert proc.poll() is None, "the run ended before the server went away"
-            time.sleep(0.005)
+        assert wait_for(
+            lambda: sum(r.outcome == "ok" for r in srv.stats.interactions) >= 5,
+            "5 segments stored",
+            stop=lambda: proc.poll() is not None,
+            every=0.005,
+        ), "the run ended before the server went away"
         first.__exit__(None, None, None)
         gone = time.monotonic()
         code = proc.wait(timeout=60)
@@ -287,9 +254,9 @@ def test_server_vanishing_mid_run_stops_cleanly_and_another_finishes_the_book(re
     assert len(errors) == 1 and errors[0].startswith("narrator: error:") and "reach" in errors[0], (
         errors
     )
-    stored = stored_texts(runs.job)
+    stored = done_texts(runs.job)
     assert 0 < len(stored) < len(build_plan(load_job(runs.job)).segments)
-    with threaded_server(key) as second:
+    with threaded_server(server_config(key)) as second:
         runs.job.write_text(runs.job.read_text().replace(srv.url, second.url), encoding="utf-8")
         resumed = Runs(runs.job, second, key, checkpoints=[(0, stored)])
         check_final(resumed, reference)

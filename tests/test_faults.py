@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import os
 import random
-import secrets
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio
@@ -24,10 +21,11 @@ import pytest
 
 from narrator.jobfile import load_job
 from narrator.pipeline import RunOptions, RunSummary, run_job
-from narrator.server import FaultPlan, RunningServer, ServerConfig, running_server
+from narrator.server import FaultPlan
+import support
+from support import KEY_ENV
 
 REPO = Path(__file__).resolve().parents[1]
-KEY_ENV = "NARRATOR_FAULTS_KEY"
 
 # Original words for generated prose (deterministic per seed, so every run reads the same book).
 _SUBJECTS = ("The harbour master", "A tired cartographer", "Old Wenna", "The night clerk",
@@ -62,34 +60,21 @@ def write_job(
     folder: Path, url: str, *, text: str, synthesis: str = "", formats: str = "[wav, mp3]"
 ) -> Path:
     """A job reading one generated .txt through the server at `url`; outputs in folder/out."""
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "book.txt").write_text(text, encoding="utf-8")
-    job = folder / "book.yaml"
-    job.write_text(
-        f"""title: Faults
-author: Test Author
-sources: [book.txt]
-voice: {{config_id: test}}
-server: {{url: "{url}", api_key_env: {KEY_ENV}}}
-synthesis: {{concurrency: 4, max_segment_seconds: 6, {synthesis}}}
-output: {{formats: {formats}, loudness: null, subtitles: [], qc: false}}
-""",
-        encoding="utf-8",
+    return support.write_job(
+        folder,
+        url=url,
+        texts={"book.txt": text},
+        title="Faults",
+        author="Test Author",
+        credit=None,
+        sources="[book.txt]",
+        synthesis=f"{{concurrency: 4, max_segment_seconds: 6, {synthesis}}}",
+        output=f"{{formats: {formats}, loudness: null, subtitles: [], qc: false}}",
     )
-    return job
 
 
 def output_bytes(files: list[Path]) -> dict[str, bytes]:
     return {path.name: path.read_bytes() for path in files}
-
-
-@asynccontextmanager
-async def server(monkeypatch: pytest.MonkeyPatch, **config: object) -> AsyncIterator[RunningServer]:
-    key = secrets.token_urlsafe(16)
-    monkeypatch.setenv(KEY_ENV, key)
-    settings = ServerConfig(api_keys=(key,), engines=("test",), **config)  # type: ignore[arg-type]
-    async with running_server(settings) as srv:
-        yield srv
 
 
 BOOK = prose(seed=5, chapters=2, paragraphs=4, sentences=4)
@@ -105,7 +90,7 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
 
     async def run() -> RunSummary:
         with pytest.MonkeyPatch.context() as mp:
-            async with server(mp) as srv:
+            async with support.job_server(mp) as srv:
                 job = write_job(folder, srv.url, text=BOOK, synthesis=SYNTHESIS)
                 return await run_job(load_job(job), RunOptions())
 
@@ -132,9 +117,9 @@ PLANS = {
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("name", sorted(PLANS))
-async def test_faulty_run_writes_the_clean_runs_bytes(name, clean, tmp_path, monkeypatch):
+async def test_faulty_run_writes_the_clean_runs_bytes(name, clean, tmp_path, job_server):
     plan = PLANS[name]
-    async with server(monkeypatch, faults=plan) as srv:
+    async with job_server(faults=plan) as srv:
         job = write_job(tmp_path, srv.url, text=BOOK, synthesis=SYNTHESIS)
         summary = await run_job(load_job(job), RunOptions())
         injected = [r for r in srv.stats.interactions if r.injected]
@@ -149,16 +134,16 @@ async def test_faulty_run_writes_the_clean_runs_bytes(name, clean, tmp_path, mon
 
 
 @pytest.mark.anyio
-async def test_every_fault_kind_was_seen_and_retried(tmp_path, monkeypatch):
+async def test_every_fault_kind_was_seen_and_retried(tmp_path, job_server):
     # Scripted, so each kind is certainly hit once, in a run small enough to read the log.
     script = ("RATE_LIMITED", "BACKEND_UNAVAILABLE", "TIMEOUT", "INTERNAL_ERROR", "drop",
               "malformed", "plain_text", "slow:0.3")  # fmt: skip
     text = prose(seed=9, chapters=1, paragraphs=2, sentences=2)
-    async with server(monkeypatch) as srv:
+    async with job_server() as srv:
         reference = await run_job(
             load_job(write_job(tmp_path / "a", srv.url, text=text, formats="[wav]")), RunOptions()
         )
-    async with server(monkeypatch, faults=FaultPlan(script=script)) as srv:
+    async with job_server(faults=FaultPlan(script=script)) as srv:
         job = write_job(tmp_path / "b", srv.url, text=text, formats="[wav]", synthesis=SYNTHESIS)
         summary = await run_job(load_job(job), RunOptions())
         outcomes = [r.outcome for r in srv.stats.interactions]
@@ -197,11 +182,11 @@ def test_server_gone_ends_with_one_clear_line_in_bounded_time(tmp_path):
 
 
 @pytest.mark.anyio
-async def test_requests_past_the_deadline_are_abandoned_and_retried(clean, tmp_path, monkeypatch):
+async def test_requests_past_the_deadline_are_abandoned_and_retried(clean, tmp_path, job_server):
     # Spikes longer than synthesis.request_timeout: the client gives up on those requests, and
     # the audio the server sends late must never end up in the book (or in the wrong segment).
     plan = FaultPlan(seed=4, spike=0.15, spike_seconds=1.4, drop=0.05)
-    async with server(monkeypatch, faults=plan) as srv:
+    async with job_server(faults=plan) as srv:
         job = write_job(tmp_path, srv.url, text=BOOK, synthesis=f"{SYNTHESIS}, request_timeout: 1")
         summary = await run_job(load_job(job), RunOptions())
         abandoned = srv.stats.outcomes["disconnected"] + srv.stats.outcomes["cancelled"]

@@ -12,8 +12,9 @@ import pytest
 from narrator.wire.client import Endpoint, Session
 from narrator.codes import ErrorCode
 from narrator.errors import AuthError, ServerError, Verdict, classify
-from narrator.server import RunningServer, ServerConfig, running_server, textcode
+from narrator.server import textcode
 import interop_peer as peer
+import server_client
 from protocol_vectors import (
     ID,
     TIMESTAMP,
@@ -22,6 +23,7 @@ from protocol_vectors import (
     VECTOR_RESPONSE_AUDIO,
     VECTOR_RESPONSE_FINAL,
 )
+from support import wait_until
 
 INPUTS = [
     (
@@ -141,7 +143,7 @@ async def test_narrator_reconnects_when_the_peer_closes_the_session_after_an_ans
             results = []
             for text in texts:
                 results.append(await session.synthesize(text))
-                await anyio.sleep(0.05)  # let the close frame arrive
+                await wait_until(lambda: not session.is_open, "close frame from the peer")
             assert session.connects == 3
     assert [r.pcm for r in results] == [peer.samples_for(t, SPC) for t in texts]
     assert server.state.connections == 3
@@ -246,12 +248,17 @@ async def test_narrator_cancel_stops_the_peer_and_a_next_request_succeeds(reply)
             with anyio.fail_after(5):
                 async with anyio.create_task_group() as tasks:
                     tasks.start_soon(speak)
-                    await anyio.sleep(0.1)
+                    await wait_until(lambda: speaking(server), "interaction on the peer")
                     await session.cancel()
             result = await session.synthesize("next")
     assert outcome == {"code": ErrorCode.CANCELLED}
     assert server.state.cancels == 1
     assert result.pcm == peer.samples_for("next", SPC)
+
+
+def speaking(server: peer.PeerServer) -> bool:
+    """The peer has an interaction running: it took an endInteraction after an input."""
+    return any(kind == "endInteraction" for kind, _ in server.state.messages)
 
 
 # --- the peer client against narrator's local server ---------------------------------------
@@ -260,11 +267,8 @@ async def test_narrator_cancel_stops_the_peer_and_a_next_request_succeeds(reply)
 @asynccontextmanager
 async def narrator_server(**overrides: Any) -> AsyncIterator[str]:
     """narrator's local server with the `test` voice; yields its URL without a query."""
-    values: dict[str, Any] = {"api_keys": (KEY,), "engines": ("test",)}
-    values.update(overrides)
-    running: RunningServer
-    async with running_server(ServerConfig(**values)) as running:
-        yield f"ws://127.0.0.1:{running.port}/"
+    async with server_client.server(api_keys=(KEY,), **overrides) as running:
+        yield server_client.url_for(running, config_id=None)
 
 
 def assert_spells(result: peer.Result, text: str) -> None:

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import re
-import secrets
 import wave
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -18,11 +15,11 @@ from narrator.text.paragraphs import is_decoration
 from narrator.pipeline import RunOptions, run_job
 from narrator.plan import announced_title, normalization, spoken_forms, title_sentence
 from narrator.errors import JobStopped
-from narrator.server import FaultPlan, RunningServer, ServerConfig, running_server
+from narrator.server import FaultPlan
 from narrator.server.textcode import decode
 from narrator.sources import read_source
-
-KEY_ENV = "NARRATOR_TEST_KEY"
+import support
+from support import KEY_ENV
 
 TXT = """CHAPTER I. THE FERRY
 
@@ -89,31 +86,16 @@ def write_sources(folder: Path) -> list[Path]:
 
 
 def write_job(folder: Path, url: str, extra: str = "", sources: list[Path] | None = None) -> Path:
-    sources = sources or write_sources(folder)
-    listed = "\n".join(f"  - {p.name}" for p in sources)
-    job = folder / "book.yaml"
-    job.write_text(
-        f"""title: The Lantern Test
-author: Test Author
-sources:
-{listed}
-voice: {{config_id: test}}
-server: {{url: "{url}", api_key_env: {KEY_ENV}}}
-synthesis: {{concurrency: 4, max_attempts: 12}}
-output: {{formats: [wav], loudness: null, subtitles: []}}
-{"" if "credit:" in extra else "credit: false"}
-{extra}""",
-        encoding="utf-8",
+    listed = "".join(f"\n  - {p.name}" for p in sources or write_sources(folder))
+    return support.write_job(
+        folder,
+        url=url,
+        extra=extra,
+        title="The Lantern Test",
+        author="Test Author",
+        sources=listed,
+        synthesis="{concurrency: 4, max_attempts: 12}",
     )
-    return job
-
-
-@asynccontextmanager
-async def server(monkeypatch, **config) -> AsyncIterator[RunningServer]:
-    key = secrets.token_urlsafe(16)
-    monkeypatch.setenv(KEY_ENV, key)
-    async with running_server(ServerConfig(api_keys=(key,), engines=("test",), **config)) as srv:
-        yield srv
 
 
 def expected_chapters(job_path: Path) -> list[str]:
@@ -148,8 +130,8 @@ def _words(text: str) -> str:
 
 
 @pytest.mark.anyio
-async def test_multi_source_job_speaks_every_word_in_order(tmp_path, monkeypatch):
-    async with server(monkeypatch) as srv:
+async def test_multi_source_job_speaks_every_word_in_order(tmp_path, job_server):
+    async with job_server() as srv:
         job_path = write_job(tmp_path, srv.url)
         summary = await run_job(load_job(job_path), RunOptions())
     assert summary.complete and summary.synthesized > 0
@@ -164,10 +146,10 @@ async def test_multi_source_job_speaks_every_word_in_order(tmp_path, monkeypatch
 
 
 @pytest.mark.anyio
-async def test_titles_can_stay_silent_and_file_names_are_never_announced(tmp_path, monkeypatch):
+async def test_titles_can_stay_silent_and_file_names_are_never_announced(tmp_path, job_server):
     plain = tmp_path / "my_notes.txt"
     plain.write_text("Just one paragraph without a heading.", encoding="utf-8")
-    async with server(monkeypatch) as srv:
+    async with job_server() as srv:
         job_path = write_job(tmp_path, srv.url, "speak_titles: false\n")
         summary = await run_job(load_job(job_path), RunOptions())
         assert not decoded_chapters(summary.files)[0].startswith("CHAPTER")
@@ -179,9 +161,9 @@ async def test_titles_can_stay_silent_and_file_names_are_never_announced(tmp_pat
 
 @pytest.mark.anyio
 async def test_second_run_sends_no_request_and_an_edit_only_the_edited_segments(
-    tmp_path, monkeypatch
+    tmp_path, job_server
 ):
-    async with server(monkeypatch) as srv:
+    async with job_server() as srv:
         job_path = write_job(tmp_path, srv.url)
         first = await run_job(load_job(job_path), RunOptions())
         after_first = srv.stats.requests
@@ -199,16 +181,16 @@ async def test_second_run_sends_no_request_and_an_edit_only_the_edited_segments(
 
 
 @pytest.mark.anyio
-async def test_injected_faults_still_give_the_same_audiobook(tmp_path, monkeypatch):
+async def test_injected_faults_still_give_the_same_audiobook(tmp_path, job_server):
     clean_dir, faulty_dir = tmp_path / "clean", tmp_path / "faulty"
     clean_dir.mkdir()
     faulty_dir.mkdir()
-    async with server(monkeypatch) as srv:
+    async with job_server() as srv:
         clean = await run_job(load_job(write_job(clean_dir, srv.url)), RunOptions())
     faults = FaultPlan(
         seed=11, rate_limited=0.3, backend_unavailable=0.1, drop=0.05, malformed=0.02
     )
-    async with server(monkeypatch, faults=faults) as srv:
+    async with job_server(faults=faults) as srv:
         faulty = await run_job(load_job(write_job(faulty_dir, srv.url)), RunOptions())
         injected = sum(1 for r in srv.stats.interactions if r.injected)
     assert faulty.complete and injected > 0
@@ -217,8 +199,8 @@ async def test_injected_faults_still_give_the_same_audiobook(tmp_path, monkeypat
 
 
 @pytest.mark.anyio
-async def test_wrong_key_stops_at_once_naming_the_variable(tmp_path, monkeypatch):
-    async with server(monkeypatch) as srv:
+async def test_wrong_key_stops_at_once_naming_the_variable(tmp_path, job_server, monkeypatch):
+    async with job_server() as srv:
         monkeypatch.setenv(KEY_ENV, "not-the-key")
         job = load_job(write_job(tmp_path, srv.url))
         with pytest.raises(JobStopped) as stopped:
@@ -231,9 +213,9 @@ async def test_wrong_key_stops_at_once_naming_the_variable(tmp_path, monkeypatch
 @pytest.mark.anyio
 @pytest.mark.parametrize("mode", ["http", "message"])
 async def test_a_wrong_key_costs_one_refused_handshake_whatever_the_concurrency(
-    tmp_path, monkeypatch, mode
+    tmp_path, job_server, monkeypatch, mode
 ):
-    async with server(monkeypatch, auth_failure=mode) as srv:
+    async with job_server(auth_failure=mode) as srv:
         monkeypatch.setenv(KEY_ENV, "not-the-key")
         for concurrency in (1, 4, 16):
             folder = tmp_path / f"{mode}-{concurrency}"
@@ -257,8 +239,8 @@ def _many_segments(folder: Path) -> Path:
 
 
 @pytest.mark.anyio
-async def test_unknown_voice_stops_naming_the_config_id(tmp_path, monkeypatch):
-    async with server(monkeypatch) as srv:
+async def test_unknown_voice_stops_naming_the_config_id(tmp_path, job_server):
+    async with job_server() as srv:
         job_path = write_job(tmp_path, srv.url)
         job_path.write_text(job_path.read_text().replace("config_id: test", "config_id: nobody"))
         with pytest.raises(JobStopped, match="nobody"):
@@ -266,8 +248,10 @@ async def test_unknown_voice_stops_naming_the_config_id(tmp_path, monkeypatch):
 
 
 @pytest.mark.anyio
-async def test_missing_key_variable_is_a_user_error_before_any_request(tmp_path, monkeypatch):
-    async with server(monkeypatch) as srv:
+async def test_missing_key_variable_is_a_user_error_before_any_request(
+    tmp_path, job_server, monkeypatch
+):
+    async with job_server() as srv:
         monkeypatch.delenv(KEY_ENV)
         job = load_job(write_job(tmp_path, srv.url))
         with pytest.raises(UserError, match=f"{KEY_ENV} is not set.*book.yaml: server.api_key_env"):
@@ -277,13 +261,13 @@ async def test_missing_key_variable_is_a_user_error_before_any_request(tmp_path,
 
 
 @pytest.mark.anyio
-async def test_segment_cut_at_the_cap_is_resplit_and_complete(tmp_path, monkeypatch):
+async def test_segment_cut_at_the_cap_is_resplit_and_complete(tmp_path, job_server):
     # The voice speaks three times slower than the segmenter predicts, so 20 s segments come
     # back cut at the 30 s cap; narrator must split them and still say every word.
     long_text = " ".join(f"Sentence number {i} is here to take up time." for i in range(40))
     source = tmp_path / "long.txt"
     source.write_text(long_text, encoding="utf-8")
-    async with server(monkeypatch) as srv:
+    async with job_server() as srv:
         job_path = write_job(tmp_path, srv.url, sources=[source])
         job_path.write_text(
             job_path.read_text().replace(
@@ -298,13 +282,13 @@ async def test_segment_cut_at_the_cap_is_resplit_and_complete(tmp_path, monkeypa
 
 
 @pytest.mark.anyio
-async def test_qc_compares_each_segments_pace_with_its_own_voice(tmp_path, monkeypatch):
+async def test_qc_compares_each_segments_pace_with_its_own_voice(tmp_path, job_server):
     # The second source's voice speaks at 6 instead of 15 characters per second. Against one
     # book-wide median (the fast voice's) every slow segment would look like garbage audio.
     line = "Line {} of the pace check is an ordinary sentence.\n\n"
     (tmp_path / "fast.txt").write_text("".join(line.format(i) for i in range(10)), encoding="utf-8")
     (tmp_path / "slow.txt").write_text("".join(line.format(i) for i in range(3)), encoding="utf-8")
-    async with server(monkeypatch) as srv:
+    async with job_server() as srv:
         job = write_job(tmp_path, srv.url, sources=[tmp_path / "fast.txt", tmp_path / "slow.txt"])
         body = (
             job.read_text(encoding="utf-8")

@@ -16,6 +16,7 @@ import anyio
 import numpy as np
 import pytest
 from server_client import CHUNK_BYTES, KEY, OTHER_KEY, RawClient, open_ws, server, session, url_for
+from support import wait_until
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
@@ -275,7 +276,7 @@ async def test_empty_text_gives_a_final_message():
 async def test_cancel_answers_cancelled_and_stops_the_audio():
     async with server(latency=0.4) as running, session(running) as client:
         await client.request(SENTENCE)
-        await anyio.sleep(0.1)
+        await wait_until(lambda: running.stats.requests == 1, "request on the server")
         await client.cancel()
         error = await client.error()
         assert error.code == ErrorCode.CANCELLED and error.interaction_id
@@ -335,7 +336,7 @@ async def test_over_capacity_is_backend_unavailable_and_the_session_stays_open()
     async with server(capacity=1, latency=0.4) as running:
         async with session(running) as first, session(running) as second:
             await first.request("Slot taken.")
-            await anyio.sleep(0.1)
+            await wait_until(lambda: running.stats.requests == 1, "first request on the server")
             busy = await second.synthesize("No room.")
             assert busy.error is not None and busy.error.code == ErrorCode.BACKEND_UNAVAILABLE
             assert busy.error.interaction_id is not None
@@ -370,7 +371,7 @@ async def test_rate_limit_per_key():
             limited = await client.synthesize("Three.")
             assert limited.error is not None and limited.error.code == ErrorCode.RATE_LIMITED
             assert (await other.synthesize("Other key.")).final  # its own bucket
-            await anyio.sleep(0.55)  # one token back at 2/s
+            await anyio.sleep(0.55)  # time passing is what is tested: one token back at 2/s
             assert (await client.synthesize("Four.")).final
     assert running.stats.outcomes == {"ok": 4, "RATE_LIMITED": 1}
 

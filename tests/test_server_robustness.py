@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from server_client import KEY, RawClient, open_ws, server, session, url_for
+from support import wait_until
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
@@ -33,9 +34,7 @@ SHORT = "A short line."
 
 async def settled(running: RunningServer, text: str = "Back to normal.") -> None:
     """Open connections drain to 0 (polled briefly) and a fresh client is served."""
-    with anyio.fail_after(3):
-        while running.stats.open_connections:
-            await anyio.sleep(0.01)
+    await wait_until(lambda: not running.stats.open_connections, "drain to 0 connections", 3)
     async with session(running) as client:
         await assert_spoken(client, text)
 
@@ -75,7 +74,7 @@ async def _one_of_crowd(running: RunningServer, n: int, refused: list[int]) -> N
                 return
             assert result.error.code == ErrorCode.BACKEND_UNAVAILABLE, result.error
             refused.append(n)
-            await anyio.sleep(0.05)
+            await anyio.sleep(0.05)  # a polite client's pause before it retries, not a wait
         pytest.fail(f"client {n} was refused 200 times")
 
 
@@ -262,7 +261,7 @@ async def test_a_client_that_never_reads_is_held_back_while_others_are_served():
     async with server() as running:
         reader = await _slow_reader(running)
         await reader.request(LONG_TEXT, LONG_PARAMS)
-        await anyio.sleep(0.5)
+        await anyio.sleep(0.5)  # the fault under test: the reader idles, its socket fills
         async with session(running) as other:
             await assert_spoken(other, "Meanwhile, someone else is served.")
         assert running.stats.texts(None) == ["Meanwhile, someone else is served."]
@@ -279,11 +278,9 @@ async def test_a_client_that_vanishes_mid_stream_frees_its_slot():
         reader = await _slow_reader(running)
         await reader.request(LONG_TEXT, LONG_PARAMS)
         assert isinstance(await reader.ws.recv(), bytes)  # audio is streaming
-        await anyio.sleep(0.2)  # the server is now blocked on the full socket
+        await anyio.sleep(0.2)  # the fault under test: the reader idles till its socket is full
         reader.ws.transport.abort()  # vanish: no close frame, a reset
-        with anyio.fail_after(3):
-            while not running.stats.interactions:
-                await anyio.sleep(0.01)
+        await wait_until(lambda: bool(running.stats.interactions), "interaction ended", 3)
         assert running.stats.outcomes == {"disconnected": 1}
         await settled(running)  # the only slot is free again
         assert running.stats.outcomes == {"disconnected": 1, "ok": 1}
@@ -295,7 +292,7 @@ async def test_a_client_that_vanishes_while_waiting_for_its_slot_frees_it():
         ws = await open_ws(url_for(running))
         await RawClient(ws).ready()
         await RawClient(ws).request(SHORT)
-        await anyio.sleep(0.05)
+        await wait_until(lambda: running.stats.requests == 1, "request on the server")
         ws.transport.abort()
         await settled(running)
         assert running.stats.outcomes["ok"] == 1

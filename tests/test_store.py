@@ -458,7 +458,7 @@ def test_sigkill_at_any_moment_leaves_a_clean_store(workspace: Path) -> None:
             assert child.stdout is not None
             for _ in range(rng.randint(1, 6)):
                 reported.add(child.stdout.readline().strip())
-            time.sleep(rng.random() * 0.004)  # land the kill anywhere in the loop
+            time.sleep(rng.random() * 0.004)  # the injected fault: a kill anywhere in the loop
             child.send_signal(signal.SIGKILL)
             reported.update(line.strip() for line in child.stdout)  # printed before the kill
         reported -= {"", "finished"}

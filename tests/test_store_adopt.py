@@ -5,7 +5,6 @@ Runs go through the real local server on port 0 (test voice), which counts the r
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 
 import pytest
@@ -13,24 +12,23 @@ import pytest
 from narrator.cli import main
 from narrator.jobfile import load_job
 from narrator.pipeline import RunOptions, run_job
-from narrator.server import ServerConfig, running_server
 from narrator.store import Store
 from narrator.store.files import MANIFEST, SUMS, stored_files
+import support
 
-KEY_ENV = "NARRATOR_ADOPT_KEY"
 TEXT = "\n\n".join(f"Paragraph {n} has its own sentence." for n in range(12))
 
 
 def write_job(folder: Path, url: str | None = None) -> Path:
-    (folder / "a.txt").write_text(TEXT, encoding="utf-8")
-    server = f"server: {{url: '{url}', api_key_env: {KEY_ENV}}}\n" if url else ""
-    job = folder / "job.yaml"
-    job.write_text(
-        "title: T\nsources: [a.txt]\nvoice: {config_id: test}\n"
-        f"{server}output: {{formats: [wav], loudness: null, subtitles: []}}\n",
-        encoding="utf-8",
+    return support.write_job(
+        folder,
+        name="job.yaml",
+        url=url,
+        texts={"a.txt": TEXT},
+        title="T",
+        credit=None,
+        sources="[a.txt]",
     )
-    return job
 
 
 def delete_manifest(workspace: Path) -> None:
@@ -40,13 +38,8 @@ def delete_manifest(workspace: Path) -> None:
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("log", ["kept", "deleted"])
-async def test_a_deleted_manifest_keeps_the_audio_that_passes_its_checks(
-    tmp_path, monkeypatch, log
-):
-    key = secrets.token_urlsafe(16)
-    monkeypatch.setenv(KEY_ENV, key)
-    config = ServerConfig(api_keys=(key,), engines=("test",))
-    async with running_server(config) as srv:
+async def test_a_deleted_manifest_keeps_the_audio_that_passes_its_checks(tmp_path, job_server, log):
+    async with job_server() as srv:
         job = load_job(write_job(tmp_path, srv.url))
         first = await run_job(job, RunOptions())
         book = {p.name: p.read_bytes() for p in first.files}

@@ -9,7 +9,6 @@ repair them, so that the assembled book's QC report has no segment left bad.
 from __future__ import annotations
 
 import json
-import secrets
 from pathlib import Path
 
 import pytest
@@ -17,11 +16,11 @@ import pytest
 from narrator.cli.main import main
 from narrator.jobfile import load_job
 from narrator.pipeline import RunOptions, run_job
-from narrator.server import FaultPlan, ServerConfig, running_server
+from narrator.server import FaultPlan
+import support
 
 REPO = Path(__file__).resolve().parents[1]
 BOOK = REPO / "tests" / "data" / "books" / "pg5200_metamorphosis.txt"
-KEY_ENV = "NARRATOR_PIPER_KEY"
 MIS_SPEAKINGS = ("skip_sentence", "repeat_sentence", "wrong_text", "stop_half")
 
 
@@ -33,16 +32,16 @@ def passage() -> str:
 
 
 def write_job(folder: Path, url: str, verify: str) -> Path:
-    job = folder / "book.yaml"
-    job.write_text(
-        f"sources: [{{path: book.txt, title: Gregor, split: none}}]\nvoice: joe\n"
-        f"speak_titles: false\nverify: {verify}\n"
-        f"server: {{url: '{url}', api_key_env: {KEY_ENV}}}\n"
-        "synthesis: {concurrency: 1, max_segment_seconds: 6}\n"
-        "output: {formats: [wav], loudness: null, subtitles: []}\n",
-        encoding="utf-8",
+    return support.write_job(
+        folder,
+        url=url,
+        credit=None,
+        sources="[{path: book.txt, title: Gregor, split: none}]",
+        voice="joe",
+        speak_titles="false",
+        verify=verify,
+        synthesis="{concurrency: 1, max_segment_seconds: 6}",
     )
-    return job
 
 
 def qc_verification(folder: Path) -> dict:
@@ -54,15 +53,11 @@ def qc_verification(folder: Path) -> dict:
 @pytest.mark.timeout(900)  # two short narrations and ~40 s of speech heard, on a loaded CI box
 @pytest.mark.anyio
 async def test_verify_finds_the_real_voices_mis_speakings_and_fix_repairs_them(
-    tmp_path, monkeypatch, capsys
+    tmp_path, job_server, capsys
 ):
     (tmp_path / "book.txt").write_text(passage(), encoding="utf-8")
-    key = secrets.token_urlsafe(16)
-    monkeypatch.setenv(KEY_ENV, key)
     faults = FaultPlan(script=MIS_SPEAKINGS)
-    async with running_server(
-        ServerConfig(api_keys=(key,), engines=("joe",), faults=faults)
-    ) as srv:
+    async with job_server(engines=("joe",), faults=faults) as srv:
         first = await run_job(load_job(write_job(tmp_path, srv.url, "report")), RunOptions())
         assert first.complete
         report = qc_verification(tmp_path)

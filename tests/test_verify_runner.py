@@ -9,11 +9,8 @@ in test_verify_piper.py do the same with the real voice and Whisper).
 from __future__ import annotations
 
 import json
-import secrets
 import sys
 import wave
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -21,15 +18,15 @@ import pytest
 from narrator.cli.main import main
 from narrator.jobfile import load_job
 from narrator.pipeline import RunOptions, RunSummary, run_job
-from narrator.server import FaultPlan, RunningServer, ServerConfig, running_server
+from narrator.server import FaultPlan
 from narrator.server.textcode import EDGE, decode, decode_text
 from narrator.store import Store
 from narrator.verify import recognizer as recognizer_module
 from narrator.verify.align import normalize
 from narrator.verify.recognizer import Heard
 from narrator.verify.report import build_report
+import support
 
-KEY_ENV = "NARRATOR_VERIFY_KEY"
 # Four segments of two sentences each (max_segment_seconds 8 at 15 chars/s: one paragraph each).
 TEXT = """The ferry left at dawn. Its horn was low over the water.
 
@@ -64,32 +61,18 @@ def code_recognizer(monkeypatch):
     CodeRecognizer.heard = 0
 
 
-@asynccontextmanager
-async def server(monkeypatch, script: tuple[str, ...] = ()) -> AsyncIterator[RunningServer]:
-    key = secrets.token_urlsafe(16)
-    monkeypatch.setenv(KEY_ENV, key)
-    config = ServerConfig(api_keys=(key,), engines=("test",), faults=FaultPlan(script=script))
-    async with running_server(config) as running:
-        yield running
-
-
 def write_job(folder: Path, url: str, verify: str) -> Path:
-    (folder / "book.txt").write_text(TEXT, encoding="utf-8")
-    job = folder / "book.yaml"
-    job.write_text(
-        f"""title: Ferry
-credit: false
-sources: [{{path: book.txt, title: Ferry, split: none}}]
-voice: test
-speak_titles: false
-server: {{url: "{url}", api_key_env: {KEY_ENV}}}
-synthesis: {{concurrency: 1, max_segment_seconds: 8}}
-output: {{formats: [wav], loudness: null, subtitles: []}}
-verify: {verify}
-""",
-        encoding="utf-8",
+    return support.write_job(
+        folder,
+        url=url,
+        texts={"book.txt": TEXT},
+        title="Ferry",
+        sources="[{path: book.txt, title: Ferry, split: none}]",
+        voice="test",
+        speak_titles="false",
+        synthesis="{concurrency: 1, max_segment_seconds: 8}",
+        verify=verify,
     )
-    return job
 
 
 def spoken_words(summary: RunSummary) -> list[str]:
@@ -102,8 +85,8 @@ MIS_SPEAKINGS = ("skip_sentence", "repeat_sentence", "wrong_text", "stop_half")
 
 
 @pytest.mark.anyio
-async def test_report_mode_flags_every_mis_speaking_where_it_is_in_the_file(tmp_path, monkeypatch):
-    async with server(monkeypatch, MIS_SPEAKINGS) as srv:
+async def test_report_mode_flags_every_mis_speaking_where_it_is_in_the_file(tmp_path, job_server):
+    async with job_server(faults=FaultPlan(script=MIS_SPEAKINGS)) as srv:
         summary = await run_job(load_job(write_job(tmp_path, srv.url, "report")), RunOptions())
     assert summary.complete and "4 flagged, 0 fixed, 4 still bad" in summary.verify_table
     qc = json.loads(next(f for f in summary.files if f.name.endswith(".qc.json")).read_text())
@@ -120,8 +103,8 @@ async def test_report_mode_flags_every_mis_speaking_where_it_is_in_the_file(tmp_
 
 
 @pytest.mark.anyio
-async def test_fix_mode_repairs_them_and_the_book_says_every_word(tmp_path, monkeypatch):
-    async with server(monkeypatch, MIS_SPEAKINGS) as srv:
+async def test_fix_mode_repairs_them_and_the_book_says_every_word(tmp_path, job_server):
+    async with job_server(faults=FaultPlan(script=MIS_SPEAKINGS)) as srv:
         summary = await run_job(load_job(write_job(tmp_path, srv.url, "fix")), RunOptions())
     assert summary.complete and "4 flagged, 4 fixed, 0 still bad" in summary.verify_table
     assert spoken_words(summary) == normalize(TEXT)
@@ -132,8 +115,9 @@ async def test_fix_mode_repairs_them_and_the_book_says_every_word(tmp_path, monk
 
 
 @pytest.mark.anyio
-async def test_a_second_failure_re_splits_the_segment_at_its_sentences(tmp_path, monkeypatch):
-    async with server(monkeypatch, ("skip_sentence", "ok", "ok", "ok", "skip_sentence")) as srv:
+async def test_a_second_failure_re_splits_the_segment_at_its_sentences(tmp_path, job_server):
+    script = ("skip_sentence", "ok", "ok", "ok", "skip_sentence")
+    async with job_server(faults=FaultPlan(script=script)) as srv:
         summary = await run_job(load_job(write_job(tmp_path, srv.url, "fix")), RunOptions())
     assert "1 flagged, 1 fixed, 0 still bad" in summary.verify_table
     assert spoken_words(summary) == normalize(TEXT)
@@ -150,8 +134,8 @@ async def test_a_second_failure_re_splits_the_segment_at_its_sentences(tmp_path,
 
 
 @pytest.mark.anyio
-async def test_heard_takes_are_never_heard_again_unless_their_audio_changes(tmp_path, monkeypatch):
-    async with server(monkeypatch) as srv:
+async def test_heard_takes_are_never_heard_again_unless_their_audio_changes(tmp_path, job_server):
+    async with job_server(faults=FaultPlan()) as srv:
         job = load_job(write_job(tmp_path, srv.url, "report"))
         await run_job(job, RunOptions())
         assert CodeRecognizer.heard == 4
