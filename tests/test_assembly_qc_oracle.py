@@ -9,7 +9,6 @@ audio at every step (PITFALLS.md).
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 from hypothesis import given, settings

@@ -138,7 +138,8 @@ class View:
 
     def positions(self, chapter: int | None = None) -> list[Position]:
         """The plan in order, or one chapter of it."""
-        query, args = "SELECT chapter, ord, key, boundary FROM plan", ()
+        query = "SELECT chapter, ord, key, boundary FROM plan"
+        args: tuple[int, ...] = ()
         if chapter is not None:
             query, args = query + " WHERE chapter = ?", (chapter,)
         return [Position(*r) for r in self._conn.execute(query + " ORDER BY chapter, ord", args)]

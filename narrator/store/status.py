@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from narrator.wire.protocol import SAMPLE_RATE
-from narrator.wire.protocol import SAMPLE_WIDTH as SAMPLE_BYTES
 from narrator.store.machine import DONE, FAILED
 from narrator.store.manifest import Row
-
+from narrator.wire.protocol import SAMPLE_RATE
+from narrator.wire.protocol import SAMPLE_WIDTH as SAMPLE_BYTES
 
 _HEADER = (
     "#", "chapter", "segments", "done", "failed", "audio h:mm:ss", "usage tokens", "requests",

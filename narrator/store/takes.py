@@ -7,19 +7,18 @@ lock and transactions (`_read`, `_write`) and its one state-change function (`_m
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 from narrator.errors import StoreError
 from narrator.store import files
 from narrator.store.machine import DONE, check_transition
-from narrator.store.manifest import TAKE_COLUMNS, Take, has_table
+from narrator.store.manifest import TAKE_COLUMNS, Take, View, has_table
 from narrator.store.status import SAMPLE_BYTES
-
-if TYPE_CHECKING:
-    from narrator.store.workspace import Store
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,16 @@ class Leaf:
 class TakesMixin:
     """Methods of `Store` (see the module docstring)."""
 
-    def leaves(self: Store) -> list[Leaf]:
+    # What these methods use of the store, all defined by `Store` in workspace.py (declared
+    # here so this module need not import it: workspace imports this one).
+    workspace: Path
+    _conn: sqlite3.Connection
+    _read: Callable[[], AbstractContextManager[View]]
+    _write: Callable[[], AbstractContextManager[sqlite3.Connection]]
+    _move: Callable[..., None]
+    pcm_path: Callable[[str], Path]
+
+    def leaves(self) -> list[Leaf]:
         """Every segment whose audio the plan plays, in plan order (a key may recur)."""
         found = []
         with self._read() as view:
@@ -64,7 +72,7 @@ class TakesMixin:
                     )
         return found
 
-    def takes(self: Store, keys: Sequence[str] | None = None) -> dict[str, list[Take]]:
+    def takes(self, keys: Sequence[str] | None = None) -> dict[str, list[Take]]:
         """key -> its heard takes in order, for `keys` or every segment (a manifest older than
         the takes table has none)."""
         found: dict[str, list[Take]] = {}
@@ -82,7 +90,7 @@ class TakesMixin:
                 )
         return found
 
-    def record_take(self: Store, take: Take) -> int:
+    def record_take(self, take: Take) -> int:
         """Keep the score of one take of `take.key` (numbered next); returns its number.
 
         A kept take un-keeps the segment's earlier ones: the store holds one take's audio.
@@ -97,7 +105,7 @@ class TakesMixin:
             conn.execute(f"INSERT INTO takes ({TAKE_COLUMNS}) VALUES ({marks})", tuple(row))
         return number
 
-    def replace_audio(self: Store, key: str, pcm: bytes, *, usage: int = 0) -> str:
+    def replace_audio(self, key: str, pcm: bytes, *, usage: int = 0) -> str:
         """Store a better take of a done segment in place of its audio; returns its sha256.
 
         The new file replaces the old one atomically, so a crash leaves one whole take; should

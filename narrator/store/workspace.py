@@ -36,8 +36,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from narrator.text.boundary import Boundary
 from narrator.errors import StoreError
+from narrator.plan import PlannedSegment, part_key
 from narrator.store import adopt, files
 from narrator.store.machine import (
     DONE,
@@ -57,10 +57,10 @@ from narrator.store.manifest import (
     params_json,
     sqlite_errors,
 )
-from narrator.wire.client import secret_names
-from narrator.plan import PlannedSegment, part_key
 from narrator.store.status import SAMPLE_BYTES, StoreStatus, chapter_status
 from narrator.store.takes import TakesMixin
+from narrator.text.boundary import Boundary
+from narrator.wire.client import secret_names
 
 
 @dataclass(frozen=True)
