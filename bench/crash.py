@@ -30,12 +30,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from crashkit import done_texts, outputs, temp_files, threaded_server  # beside this script
+
 from narrator.jobfile import load_job
 from narrator.plan import build_plan
 from narrator.server import RunningServer, ServerConfig
 from narrator.store import Store
-
-from crashkit import done_texts, temp_files, threaded_server  # beside this script
 
 KEY_ENV = "NARRATOR_BENCH_KEY"
 LATENCY = 0.6
@@ -131,10 +131,6 @@ class Runner:
             for r in log[mark:]
             if r.outcome == "ok" and r.text in stored
         )
-
-
-def outputs(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
 
 
 def main() -> int:

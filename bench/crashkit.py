@@ -13,6 +13,7 @@ from pathlib import Path
 
 from anyio.from_thread import start_blocking_portal
 
+from narrator.assembly import ownership
 from narrator.errors import StoreError
 from narrator.jobfile import load_job
 from narrator.plan import build_plan
@@ -57,3 +58,11 @@ def done_texts(job_path: Path) -> set[str]:
 def temp_files(*folders: Path) -> list[Path]:
     """Files a run writes under a temporary name (.part, .tmp) left in `folders`."""
     return [p for folder in folders for p in folder.rglob("*") if p.name.endswith(TEMP_SUFFIXES)]
+
+
+def outputs(folder: Path) -> dict[str, bytes]:
+    """The listener's files by name. Not the hidden record of what narrator wrote (see
+    narrator.assembly.ownership): it holds each file's write time, so it differs between any
+    two runs even when every audio byte is the same."""
+    files = (p for p in sorted(folder.iterdir()) if p.is_file() and p.name != ownership.RECORD)
+    return {p.name: p.read_bytes() for p in files}

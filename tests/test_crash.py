@@ -21,19 +21,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import support
 from anyio.from_thread import start_blocking_portal
+from support import KEY_ENV, wait_for
 
-from narrator.assembly import ownership
 from narrator.jobfile import load_job
 from narrator.plan import build_plan
 from narrator.server import RunningServer, ServerConfig, running_server
 from narrator.store import Store
-import support
-from support import KEY_ENV, wait_for
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))  # crashkit: the helpers bench/crash.py uses too
-from crashkit import done_texts, temp_files, threaded_server  # noqa: E402
+from crashkit import done_texts, outputs, temp_files, threaded_server  # noqa: E402
 
 _PEOPLE = (
     "the miller",
@@ -151,12 +150,6 @@ class Runs:
         for mark, stored in self.checkpoints:
             again += [r.text for r in log[mark:] if r.outcome == "ok" and r.text in stored]
         return again
-
-
-def outputs(folder: Path) -> dict[str, bytes]:
-    """The listener's files (not the hidden record of what narrator wrote, see ownership)."""
-    files = (p for p in sorted(folder.iterdir()) if p.is_file() and p.name != ownership.RECORD)
-    return {p.name: p.read_bytes() for p in files}
 
 
 def part_files(folder: Path) -> list[Path]:
