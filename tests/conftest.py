@@ -9,8 +9,8 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-
 import support
+
 from narrator.server import RunningServer
 
 REPO = Path(__file__).resolve().parents[1]

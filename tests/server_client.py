@@ -1,4 +1,7 @@
-"""A minimal raw WebSocket client for the local server's tests (independent of narrator.wire.client)."""
+"""A minimal raw WebSocket client for the local server's tests.
+
+Independent of narrator.wire.client, so the server is not tested only against its own client.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +13,9 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 
-from narrator.wire import protocol as p
 from narrator.errors import RemoteProtocolError
 from narrator.server import RunningServer, ServerConfig, running_server
+from narrator.wire import protocol as p
 
 KEY = "sk-local-test-key-0123456789"
 OTHER_KEY = "sk-local-other-key-9876543210"

@@ -20,10 +20,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from support import ffmpeg_children, wait_for, write_job
 
 from narrator.cli import main
 from narrator.server.textcode import decode
-from support import ffmpeg_children, wait_for, write_job
 
 REPO = Path(__file__).resolve().parents[1]
 SECRET = "sk-cli-test-secret-7f3a9"
@@ -183,7 +183,8 @@ ERROR_CASES: list[tuple[str, Setup, tuple[str, ...]]] = [
     (
         "mp3 bitrate too high at 24 kHz",
         _job_text(
-            "title: T\nsources: [a.txt]\nvoice: {config_id: test}\noutput: {formats: [mp3], mp3_bitrate: 192k}\n"
+            "title: T\nsources: [a.txt]\nvoice: {config_id: test}\noutput: "
+            "{formats: [mp3], mp3_bitrate: 192k}\n"
         ),
         ("192k", "44100"),
     ),
@@ -287,10 +288,24 @@ def narrator_serve(*options: str, stderr: int = subprocess.PIPE) -> Iterator[tup
     """`narrator serve` (test voice, port 0, key SECRET) in a subprocess: yields its URL, and a
     list that holds what it printed (stdout, stderr) once it has stopped at SIGINT on leaving."""
     serve = subprocess.Popen(
-        [sys.executable, "-m", "narrator.cli", "serve", "--port", "0", "--engine", "test",
-         "--api-key", SECRET, *options],
-        stdout=subprocess.PIPE, stderr=stderr, text=True, env=_env(),
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "narrator.cli",
+            "serve",
+            "--port",
+            "0",
+            "--engine",
+            "test",
+            "--api-key",
+            SECRET,
+            *options,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        text=True,
+        env=_env(),
+    )
     printed: list = []
     try:
         yield serve.stdout.readline().split("listening on ")[1].split()[0], printed
@@ -323,13 +338,18 @@ def test_ctrl_c_stops_cleanly_with_exit_130_and_keeps_finished_work(tmp_path):
     with narrator_serve("--latency", "0.2", stderr=subprocess.DEVNULL) as (url, _):
         path = job(
             tmp_path,
-            extra=f"server: {{url: '{url}', api_key_env: NARRATOR_KEY}}\nsynthesis: {{concurrency: 2}}\n",
+            extra=(
+                f"server: {{url: '{url}', api_key_env: NARRATOR_KEY}}\n"
+                "synthesis: {concurrency: 2}\n"
+            ),
         )
         run = subprocess.Popen(
             [sys.executable, "-m", "narrator.cli", "run", str(path)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
             env={**_env(), "NARRATOR_KEY": SECRET},
-        )  # fmt: skip
+        )
         pcm = tmp_path / ".narrator" / "job" / "pcm"
         assert wait_for(
             lambda: any(pcm.rglob("*.pcm")), "stored segment", stop=lambda: run.poll() is not None
@@ -385,7 +405,7 @@ def test_gutenberg_text_speaks_credit_and_book_and_reports_the_rest(tmp_path, ca
 
 
 def test_ctrl_c_during_assembly_stops_encoding_within_2_s(tmp_path):
-    """SIGINT while ffmpeg encodes: exit 130 within 2 s, ffmpeg killed and reaped, no partial file."""
+    """SIGINT while ffmpeg encodes: exit 130 within 2 s, ffmpeg reaped, no partial file."""
     # 20 short paragraphs with 30 s pauses: quick to synthesize, 10 min of audio to encode 4 times.
     text_file(tmp_path, "a.txt", "\n\n".join(f"Paragraph {i} is short." for i in range(20)))
     path = job(
@@ -396,8 +416,11 @@ def test_ctrl_c_during_assembly_stops_encoding_within_2_s(tmp_path):
     out_dir = tmp_path / "out" / "job"
     run = subprocess.Popen(
         [sys.executable, "-m", "narrator.cli", "run", str(path)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
-    )  # fmt: skip
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+    )
     try:
         children: list[int] = []
 
@@ -517,10 +540,23 @@ def test_voices_lists_the_local_voices_and_checks_a_hosted_servers(tmp_path, cap
     text_file(tmp_path, "a.txt", "Words.")
     text_file(tmp_path, "b.txt", "More words.")
     serve = subprocess.Popen(
-        [sys.executable, "-m", "narrator.cli", "serve", "--port", "0", "--engine", "test",
-         "--api-key", SECRET],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "narrator.cli",
+            "serve",
+            "--port",
+            "0",
+            "--engine",
+            "test",
+            "--api-key",
+            SECRET,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+    )
     try:
         url = serve.stdout.readline().split("listening on ")[1].split()[0]
         sources = "[a.txt, {path: b.txt, voice: {config_id: nobody}}]"

@@ -60,16 +60,42 @@ def test_say_overwrites_only_with_force(tmp_path):
 def test_say_retries_retryable_refusals_and_drops(tmp_path, monkeypatch):
     key = "sk-say-test-key-0123456789"
     serve = subprocess.Popen(
-        [sys.executable, "-m", "narrator.cli", "serve", "--port", "0", "--engine", "test", "--api-key", key,
-         "--fault-script", "RATE_LIMITED,drop,BACKEND_UNAVAILABLE"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "narrator.cli",
+            "serve",
+            "--port",
+            "0",
+            "--engine",
+            "test",
+            "--api-key",
+            key,
+            "--fault-script",
+            "RATE_LIMITED,drop,BACKEND_UNAVAILABLE",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         url = serve.stdout.readline().split("listening on ")[1].split()[0]
         out = tmp_path / "x.wav"
         monkeypatch.setenv("SAY_RETRY_KEY", key)
-        code = main(["say", "Hi there.", "-o", str(out), "--server", url, "--config-id", "test",
-                     "--api-key-env", "SAY_RETRY_KEY"])  # fmt: skip
+        code = main(
+            [
+                "say",
+                "Hi there.",
+                "-o",
+                str(out),
+                "--server",
+                url,
+                "--config-id",
+                "test",
+                "--api-key-env",
+                "SAY_RETRY_KEY",
+            ]
+        )
         assert code == 0
         assert [d.text for d in decode(read_wav(out)[1].tobytes())] == ["Hi there."]
     finally:
@@ -80,9 +106,22 @@ def test_say_retries_retryable_refusals_and_drops(tmp_path, monkeypatch):
 def test_say_refused_by_the_service_names_what_to_fix(tmp_path, capsys, monkeypatch):
     key = "sk-say-test-key-0123456789"
     serve = subprocess.Popen(
-        [sys.executable, "-m", "narrator.cli", "serve", "--port", "0", "--engine", "test", "--api-key", key],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "narrator.cli",
+            "serve",
+            "--port",
+            "0",
+            "--engine",
+            "test",
+            "--api-key",
+            key,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         url = serve.stdout.readline().split("listening on ")[1].split()[0]
         out = tmp_path / "x.wav"
@@ -103,11 +142,13 @@ def test_say_refused_by_the_service_names_what_to_fix(tmp_path, capsys, monkeypa
 
 @pytest.mark.parametrize(
     ("options", "says"),
-    [(["--server", "http://127.0.0.1:9/", "--config-id", "test"], "not a ws:// or wss:// URL"),
-     (["--server", "notaurl", "--config-id", "test"], "not a ws:// or wss:// URL"),
-     (["--server", "ws://127.0.0.1:9/"], "--server needs --config-id"),
-     (["--config-id", "test", "--language", " "], "--language is empty")],
-)  # fmt: skip
+    [
+        (["--server", "http://127.0.0.1:9/", "--config-id", "test"], "not a ws:// or wss:// URL"),
+        (["--server", "notaurl", "--config-id", "test"], "not a ws:// or wss:// URL"),
+        (["--server", "ws://127.0.0.1:9/"], "--server needs --config-id"),
+        (["--config-id", "test", "--language", " "], "--language is empty"),
+    ],
+)
 def test_say_options_are_checked_before_any_request(tmp_path, capsys, options, says):
     out = tmp_path / "x.wav"
     assert main(["say", "Hi.", "-o", str(out), *options]) == 2
@@ -131,9 +172,13 @@ def _probe(path) -> str:
 
 @pytest.mark.parametrize(
     ("name", "container", "codec"),
-    [("x.mp3", "Input #0, mp3,", "Audio: mp3"), ("x.m4b", "Input #0, mov,mp4,m4a", "Audio: aac"),
-     ("x.M4A", "Input #0, mov,mp4,m4a", "Audio: aac"), ("x.wav", "Input #0, wav,", "pcm_s16le")],
-)  # fmt: skip
+    [
+        ("x.mp3", "Input #0, mp3,", "Audio: mp3"),
+        ("x.m4b", "Input #0, mov,mp4,m4a", "Audio: aac"),
+        ("x.M4A", "Input #0, mov,mp4,m4a", "Audio: aac"),
+        ("x.wav", "Input #0, wav,", "pcm_s16le"),
+    ],
+)
 def test_say_encodes_by_extension_with_the_umask_permissions(tmp_path, name, container, codec):
     out = tmp_path / name
     old = os.umask(0o022)
@@ -162,8 +207,20 @@ def test_say_to_a_closed_port_says_the_fix_at_once(tmp_path, capsys, monkeypatch
     monkeypatch.setenv("SAY_KEY", "sk-unused")
     url = f"ws://127.0.0.1:{port}"
     started = time.monotonic()
-    code = main(["say", "Hi.", "-o", str(tmp_path / "x.wav"), "--server", url,
-                 "--config-id", "test", "--api-key-env", "SAY_KEY"])  # fmt: skip
+    code = main(
+        [
+            "say",
+            "Hi.",
+            "-o",
+            str(tmp_path / "x.wav"),
+            "--server",
+            url,
+            "--config-id",
+            "test",
+            "--api-key-env",
+            "SAY_KEY",
+        ]
+    )
     took = time.monotonic() - started
     err = capsys.readouterr().err
     assert code == 3 and err.count("\n") == 1, err
@@ -173,7 +230,19 @@ def test_say_to_a_closed_port_says_the_fix_at_once(tmp_path, capsys, monkeypatch
 
 def test_say_missing_key_names_the_option(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("SAY_NO_KEY", raising=False)
-    code = main(["say", "Hi.", "-o", str(tmp_path / "x.wav"), "--server", "ws://127.0.0.1:9",
-                 "--config-id", "test", "--api-key-env", "SAY_NO_KEY"])  # fmt: skip
+    code = main(
+        [
+            "say",
+            "Hi.",
+            "-o",
+            str(tmp_path / "x.wav"),
+            "--server",
+            "ws://127.0.0.1:9",
+            "--config-id",
+            "test",
+            "--api-key-env",
+            "SAY_NO_KEY",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and "SAY_NO_KEY" in err and "--api-key-env" in err and "api_key_env" not in err

@@ -11,8 +11,6 @@ import anyio
 import pytest
 from websockets.asyncio.server import ServerConnection, serve
 
-from narrator.wire import protocol as p
-from narrator.wire.client import Endpoint, Session
 from narrator.codes import ErrorCode
 from narrator.errors import (
     AuthError,
@@ -23,6 +21,8 @@ from narrator.errors import (
     Verdict,
     classify,
 )
+from narrator.wire import protocol as p
+from narrator.wire.client import Endpoint, Session
 
 KEY = "sk-test-secret-value-123"
 ID = uuid.UUID("12345678-1234-5678-1234-567812345678")
@@ -245,7 +245,10 @@ async def test_unknown_message_types_are_skipped_and_odd_fields_keep_the_error_c
         await ws.send('{"type":"sessionReady","payload":{"trace_id":"t","load":null}}')
         request = await read_request(ws)
         if request.text == "deny":
-            details = '{"type":"errorResponse","payload":{"code":"AUTH_FAILED","details":"x","timestamp":null}}'
+            details = (
+                '{"type":"errorResponse",'
+                '"payload":{"code":"AUTH_FAILED","details":"x","timestamp":null}}'
+            )
             await ws.send(details)
             return
         await ws.send('{"type":"progress","payload":{"done":0.5}}')  # mid-interaction

@@ -42,10 +42,23 @@ _PEOPLE = (
     "the choir master",
     "a stranger",
 )
-_DEEDS = ("walked the long road to", "drew a careful plan of", "sang quietly beside",
-          "paid three coins for", "kept a lantern lit in", "wrote a short letter about")  # fmt: skip
-_PLACES = ("the salt flats", "the chapel on the hill", "a flooded orchard", "the north gate",
-           "the glassworks", "a quiet ferry landing", "the winter market")  # fmt: skip
+_DEEDS = (
+    "walked the long road to",
+    "drew a careful plan of",
+    "sang quietly beside",
+    "paid three coins for",
+    "kept a lantern lit in",
+    "wrote a short letter about",
+)
+_PLACES = (
+    "the salt flats",
+    "the chapel on the hill",
+    "a flooded orchard",
+    "the north gate",
+    "the glassworks",
+    "a quiet ferry landing",
+    "the winter market",
+)
 
 
 def book_text(seed: int, chapters: int, paragraphs: int, sentences: int) -> str:
@@ -113,8 +126,11 @@ class Runs:
         try:
             return subprocess.Popen(
                 [sys.executable, "-m", "narrator.cli", "run", "-q", str(self.job)],
-                stdout=log, stderr=log, env=env, cwd=self.job.parent,
-            )  # fmt: skip
+                stdout=log,
+                stderr=log,
+                env=env,
+                cwd=self.job.parent,
+            )
         finally:
             log.close()
 

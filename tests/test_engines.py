@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -77,7 +78,7 @@ class _FakeVoice:
 
     def synthesize(self, text: str, config=None):
         edges = [0, *self.cuts, len(self.signal)]
-        for start, end in zip(edges, edges[1:]):
+        for start, end in itertools.pairwise(edges):
             yield _FakeChunk(self.signal[start:end])
 
 
@@ -97,7 +98,7 @@ async def test_piper_engine_resamples_sentence_joins_seamlessly():
     # Resampling each sentence on its own would click at the joins: the check can tell.
     edges = [0, *fake.cuts, len(signal)]
     naive = np.concatenate(
-        [soxr.resample(signal[a:b], 22_050, 24_000) for a, b in zip(edges, edges[1:])]
+        [soxr.resample(signal[a:b], 22_050, 24_000) for a, b in itertools.pairwise(edges)]
     ).astype(np.int32)
     n = min(len(naive), len(whole))
     assert np.max(np.abs(naive[:n] - whole[:n])) > 100

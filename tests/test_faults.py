@@ -18,23 +18,45 @@ from pathlib import Path
 
 import anyio
 import pytest
+import support
+from support import KEY_ENV
 
 from narrator.jobfile import load_job
 from narrator.pipeline import RunOptions, RunSummary, run_job
 from narrator.server import FaultPlan
-import support
-from support import KEY_ENV
 
 REPO = Path(__file__).resolve().parents[1]
 
 # Original words for generated prose (deterministic per seed, so every run reads the same book).
-_SUBJECTS = ("The harbour master", "A tired cartographer", "Old Wenna", "The night clerk",
-             "Her brother", "The lamplighter", "A boy with a kite", "The ferry pilot")  # fmt: skip
+_SUBJECTS = (
+    "The harbour master",
+    "A tired cartographer",
+    "Old Wenna",
+    "The night clerk",
+    "Her brother",
+    "The lamplighter",
+    "A boy with a kite",
+    "The ferry pilot",
+)
 _VERBS = ("counted", "mended", "forgot", "painted", "carried", "argued about", "buried", "sold")
-_OBJECTS = ("the broken compass", "seven blue lanterns", "a map of the marsh", "the last apple",
-            "a crate of rope", "the silver kettle", "every door on the quay", "a letter")  # fmt: skip
-_TAILS = ("before the tide turned", "while the gulls watched", "without saying a word",
-          "as the bells rang noon", "under a sky the colour of slate", "and then laughed")  # fmt: skip
+_OBJECTS = (
+    "the broken compass",
+    "seven blue lanterns",
+    "a map of the marsh",
+    "the last apple",
+    "a crate of rope",
+    "the silver kettle",
+    "every door on the quay",
+    "a letter",
+)
+_TAILS = (
+    "before the tide turned",
+    "while the gulls watched",
+    "without saying a word",
+    "as the bells rang noon",
+    "under a sky the colour of slate",
+    "and then laughed",
+)
 
 
 def prose(seed: int, chapters: int, paragraphs: int, sentences: int) -> str:
@@ -101,18 +123,33 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
 
 PLANS = {
     "rate-limit-unavailable-drop-malformed-spike": FaultPlan(
-        seed=1, rate_limited=0.3, backend_unavailable=0.1, drop=0.05, malformed=0.02,
-        spike=0.1, spike_seconds=0.2,
-    ),
-    "same-mix-other-seed": FaultPlan(
-        seed=2, rate_limited=0.3, backend_unavailable=0.1, drop=0.05, malformed=0.02,
-        spike=0.1, spike_seconds=0.2,
-    ),
-    "plain-text-timeout-internal-error": FaultPlan(
-        seed=3, plain_text=0.1, timeout=0.1, internal_error=0.1, drop=0.05, spike=0.05,
+        seed=1,
+        rate_limited=0.3,
+        backend_unavailable=0.1,
+        drop=0.05,
+        malformed=0.02,
+        spike=0.1,
         spike_seconds=0.2,
     ),
-}  # fmt: skip
+    "same-mix-other-seed": FaultPlan(
+        seed=2,
+        rate_limited=0.3,
+        backend_unavailable=0.1,
+        drop=0.05,
+        malformed=0.02,
+        spike=0.1,
+        spike_seconds=0.2,
+    ),
+    "plain-text-timeout-internal-error": FaultPlan(
+        seed=3,
+        plain_text=0.1,
+        timeout=0.1,
+        internal_error=0.1,
+        drop=0.05,
+        spike=0.05,
+        spike_seconds=0.2,
+    ),
+}
 
 
 @pytest.mark.anyio
@@ -136,8 +173,16 @@ async def test_faulty_run_writes_the_clean_runs_bytes(name, clean, tmp_path, job
 @pytest.mark.anyio
 async def test_every_fault_kind_was_seen_and_retried(tmp_path, job_server):
     # Scripted, so each kind is certainly hit once, in a run small enough to read the log.
-    script = ("RATE_LIMITED", "BACKEND_UNAVAILABLE", "TIMEOUT", "INTERNAL_ERROR", "drop",
-              "malformed", "plain_text", "slow:0.3")  # fmt: skip
+    script = (
+        "RATE_LIMITED",
+        "BACKEND_UNAVAILABLE",
+        "TIMEOUT",
+        "INTERNAL_ERROR",
+        "drop",
+        "malformed",
+        "plain_text",
+        "slow:0.3",
+    )
     text = prose(seed=9, chapters=1, paragraphs=2, sentences=2)
     async with job_server() as srv:
         reference = await run_job(
@@ -169,8 +214,12 @@ def test_server_gone_ends_with_one_clear_line_in_bounded_time(tmp_path):
     started = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-m", "narrator.cli", "run", "-q", str(job)],
-        capture_output=True, text=True, env=env, timeout=60, cwd=tmp_path,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        cwd=tmp_path,
+    )
     elapsed = time.monotonic() - started
     assert done.returncode != 0
     assert elapsed < 20, f"gave up only after {elapsed:.1f} s"

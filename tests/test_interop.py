@@ -7,13 +7,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
-import pytest
-
-from narrator.wire.client import Endpoint, Session
-from narrator.codes import ErrorCode
-from narrator.errors import AuthError, ServerError, Verdict, classify
-from narrator.server import textcode
 import interop_peer as peer
+import pytest
 import server_client
 from protocol_vectors import (
     ID,
@@ -24,6 +19,11 @@ from protocol_vectors import (
     VECTOR_RESPONSE_FINAL,
 )
 from support import wait_until
+
+from narrator.codes import ErrorCode
+from narrator.errors import AuthError, ServerError, Verdict, classify
+from narrator.server import textcode
+from narrator.wire.client import Endpoint, Session
 
 INPUTS = [
     (
@@ -87,7 +87,7 @@ async def test_narrator_session_is_reused_across_interactions_with_the_peer():
     assert server.state.connections == 1 and server.state.auth == [KEY]
     assert [i.text for i in server.state.inputs] == texts
     assert all(i.params == {"language": "English"} for i in server.state.inputs)
-    for text, result in zip(texts, results):
+    for text, result in zip(texts, results, strict=True):
         assert result.pcm == peer.samples_for(text, SPC)
         assert result.seconds == pytest.approx(len(text) * SPC, abs=1e-3)
         assert not result.truncated
@@ -301,7 +301,7 @@ async def test_peer_client_runs_several_interactions_on_one_narrator_connection(
         assert isinstance(ready["load"], float) and isinstance(ready["timestamp"], int)
         assert isinstance(ready["num_clients"], int) and isinstance(ready["max_capacity"], int)
         results = [await client.interact(text) for text in texts]
-    for text, result in zip(texts, results):
+    for text, result in zip(texts, results, strict=True):
         assert_spells(result, text)
     assert len({r.responses[0].interaction_id for r in results}) == len(texts)
 

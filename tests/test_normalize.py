@@ -276,10 +276,43 @@ def test_other_languages_pass_through_with_a_note():
 
 
 WORDS = st.sampled_from(
-    ["Chapter", "IV", "I", "Henry", "VIII", "St.", "Louis", "Baker", "Dr.", "Watson", "$1.88",
-     "1946", "3:45", "p.m.", "5%", "1/2", "kg", "21st", "1914-1918", "e.g.", "etc.", "No.", "5",
-     "www.example.com", "a@b.org", "MIX", "the", "-", "1,234", "2½", "\n", "(", ")", "'80s"]
-)  # fmt: skip
+    [
+        "Chapter",
+        "IV",
+        "I",
+        "Henry",
+        "VIII",
+        "St.",
+        "Louis",
+        "Baker",
+        "Dr.",
+        "Watson",
+        "$1.88",
+        "1946",
+        "3:45",
+        "p.m.",
+        "5%",
+        "1/2",
+        "kg",
+        "21st",
+        "1914-1918",
+        "e.g.",
+        "etc.",
+        "No.",
+        "5",
+        "www.example.com",
+        "a@b.org",
+        "MIX",
+        "the",
+        "-",
+        "1,234",
+        "2½",
+        "\n",
+        "(",
+        ")",
+        "'80s",
+    ]
+)
 
 
 @settings(max_examples=150, deadline=None)

@@ -7,19 +7,18 @@ import wave
 from pathlib import Path
 
 import pytest
+import support
 from ebooklib import epub
+from support import KEY_ENV
 
-from narrator.errors import UserError
+from narrator.errors import JobStopped, UserError
 from narrator.jobfile import load_job
-from narrator.text.paragraphs import is_decoration
 from narrator.pipeline import RunOptions, run_job
 from narrator.plan import announced_title, normalization, spoken_forms, title_sentence
-from narrator.errors import JobStopped
 from narrator.server import FaultPlan
 from narrator.server.textcode import decode
 from narrator.sources import read_source
-import support
-from support import KEY_ENV
+from narrator.text.paragraphs import is_decoration
 
 TXT = """CHAPTER I. THE FERRY
 

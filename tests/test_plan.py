@@ -1,4 +1,7 @@
-"""narrator.plan: what is spoken (roles, matter, speak/skip, the credit, titles said once), from real job files."""
+"""narrator.plan: what is spoken, from real job files.
+
+Roles, matter, speak/skip, the credit, titles said once.
+"""
 
 from __future__ import annotations
 
@@ -213,7 +216,7 @@ def test_predicted_length_counts_the_pauses_of_the_job(tmp_path: Path) -> None:
     # chapter I: title | "One. Two." | "Three." (scene) | "Four."; chapter II: title | "Five."
     inside = [p.paragraph * 2 + p.scene, p.paragraph]
     assert plan.chapter_seconds_with(p) == [
-        c.seconds + extra for c, extra in zip(plan.chapters, inside)
+        c.seconds + extra for c, extra in zip(plan.chapters, inside, strict=True)
     ]
     edges = p.lead_in + p.chapter + p.tail
     assert abs(plan.seconds_with(p) - (plan.seconds + sum(inside) + edges)) < 1e-9
@@ -234,11 +237,44 @@ from narrator.text.segmenter import SegmenterSettings, segment_chapter  # noqa: 
 ENGLISH = normalization_rules("English")[0]
 LEXICON = (LexiconRule("Watson", "Wat-son"), LexiconRule(r"\s*--\s*", ", ", regex=True))
 TOKENS = st.sampled_from(
-    ["Chapter", "IV.", "I", "Henry", "VIII", "St.", "Louis", "Dr.", "Watson", "$1,234.88", "1946",
-     "3:45", "p.m.", "5%", "1/2", "kg", "21st", "1914-1918", "e.g.", "etc.", "No.", "5", "--",
-     "https://www.example.com/a-b", "x@y.org", "MIX", "word", "words", "long", "said.", "Yes!",
-     "\n", "“Quoted”", "1,000,000,000,000", "2½"]
-)  # fmt: skip
+    [
+        "Chapter",
+        "IV.",
+        "I",
+        "Henry",
+        "VIII",
+        "St.",
+        "Louis",
+        "Dr.",
+        "Watson",
+        "$1,234.88",
+        "1946",
+        "3:45",
+        "p.m.",
+        "5%",
+        "1/2",
+        "kg",
+        "21st",
+        "1914-1918",
+        "e.g.",
+        "etc.",
+        "No.",
+        "5",
+        "--",
+        "https://www.example.com/a-b",
+        "x@y.org",
+        "MIX",
+        "word",
+        "words",
+        "long",
+        "said.",
+        "Yes!",
+        "\n",
+        "“Quoted”",
+        "1,000,000,000,000",
+        "2½",
+    ]
+)
 PARAGRAPH = st.one_of(
     st.lists(TOKENS, min_size=1, max_size=40).map(" ".join), st.sampled_from(["* * *", "", "IX."])
 )
@@ -251,7 +287,7 @@ def assert_spans_cover(paragraphs: list[str], settings_: SegmenterSettings) -> N
     spans = source_spans("book.txt", 0, segments, forms)
     assert len(spans) == len(segments)
     last = (-1, 0)
-    for seg, span in zip(segments, spans):
+    for seg, span in zip(segments, spans, strict=True):
         assert span.paragraph == seg.paragraph and (span.paragraph, span.start) >= last
         last = (span.paragraph, span.end)
         assert forms[seg.paragraph].text[seg.start : seg.end] == seg.text

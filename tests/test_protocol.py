@@ -8,10 +8,6 @@ import uuid
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from narrator.wire import protocol as p
-from narrator.codes import CodeClass, ErrorCode
-from narrator.errors import LocalProtocolError, RemoteProtocolError, UnknownMessageType
 from protocol_vectors import (
     ID,
     VECTOR_INPUT_PARAMS,
@@ -19,6 +15,10 @@ from protocol_vectors import (
     VECTOR_RESPONSE_AUDIO,
     VECTOR_RESPONSE_FINAL,
 )
+
+from narrator.codes import CodeClass, ErrorCode
+from narrator.errors import LocalProtocolError, RemoteProtocolError, UnknownMessageType
+from narrator.wire import protocol as p
 
 INPUT_PARAMS = p.InteractionInput(
     "Hello world.", 1700000000000, {"language": "English", "max_new_tokens": 360}

@@ -10,15 +10,14 @@ from pathlib import Path
 import anyio
 import pytest
 
-from narrator.wire.client import Endpoint
-from narrator.errors import StoreError
-from narrator.errors import JobStopped
+from narrator.errors import JobStopped, StoreError
+from narrator.plan import PlannedSegment, segment_key
 from narrator.scheduler import AdaptiveLimit, Pool, PoolSettings
-from narrator.text.segmenter import SegmenterSettings, split_text
 from narrator.server import FaultPlan, ServerConfig, running_server
 from narrator.server.textcode import decode
-from narrator.plan import PlannedSegment, segment_key
 from narrator.store import Store
+from narrator.text.segmenter import SegmenterSettings, split_text
+from narrator.wire.client import Endpoint
 
 SPLIT = partial(split_text, settings=SegmenterSettings(), parts=2)
 FAST = PoolSettings(concurrency=4, max_attempts=6, backoff_initial=0.01, backoff_max=0.05)
@@ -90,8 +89,15 @@ async def test_limit_holds_callers_at_the_current_limit():
 @pytest.mark.anyio
 async def test_every_retryable_fault_is_retried_until_done(tmp_path):
     texts = [f"Segment {i} speaks." for i in range(12)]
-    script = ("RATE_LIMITED", "BACKEND_UNAVAILABLE", "TIMEOUT", "INTERNAL_ERROR", "drop",
-              "malformed", "plain_text")  # fmt: skip
+    script = (
+        "RATE_LIMITED",
+        "BACKEND_UNAVAILABLE",
+        "TIMEOUT",
+        "INTERNAL_ERROR",
+        "drop",
+        "malformed",
+        "plain_text",
+    )
     report, stats, spoken, _ = await run(tmp_path, texts, faults=FaultPlan(script=script))
     assert report.done == 12 and report.failed == 0
     assert report.retries >= len(script) and report.rate_limited == 1

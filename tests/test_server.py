@@ -20,10 +20,10 @@ from support import wait_until
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from narrator.wire import protocol as p
 from narrator.codes import ErrorCode
 from narrator.errors import UserError
 from narrator.server import ServerConfig, running_server, textcode
+from narrator.wire import protocol as p
 
 pytestmark = pytest.mark.anyio
 
@@ -55,9 +55,13 @@ async def test_bad_key_in_message_mode_gets_auth_failed_then_close():
 
 @pytest.mark.parametrize(
     ("config_id", "code"),
-    [(None, ErrorCode.MISSING_CONFIG_ID), ("", ErrorCode.MISSING_CONFIG_ID),
-     ("nobody", ErrorCode.MODEL_NOT_FOUND), ("joe", ErrorCode.MODEL_NOT_FOUND)],
-)  # fmt: skip
+    [
+        (None, ErrorCode.MISSING_CONFIG_ID),
+        ("", ErrorCode.MISSING_CONFIG_ID),
+        ("nobody", ErrorCode.MODEL_NOT_FOUND),
+        ("joe", ErrorCode.MODEL_NOT_FOUND),
+    ],
+)
 async def test_config_id_missing_or_not_served(config_id, code):
     async with server(engines=("test",)) as running:
         ws = await open_ws(url_for(running, config_id, "/realtime"))
@@ -134,11 +138,15 @@ async def test_a_frame_of_exactly_512_kb_is_accepted():
 
 @pytest.mark.parametrize(
     "frame",
-    [b"", b"\x00\x01", b"\x01" + bytes(12) + b"hi",  # too short; audio payload type
-     bytes(9) + (50).to_bytes(4, "big") + b"{}",  # params size past the end
-     bytes(9) + (2).to_bytes(4, "big") + b"[]hi",  # params not an object
-     bytes(13) + b"\xff\xfe"],  # text not UTF-8
-)  # fmt: skip
+    [
+        b"",
+        b"\x00\x01",
+        b"\x01" + bytes(12) + b"hi",  # too short; audio payload type
+        bytes(9) + (50).to_bytes(4, "big") + b"{}",  # params size past the end
+        bytes(9) + (2).to_bytes(4, "big") + b"[]hi",  # params not an object
+        bytes(13) + b"\xff\xfe",
+    ],  # text not UTF-8
+)
 async def test_malformed_input_is_invalid_message_and_session_survives(frame):
     async with server() as running, session(running) as client:
         await client.ws.send(frame)
@@ -154,9 +162,15 @@ async def test_malformed_input_is_invalid_message_and_session_survives(frame):
 
 
 @pytest.mark.parametrize(
-    "text", ["not json", "{\"type\": 1}", '{"type": "nope"}', '{"type": "endInteraction", "payload": 3}',
-             p.encode_message(p.SessionReady("t", 1))],
-)  # fmt: skip
+    "text",
+    [
+        "not json",
+        '{"type": 1}',
+        '{"type": "nope"}',
+        '{"type": "endInteraction", "payload": 3}',
+        p.encode_message(p.SessionReady("t", 1)),
+    ],
+)
 async def test_bad_text_frames_are_invalid_message(text):
     async with server() as running, session(running) as client:
         await client.ws.send(text)
@@ -166,10 +180,19 @@ async def test_bad_text_frames_are_invalid_message(text):
 
 @pytest.mark.parametrize(
     "params",
-    [{"max_new_tokens": 0}, {"max_new_tokens": -3}, {"max_new_tokens": "12"},
-     {"max_new_tokens": True}, {"max_new_tokens": 1.5}, {"language": 5}, {"language": ""},
-     {"chars_per_second": 0}, {"chars_per_second": "fast"}, {"chars_per_second": 1e6}],
-)  # fmt: skip
+    [
+        {"max_new_tokens": 0},
+        {"max_new_tokens": -3},
+        {"max_new_tokens": "12"},
+        {"max_new_tokens": True},
+        {"max_new_tokens": 1.5},
+        {"language": 5},
+        {"language": ""},
+        {"chars_per_second": 0},
+        {"chars_per_second": "fast"},
+        {"chars_per_second": 1e6},
+    ],
+)
 async def test_bad_params_are_invalid_message(params):
     async with server() as running, session(running) as client:
         await client.request("Hello.", params)
@@ -231,7 +254,7 @@ async def test_test_voice_speaking_rate_param():
 async def test_trailing_byte_can_be_turned_off():
     async with server(trailing_byte=False) as running, session(running) as client:
         result = await client.synthesize("Short.")
-    for raw, response in zip(result.raw, result.responses):
+    for raw, response in zip(result.raw, result.responses, strict=True):
         assert len(raw) == 37 + sum(5 + len(e.data) for e in response.entries)
 
 
@@ -302,9 +325,13 @@ async def test_cancel_stops_the_audio_within_a_few_chunks_of_the_client_reading(
         raw.connect(("127.0.0.1", running.port))
         raw.setblocking(False)
         ws = await connect(
-            url_for(running), sock=raw, additional_headers={"Authorization": KEY},
-            proxy=None, max_size=None, max_queue=1,
-        )  # fmt: skip
+            url_for(running),
+            sock=raw,
+            additional_headers={"Authorization": KEY},
+            proxy=None,
+            max_size=None,
+            max_queue=1,
+        )
         client = RawClient(ws)
         await client.ready()
         counts = []
@@ -427,8 +454,12 @@ def test_narrator_serve_prints_its_url_and_stops_on_a_signal(sig):
     env["NARRATOR_SERVER_KEYS"] = "env-secret-key"
     proc = subprocess.Popen(
         [sys.executable, "-m", "narrator.cli.serve", "--port", "0", "--engine", "test"],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = proc.stdout.readline()
         assert line.startswith("narrator serve: listening on ws://127.0.0.1:")

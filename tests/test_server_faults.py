@@ -9,10 +9,10 @@ import pytest
 from server_client import RawClient, open_ws, server, session, url_for
 from websockets.exceptions import ConnectionClosedError
 
-from narrator.wire import protocol as p
 from narrator.errors import RemoteProtocolError, UserError
 from narrator.server import Fault, FaultPlan, parse_faults, parse_script, textcode
 from narrator.server.faults import ERROR_OUTCOMES
+from narrator.wire import protocol as p
 
 LONG = "The ferryman counted the coins twice before he untied the rope."  # ~4 s
 
@@ -151,10 +151,16 @@ def test_parse_faults_and_script():
 
 @pytest.mark.parametrize(
     ("spec", "message"),
-    [("explode=0.1", "NAME=VALUE"), ("drop", "NAME=VALUE"), ("drop=lots", "not a number"),
-     ("drop=1.5", "probability"), ("drop=0.6,timeout=0.6", "more than 1"),
-     ("seed=1.5", "not a number"), ("spike_seconds=-1", "spike_seconds")],
-)  # fmt: skip
+    [
+        ("explode=0.1", "NAME=VALUE"),
+        ("drop", "NAME=VALUE"),
+        ("drop=lots", "not a number"),
+        ("drop=1.5", "probability"),
+        ("drop=0.6,timeout=0.6", "more than 1"),
+        ("seed=1.5", "not a number"),
+        ("spike_seconds=-1", "spike_seconds"),
+    ],
+)
 def test_bad_fault_specs_name_the_option(spec, message):
     with pytest.raises(UserError, match=message) as caught:
         parse_faults(spec)

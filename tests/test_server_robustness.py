@@ -21,9 +21,9 @@ from support import wait_until
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from narrator.wire import protocol as p
 from narrator.codes import ErrorCode
 from narrator.server import RunningServer, textcode
+from narrator.wire import protocol as p
 
 CROWD = 200
 SHORT = "A short line."
@@ -112,10 +112,14 @@ async def test_200_concurrent_sessions_over_default_capacity_are_refused_then_se
 @pytest.mark.anyio
 @pytest.mark.parametrize(
     "frame",
-    [b"\x00" * (p.MAX_MESSAGE_BYTES + 1), "t" * (p.MAX_MESSAGE_BYTES + 1),
-     input_frame(b"z" * (3 * 1024 * 1024)), "\u00e9" * (p.MAX_MESSAGE_BYTES // 2 + 1)],
+    [
+        b"\x00" * (p.MAX_MESSAGE_BYTES + 1),
+        "t" * (p.MAX_MESSAGE_BYTES + 1),
+        input_frame(b"z" * (3 * 1024 * 1024)),
+        "\u00e9" * (p.MAX_MESSAGE_BYTES // 2 + 1),
+    ],
     ids=["binary-512k+1", "text-512k+1", "binary-3mb", "text-utf8-bytes-over"],
-)  # fmt: skip
+)
 async def test_oversized_frame_is_refused_and_the_session_stays_usable(frame):
     async with server() as running:
         async with session(running) as client:
@@ -242,9 +246,13 @@ def _small_buffer_socket(port: int) -> socket.socket:
 async def _slow_reader(running: RunningServer) -> RawClient:
     """A session on a socket with a small receive buffer, whose client queues one frame only."""
     ws = await connect(
-        url_for(running), sock=_small_buffer_socket(running.port), proxy=None, max_size=None,
-        max_queue=1, additional_headers={"Authorization": KEY},
-    )  # fmt: skip
+        url_for(running),
+        sock=_small_buffer_socket(running.port),
+        proxy=None,
+        max_size=None,
+        max_queue=1,
+        additional_headers={"Authorization": KEY},
+    )
     client = RawClient(ws)
     await client.ready()
     return client
@@ -301,11 +309,15 @@ async def test_a_client_that_vanishes_while_waiting_for_its_slot_frees_it():
 @pytest.mark.anyio
 @pytest.mark.parametrize(
     "junk",
-    [b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(40),  # a TLS hello
-     b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",  # plain HTTP, no upgrade
-     b"NOT HTTP AT ALL\r\n\r\n", bytes(range(256)) * 64, b"\r\n" * 5000],
+    [
+        b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(40),  # a TLS hello
+        b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",  # plain HTTP, no upgrade
+        b"NOT HTTP AT ALL\r\n\r\n",
+        bytes(range(256)) * 64,
+        b"\r\n" * 5000,
+    ],
     ids=["tls-hello", "http-no-upgrade", "junk-line", "binary-16k", "blank-lines"],
-)  # fmt: skip
+)
 async def test_raw_tcp_garbage_is_dropped_and_the_server_keeps_serving(junk):
     async with server() as running:
         for _ in range(3):

@@ -139,7 +139,8 @@ def test_pages_with_furniture_are_web_pages(body: str) -> None:
     [
         (
             "<html><head><title>Ch</title><style>p{}</style></head>"
-            "<body><h1>One</h1><p>Text with <a href='#n1'>a note</a> and more words.</p></body></html>"
+            "<body><h1>One</h1><p>Text with <a href='#n1'>a note</a> and more "
+            "words.</p></body></html>"
         ),
         "<section><header><h1>One</h1></header><p>Text.</p></section>",
         (

@@ -9,8 +9,13 @@ import pytest
 from narrator.errors import SourceError
 from narrator.sources import Skipped
 from narrator.sources.blocks import (
-    Block, Chapter, chapters_from_blocks, merge_empty, pretty_stem, split_level,
-)  # fmt: skip
+    Block,
+    Chapter,
+    chapters_from_blocks,
+    merge_empty,
+    pretty_stem,
+    split_level,
+)
 
 P = Path("book.md")
 

@@ -384,7 +384,7 @@ def roman(word: str) -> int | None:
     if not word or any(ch not in values for ch in word):
         return None
     total = 0
-    for ch, after in zip(word, [*word[1:], ""]):
+    for ch, after in zip(word, [*word[1:], ""], strict=False):  # empty: no pairs
         value = values[ch]
         total += -value if after and values[after] > value else value
     return total

@@ -35,7 +35,10 @@ def test_page_and_line_markers_are_dropped_without_gluing(markup: str, spoken: s
 
 
 def test_a_lone_page_number_line_is_no_paragraph() -> None:
-    markup = '<p>Before.</p><div class="center"><span epub:type="pagebreak">181</span></div><p>After.</p>'
+    markup = (
+        '<p>Before.</p><div class="center"><span epub:type="pagebreak">181</span></div>'
+        "<p>After.</p>"
+    )
     assert texts(markup) == ["Before.", "After."]
 
 

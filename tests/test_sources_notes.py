@@ -97,7 +97,8 @@ PAGE = """<html><body>
 <pre><code>rm -rf build</code></pre>
 <h1>Two</h1>
 <p>Plain text.</p>
-<aside role="doc-footnote" id="fn1"><p>The source. <a href="#r1" role="doc-backlink">↩</a></p></aside>
+<aside role="doc-footnote" id="fn1"><p>The source.
+<a href="#r1" role="doc-backlink">↩</a></p></aside>
 </body></html>"""
 
 

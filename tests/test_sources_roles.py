@@ -46,8 +46,15 @@ def test_titles_give_roles_only_to_body_chapters_and_only_where_they_fit() -> No
         _chapter("Index", "apples, 3, 7; bananas, 12; cherries, 14, 15; dates, 2, 90; figs, 4"),
     ]
     assert [c.role for c in apply_title_roles(chapters)] == [
-        "toc", "body", "copyright", "body", "dedication", "body", "license", "index",
-    ]  # fmt: skip
+        "toc",
+        "body",
+        "copyright",
+        "body",
+        "dedication",
+        "body",
+        "license",
+        "index",
+    ]
 
 
 def test_front_text_roles() -> None:
@@ -71,7 +78,10 @@ def test_epub_front_and_back_matter_titles() -> None:
     chapters = read_source(DATA / "books" / "time_machine_se.epub")
     roles = {c.title: c.role for c in chapters}
     assert [roles[t] for t in ("Titlepage", "Imprint", "Colophon", "Uncopyright")] == [
-        "titlepage", "copyright", "copyright", "license",
-    ]  # fmt: skip
+        "titlepage",
+        "copyright",
+        "copyright",
+        "license",
+    ]
     assert [c.title for c in chapters if c.role == "body"][:2] == ["I", "II"]
     assert roles["Epilogue"] == "body"

@@ -6,6 +6,8 @@ source characters it came from (a copy: itself; an edit's output: the edit's who
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -22,10 +24,12 @@ def replacements(text: str) -> st.SearchStrategy[list[tuple[int, int, str]]]:
 
     def build(args: tuple[list[int], list[str], list[bool]]) -> list[tuple[int, int, str]]:
         points, texts, same = args
-        pairs = list(zip(points[::2], points[1::2]))
+        pairs = list(zip(points[::2], points[1::2], strict=False))  # an odd last point: unused
         return [
             (a, b, text[a:b] if keep else new)
-            for (a, b), new, keep in zip(pairs, texts + [""] * len(pairs), same + [False] * 8)
+            for (a, b), new, keep in zip(
+                pairs, texts + [""] * len(pairs), same + [False] * 8, strict=False
+            )
         ]
 
     return st.tuples(cuts, st.lists(news, max_size=4), st.lists(st.booleans(), max_size=4)).map(
@@ -138,7 +142,7 @@ def test_segment_spans_never_overlap_and_cover_the_source(data):
     words = _runs(mapped.text)  # like segments: disjoint, no outer space, all non-space text
     chosen = sorted(data.draw(st.sets(st.integers(0, max(0, len(words) - 1)))))
     cuts = [0, *chosen[1:], len(words)] if words else []
-    segments = [(words[a][0], words[b - 1][1]) for a, b in zip(cuts, cuts[1:]) if b > a]
+    segments = [(words[a][0], words[b - 1][1]) for a, b in itertools.pairwise(cuts) if b > a]
     spans = mapped.source_spans(segments)
     assert len(spans) == len(segments)
     last = 0

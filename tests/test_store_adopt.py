@@ -8,13 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import support
 
 from narrator.cli import main
 from narrator.jobfile import load_job
 from narrator.pipeline import RunOptions, run_job
 from narrator.store import Store
 from narrator.store.files import MANIFEST, SUMS, stored_files
-import support
 
 TEXT = "\n\n".join(f"Paragraph {n} has its own sentence." for n in range(12))
 

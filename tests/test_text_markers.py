@@ -28,13 +28,15 @@ def test_illustration_markers(paragraph: str, marked: Marked) -> None:
     ("line", "read"),
     [
         ("   N U R E M B E R G", "   NUREMBERG"),
-        ("P U B L I S H E D   A T   N U R E M B E R G ,   G E R M A N Y",
-         "PUBLISHED AT NUREMBERG, GERMANY"),
+        (
+            "P U B L I S H E D   A T   N U R E M B E R G ,   G E R M A N Y",
+            "PUBLISHED AT NUREMBERG, GERMANY",
+        ),
         ("1 9 4 7", "1947"),
         ("E D I T O R ’ S   N O T E", "EDITOR’S NOTE"),
         ("I N   T H E", "IN THE"),
     ],
-)  # fmt: skip
+)
 def test_letter_spaced_lines_read_as_words(line: str, read: str) -> None:
     assert unspace(line) == read
 

@@ -304,7 +304,7 @@ def _document_title_as_text(blocks: Sequence[Block], level: int) -> list[Block]:
     """
     out: list[Block] = []
     held: list[Block] = []
-    for block, after in zip(blocks, [*blocks[1:], None], strict=True):
+    for block, after in zip(blocks, [*blocks[1:], None], strict=False):  # empty: no pairs
         if (
             block.is_heading
             and block.level < level

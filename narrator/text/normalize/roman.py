@@ -22,7 +22,7 @@ def roman_value(numeral: str) -> int | None:
     if not _STRICT.fullmatch(upper):
         return None
     total = 0
-    for char, following in zip(upper, [*upper[1:], ""], strict=True):
+    for char, following in zip(upper, [*upper[1:], ""], strict=False):  # empty: no pairs
         value = _VALUES[char]
         total += -value if following and _VALUES[following] > value else value
     return total
