@@ -305,9 +305,11 @@ def test_errors_are_one_line_with_a_fix(tmp_path: Path) -> None:
     cases = [
         (OutputOptions(blocker / "sub"), OutputError, "not writable"),
         (OutputOptions(tmp_path / "o", mp3_bitrate="192k"), OutputError, "44100"),
-        (OutputOptions(tmp_path / "o", formats=("ogg",)), OutputError, "use any of wav, mp3, m4b"),
-        (OutputOptions(tmp_path / "o", per_chapter=False), OutputError, "turn one on"),
+        (OutputOptions(tmp_path / "o", formats=("ogg",)), OutputError, "use wav, mp3, m4b"),
+        (OutputOptions(tmp_path / "o", per_chapter=False), OutputError, "set one of them"),
         (OutputOptions(tmp_path / "o", name_template="{chapter}"), OutputError, "unknown field"),
+        # the job file's limit holds for every caller, a WAV included
+        (OutputOptions(tmp_path / "o", formats=("wav",), sample_rate=96000), OutputError, "48000"),
     ]
     for options, error, words in cases:
         with pytest.raises(error, match=words) as caught:

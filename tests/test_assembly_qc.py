@@ -1,4 +1,4 @@
-"""QC: streamed silence/peak tracking, pace outliers (with pydub edge silence), the report."""
+"""QC: streamed silence/peak tracking, pace outliers (with numpy edge silence), the report."""
 
 from __future__ import annotations
 

@@ -10,6 +10,7 @@ the first and last 5 ms of the piece (less for pieces shorter than 10 ms).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,9 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from narrator.assembly.model import SAMPLE_BYTES, SOURCE_RATE, ChapterAudio, Pauses, Piece
+from narrator.assembly.model import SAMPLE_BYTES, SOURCE_RATE, ChapterAudio, Piece
+from narrator.assembly.options import Pauses, check_pauses
 from narrator.text.boundary import Boundary
-from narrator.errors import AssemblyError, JobFileError
+from narrator.errors import AssemblyError
 
 CHUNK = 5 * SOURCE_RATE  # samples per block read from a piece file
 FADE = SOURCE_RATE * 5 // 1000  # 120 samples
@@ -44,16 +46,11 @@ class PauseSamples:
 
     @classmethod
     def of(cls, pauses: Pauses) -> PauseSamples:
-        """Convert and validate (finite, 0..60 s) each pause."""
-        values = {}
-        for name in ("sentence", "paragraph", "scene", "chapter", "lead_in", "tail"):
-            seconds = getattr(pauses, name)
-            if not isinstance(seconds, (int, float)) or not 0 <= seconds <= 60:
-                raise JobFileError(
-                    f"pauses.{name}: {seconds!r} is not 0..60 seconds; fix the job file"
-                )
-            values[name] = seconds_to_samples(seconds)
-        return cls(**values)
+        """Convert each pause; OutputError (`check_pauses`) for one out of range."""
+        check_pauses(pauses)
+        return cls(
+            **{name: seconds_to_samples(s) for name, s in dataclasses.asdict(pauses).items()}
+        )
 
     def after(self, boundary: Boundary) -> int:
         """Silence after a piece that is followed by another piece of the same chapter."""
