@@ -7,11 +7,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from narrator.wire.protocol import SAMPLE_RATE
+from narrator.wire.protocol import SAMPLE_RATE, SAMPLE_WIDTH
 from narrator.text.boundary import Boundary
 
-SOURCE_RATE = SAMPLE_RATE  # stored segment PCM: 24 kHz mono s16le (the protocol's)
-SAMPLE_BYTES = 2
+# Stored segment PCM is the protocol's audio, unchanged: 24 kHz mono s16le.
+SOURCE_RATE = SAMPLE_RATE
+SAMPLE_BYTES = SAMPLE_WIDTH
 
 
 @dataclass(frozen=True)

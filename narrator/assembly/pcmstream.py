@@ -11,6 +11,7 @@ the first and last 5 ms of the piece (less for pieces shorter than 10 ms).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -161,7 +162,7 @@ def _fade(pcm: np.ndarray, start: int, total: int) -> None:
     fade = min(FADE, total // 2)
     if fade == 0:
         return
-    ramp = _RAMP if fade == FADE else _ramp(fade)
+    ramp = _ramp(fade)
     end = start + len(pcm)
     if start < fade:
         head = min(fade, end) - start
@@ -173,11 +174,12 @@ def _fade(pcm: np.ndarray, start: int, total: int) -> None:
         pcm[begin - start :] = np.rint(pcm[begin - start :] * ramp[::-1][into : into + tail])
 
 
+@functools.lru_cache(maxsize=8)
 def _ramp(fade: int) -> np.ndarray:
-    return (0.5 - 0.5 * np.cos(np.linspace(0.0, math.pi, fade + 2)[1:-1])).astype(np.float32)
-
-
-_RAMP = _ramp(FADE)
+    """The raised-cosine fade-in over `fade` samples (cached, so made read-only)."""
+    ramp = (0.5 - 0.5 * np.cos(np.linspace(0.0, math.pi, fade + 2)[1:-1])).astype(np.float32)
+    ramp.flags.writeable = False
+    return ramp
 
 
 def apply_gain(pcm: np.ndarray, gain: float) -> np.ndarray:
