@@ -36,11 +36,11 @@ from narrator.assembly.options import (
     check_output,
     check_pauses,
 )
-from narrator.wire.client import DEFAULT_KEY_ENV, HOSTED_URL, is_env_name, secret_names
 from narrator.errors import JobFileError, SettingError
-from narrator.text.lexicon import LexiconRule, apply_lexicon
-from narrator.wire.protocol import DEFAULT_MAX_NEW_TOKENS
 from narrator.sources.blocks import CODE_MODES, HTML_MODES, NOTES_MODES, ROLES, ReadOptions
+from narrator.text.lexicon import LexiconRule, apply_lexicon
+from narrator.wire.client import DEFAULT_KEY_ENV, HOSTED_URL, is_env_name, secret_names
+from narrator.wire.protocol import DEFAULT_MAX_NEW_TOKENS
 
 SPLITS = ("auto", "headings", "none")
 # `matter:` names the roles (narrator.sources.ROLES) that are spoken; "all" is every role.
@@ -196,7 +196,8 @@ class _Reader:
         if not isinstance(value, dict):
             raise self.fail(
                 where,
-                f"must be a mapping of {', '.join(allowed)}, got {_kind(value)}; write 'key: value' lines under it",
+                f"must be a mapping of {', '.join(allowed)}, got {_kind(value)}; "
+                "write 'key: value' lines under it",
             )
         for key in value:
             if not isinstance(key, str) or key not in allowed:
@@ -346,10 +347,29 @@ def load_job(path: Path) -> Job:
 
 
 _TOP_KEYS = (
-    "title", "author", "cover", "sources", "voice", "server", "synthesis", "pauses", "lexicon",
-    "output", "workspace", "speak_titles", "matter", "narrator", "credit", "notes", "code",
-    "alt_text", "chapter_pattern", "html", "verify", "normalize",
-)  # fmt: skip
+    "title",
+    "author",
+    "cover",
+    "sources",
+    "voice",
+    "server",
+    "synthesis",
+    "pauses",
+    "lexicon",
+    "output",
+    "workspace",
+    "speak_titles",
+    "matter",
+    "narrator",
+    "credit",
+    "notes",
+    "code",
+    "alt_text",
+    "chapter_pattern",
+    "html",
+    "verify",
+    "normalize",
+)
 _READ_KEYS = ("notes", "code", "alt_text", "chapter_pattern", "html")
 _SOURCE_KEYS = ("path", "title", "split", "voice", "matter", "speak", "skip", *_READ_KEYS)
 VERIFY_MODES = ("off", "report", "fix")
@@ -615,7 +635,8 @@ def _server(reader: _Reader, top: dict[str, Any]) -> ServerSpec | None:
     if not is_env_name(env):
         raise reader.fail(
             "server.api_key_env",
-            f"{env!r} is not an environment variable name; name the variable (e.g. OJIN_API_KEY), not the key",
+            f"{env!r} is not an environment variable name; "
+            "name the variable (e.g. OJIN_API_KEY), not the key",
         )
     return ServerSpec(url, env)
 
@@ -623,16 +644,19 @@ def _server(reader: _Reader, top: dict[str, Any]) -> ServerSpec | None:
 def _synthesis(reader: _Reader, raw: Any) -> SynthesisSpec:
     d = reader.mapping(raw, "synthesis", tuple(SynthesisSpec.__dataclass_fields__))
     default = SynthesisSpec()
-    w = "synthesis."
-    timeout = d.get("connect_timeout")
+
+    def number(key: str, low: float, high: float, integer: bool = False) -> Any:
+        where = f"synthesis.{key}"
+        return reader.number(d.get(key), where, getattr(default, key), low, high, integer)
+
     return SynthesisSpec(
-        concurrency=reader.number(d.get("concurrency"), w + "concurrency", default.concurrency, 1, 64, True),
-        max_segment_seconds=reader.number(d.get("max_segment_seconds"), w + "max_segment_seconds", default.max_segment_seconds, 1, 30),
-        max_attempts=reader.number(d.get("max_attempts"), w + "max_attempts", default.max_attempts, 1, 100, True),
-        request_timeout=reader.number(d.get("request_timeout"), w + "request_timeout", default.request_timeout, 1, 3600),
-        connect_timeout=None if timeout is None else reader.number(timeout, w + "connect_timeout", None, 1, 3600),
-        backoff_max=reader.number(d.get("backoff_max"), w + "backoff_max", default.backoff_max, 0.1, 600),
-    )  # fmt: skip
+        concurrency=number("concurrency", 1, 64, integer=True),
+        max_segment_seconds=number("max_segment_seconds", 1, 30),
+        max_attempts=number("max_attempts", 1, 100, integer=True),
+        request_timeout=number("request_timeout", 1, 3600),
+        connect_timeout=number("connect_timeout", 1, 3600),  # absent or null: no own limit
+        backoff_max=number("backoff_max", 0.1, 600),
+    )
 
 
 _PAUSE_KEYS = tuple(f.name for f in dataclasses.fields(Pauses))
@@ -666,7 +690,8 @@ def _lexicon(reader: _Reader, raw: Any) -> tuple[LexiconRule, ...]:
     if not isinstance(raw, list):
         raise reader.fail(
             "lexicon",
-            f"must be a list of {{find, replace}} rules or a mapping find: replace, got {_kind(raw)}",
+            "must be a list of {find, replace} rules or a mapping find: replace, "
+            f"got {_kind(raw)}",
         )
     return tuple(_rule(reader, item, f"lexicon[{i}]") for i, item in enumerate(raw))
 
@@ -776,6 +801,16 @@ def _kind(value: Any) -> str:
 
 
 __all__: list[str] = [
-    "Job", "SourceSpec", "VoiceSpec", "opening_credit", "DEFAULT_MATTER", "Params", "ServerSpec", "SynthesisSpec",
-    "LexiconRule", "NormalizeSpec", "load_job", "apply_lexicon",
-]  # fmt: skip
+    "Job",
+    "SourceSpec",
+    "VoiceSpec",
+    "opening_credit",
+    "DEFAULT_MATTER",
+    "Params",
+    "ServerSpec",
+    "SynthesisSpec",
+    "LexiconRule",
+    "NormalizeSpec",
+    "load_job",
+    "apply_lexicon",
+]

@@ -27,12 +27,14 @@ from narrator.assembly import (
     Pauses,
     Piece,
     assemble,
+    encode,
+    loudness,
+    wav,
 )
-from narrator.assembly import encode, loudness, wav
 from narrator.assembly.wav import read_wav_samples
-from narrator.text.boundary import Boundary
 from narrator.errors import AssemblyError, OutputError
 from narrator.server import textcode
+from narrator.text.boundary import Boundary
 
 RATE = 24_000
 PAUSES = Pauses(sentence=0.25, paragraph=0.5, scene=1.0, chapter=1.5, lead_in=0.3, tail=0.7)

@@ -1,4 +1,4 @@
-"""ffmpeg through a pipe: a real encode, failures and kills (option checks: test_assembly_options)."""
+"""ffmpeg through a pipe: a real encode, failures and kills (checks: test_assembly_options)."""
 
 from __future__ import annotations
 

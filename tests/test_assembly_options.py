@@ -1,4 +1,4 @@
-"""The assembler's options and their one set of rules, shared by the job file and library callers."""
+"""The assembler's options and their one set of rules, for the job file and library callers."""
 
 from __future__ import annotations
 

@@ -13,16 +13,16 @@ from narrator.assembly.pcmstream import (
     CHUNK,
     FADE,
     PauseSamples,
+    Placed,
     apply_gain,
     body_blocks,
     piece_blocks,
-    Placed,
     scan,
     seconds_to_samples,
 )
-from narrator.text.boundary import Boundary
 from narrator.errors import AssemblyError, OutputError
 from narrator.server import textcode
+from narrator.text.boundary import Boundary
 
 PAUSES = PauseSamples.of(
     Pauses(sentence=0.1, paragraph=0.2, scene=0.3, chapter=9, lead_in=9, tail=9)

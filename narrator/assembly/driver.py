@@ -8,14 +8,14 @@ encoding (twice with loudness normalization) and no output is ever copied or joi
 from __future__ import annotations
 
 import tempfile
-from itertools import chain
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 from narrator.assembly import ownership
-from narrator.assembly.epub import EpubChapter, write_epub
 from narrator.assembly.chapters import book_marks
+from narrator.assembly.epub import EpubChapter, write_epub
 from narrator.assembly.loudness import Loudness, Meter, db_to_linear, gain_db
 from narrator.assembly.model import SOURCE_RATE, BookInfo, ChapterAudio
 from narrator.assembly.naming import NameBook, render_name
@@ -287,11 +287,17 @@ def _book_formats(options: OutputOptions) -> tuple[str, ...]:
 def _write_epub(job: _Job, results: Sequence[TrackResult]) -> Path:
     """The read-along EPUB, from each chapter's timings and its (already encoded) audio."""
     chapters = [
-        EpubChapter(chapter.title, chapter.text, chapter.heading, result.timings, result.samples,
-                    result.epub_audio)
+        EpubChapter(
+            chapter.title,
+            chapter.text,
+            chapter.heading,
+            result.timings,
+            result.samples,
+            result.epub_audio,
+        )
         for chapter, result in zip(job.chapters, results)
         if result.epub_audio is not None
-    ]  # fmt: skip
+    ]
     return write_epub(
         job.options.directory / f"{job.book_stem}.epub", job.book, chapters, job.cover
     )

@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from narrator.wire.protocol import SAMPLE_RATE, SAMPLE_WIDTH
 from narrator.text.boundary import Boundary
+from narrator.wire.protocol import SAMPLE_RATE, SAMPLE_WIDTH
 
 # Stored segment PCM is the protocol's audio, unchanged: 24 kHz mono s16le.
 SOURCE_RATE = SAMPLE_RATE
@@ -47,7 +47,7 @@ class Piece:
 
 @dataclass(frozen=True)
 class ChapterAudio:
-    """A chapter: its title and a callable that streams its pieces in order (may be called twice)."""
+    """A chapter: its title and a callable streaming its pieces in order (may be called twice)."""
 
     title: str
     pieces: Callable[[], Iterable[Piece]]

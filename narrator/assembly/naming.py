@@ -2,9 +2,9 @@
 
 A title may contain anything a document author wrote ("AC/DC", "..", "Part 1: Why?"): each field
 is cleaned, then the whole rendered name is cleaned again, so a name never holds a path separator
-or `..` (a run of dots becomes "…"), never starts with a dot (no hidden files, no `..` prefix), never is a Windows
-device name (`CON`, `nul.txt`...) and fits in 150 UTF-8 bytes (room for the temp suffix and
-extension within the usual 255-byte limit).
+or `..` (a run of dots becomes "…"), never starts with a dot (no hidden files, no `..` prefix),
+never is a Windows device name (`CON`, `nul.txt`...) and fits in 150 UTF-8 bytes (room for the
+temp suffix and extension within the usual 255-byte limit).
 
 Names sort in reading order: a zero-padded index (`{index:02d}`, the default) is padded to at
 least the width the chapter count needs, so a 140-chapter book is 001..140, never "100"
@@ -40,7 +40,7 @@ _DEVICES = frozenset(
 
 
 def safe_component(text: str, fallback: str = "untitled") -> str:
-    """`text` made into one safe file-name component (no separators, no leading dots, no devices)."""
+    """`text` made one safe file-name component (no separators, no leading dots, no devices)."""
     return _fit(_not_a_device(_characters(text))) or fallback
 
 
@@ -86,7 +86,8 @@ def check_template(template: str, option: str = "name_template") -> None:
         sample = template.format_map(_SAMPLE_FIELDS)
     except (ValueError, TypeError, KeyError, IndexError) as exc:
         raise OutputError(
-            f"bad format in {template!r} ({exc}); e.g. {{index:02d}} for numbers, {{title}} for text",
+            f"bad format in {template!r} ({exc}); "
+            "e.g. {index:02d} for numbers, {title} for text",
             field,
         ) from exc
     if _UNSAFE.search(template) or sample.startswith("."):

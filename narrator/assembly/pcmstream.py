@@ -21,8 +21,8 @@ import numpy as np
 
 from narrator.assembly.model import SAMPLE_BYTES, SOURCE_RATE, ChapterAudio, Piece
 from narrator.assembly.options import Pauses, check_pauses
-from narrator.text.boundary import Boundary
 from narrator.errors import AssemblyError
+from narrator.text.boundary import Boundary
 
 CHUNK = 5 * SOURCE_RATE  # samples per block read from a piece file
 FADE = SOURCE_RATE * 5 // 1000  # 120 samples
@@ -183,7 +183,7 @@ def _ramp(fade: int) -> np.ndarray:
 
 
 def apply_gain(pcm: np.ndarray, gain: float) -> np.ndarray:
-    """`pcm` scaled by a linear gain, rounded and clipped to int16 (a new array unless gain is 1)."""
+    """`pcm` times a linear gain, rounded and clipped to int16 (a new array unless gain is 1)."""
     if gain == 1.0:
         return pcm
     return np.clip(np.rint(pcm * gain), -32768, 32767).astype("<i2")
