@@ -157,9 +157,9 @@ def main() -> int:
         planned = {s.text for s in build_plan(job).segments}
         ever = set().union(*(stored for _, stored in runner.checkpoints))
         lost = len((ever | planned) - final)
-        want, got = outputs(reference.job.parent / "out" / "book"), outputs(job.output.dir)
+        want, got = outputs(reference.job.parent / "out" / "book"), outputs(job.output.directory)
         differing = sum(want.get(name) != got.get(name) for name in set(want) | set(got))
-        temps = temp_files(job.output.dir, job.workspace)
+        temps = temp_files(job.output.directory, job.workspace)
         store = Store.read_only(job.workspace)
         problems = store.check_integrity()
         store.close()

@@ -4,7 +4,10 @@
     ├── UserError                      what the user wrote or asked for; exit code 2
     │   ├── JobFileError               the job YAML: a field and the fix
     │   ├── SourceError                a source file that cannot be read
-    │   └── OutputError                an output that cannot be written
+    │   └── SettingError(field)        a value a layer cannot honour; `field` names it
+    │       ├── OutputError            output/pause options the assembler refuses, or an
+    │       │                          output that cannot be written
+    │       └── SegmenterError         a segmenter setting out of range
     ├── SynthesisError                 talking to the TTS service
     │   ├── TransportError             connection refused/dropped, abnormal close   (retryable)
     │   │   └── Unreachable            nothing listens on loopback / name unknown   (fatal soon)
@@ -50,8 +53,26 @@ class SourceError(UserError):
     """A source document cannot be read."""
 
 
-class OutputError(UserError):
-    """An output location cannot be written."""
+class SettingError(UserError):
+    """A value handed to a layer (assembler, segmenter) that it cannot honour.
+
+    The layer knows nothing of job files: it names the setting in `field` (dotted, as in the
+    job file where there is one, e.g. `output.sample_rate`) and says what is wrong and the fix
+    in `problem`; the job file reader turns that into a JobFileError at the same field.
+    """
+
+    def __init__(self, problem: str, field: str | None = None) -> None:
+        super().__init__(f"{field}: {problem}" if field else problem)
+        self.problem = problem
+        self.field = field
+
+
+class OutputError(SettingError):
+    """An output option the assembler refuses, or an output location that cannot be written."""
+
+
+class SegmenterError(SettingError):
+    """A segmenter setting (budget, ceiling, pace) that is not a positive number."""
 
 
 class SynthesisError(NarratorError):

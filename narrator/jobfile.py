@@ -3,15 +3,19 @@
 Every problem is one line, `<file>: <field>: <problem>; <fix>`, raised as JobFileError. Unknown
 keys are errors with a "did you mean". Paths are relative to the job file's folder and stored
 absolute. The API key itself is never read here: only the name of the variable that holds it.
+
+`pauses:` and `output:` are read into the assembler's own Pauses and OutputOptions: their limits
+and rules live in narrator.assembly.options, and its OutputError becomes a JobFileError here.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import dataclasses
 import difflib
 import json
 import re
-import string
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,26 +23,32 @@ from typing import Any, TypeVar
 
 import yaml
 
-from narrator.wire.client import DEFAULT_KEY_ENV, HOSTED_URL, is_env_name, secret_names
-from narrator.errors import JobFileError
-from narrator.text.lexicon import LexiconRule, apply_lexicon
-from narrator.wire.protocol import DEFAULT_MAX_NEW_TOKENS
+from narrator.assembly.options import (
+    FORMATS,
+    LOUDNESS_RANGE,
+    PAUSE_RANGE,
+    RECOMMENDED_LOUDNESS,
+    SAMPLE_RATE_RANGE,
+    SUBTITLE_FORMATS,
+    TRUE_PEAK_RANGE,
+    OutputOptions,
+    Pauses,
+    check_output,
+    check_pauses,
+)
+from narrator.errors import JobFileError, SettingError
 from narrator.sources.blocks import CODE_MODES, HTML_MODES, NOTES_MODES, ROLES, ReadOptions
+from narrator.text.lexicon import LexiconRule, apply_lexicon
+from narrator.wire.client import DEFAULT_KEY_ENV, HOSTED_URL, is_env_name, secret_names
+from narrator.wire.protocol import DEFAULT_MAX_NEW_TOKENS
 
-FORMATS = ("wav", "mp3", "m4b", "epub")  # epub: the read-along book (text + audio)
-SUBTITLES = ("srt", "vtt")
 SPLITS = ("auto", "headings", "none")
-TEMPLATE_FIELDS = ("index", "title", "book", "author")
 # `matter:` names the roles (narrator.sources.ROLES) that are spoken; "all" is every role.
 DEFAULT_MATTER = ("body",)
 MATTER_ALL = "all"
-# The rates both encoders (libmp3lame, aac) accept; WAV takes any rate in the range.
-ENCODER_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
 # Params that have their own key: a second spelling in params would silently win on the wire.
 _RESERVED_PARAMS = {"language": "voice.language"}
-_BITRATE_RE = re.compile(r"^(\d+)(k?)$")
 _T = TypeVar("_T")
-_SAMPLE_FIELDS = {"index": 1, "title": "Title", "book": "Book", "author": "Author"}
 
 
 class Params(Mapping[str, Any]):
@@ -126,36 +136,6 @@ class SynthesisSpec:
 
 
 @dataclass(frozen=True)
-class PausesSpec:
-    sentence: float = 0.35
-    paragraph: float = 0.8
-    scene: float = 1.6
-    chapter: float = 2.0
-    lead_in: float = 0.5
-    tail: float = 1.0
-
-
-@dataclass(frozen=True)
-class OutputSpec:
-    dir: Path
-    formats: tuple[str, ...] = ("mp3",)
-    per_chapter: bool = True
-    whole_book: bool = False
-    name_template: str = "{index:02d} - {title}"
-    book_template: str = "{book}"
-    mp3_bitrate: str = "64k"
-    aac_bitrate: str = "64k"
-    sample_rate: int = 24_000
-    # -24 LUFS: reached by Piper speech (peak-to-loudness about 20-21 dB) under -3 dBTP, which
-    # ACX asks of audiobooks; -20 is not without a limiter (narrator applies one gain).
-    loudness: float | None = -24.0
-    true_peak: float = -3.0
-    subtitles: tuple[str, ...] = ("srt",)
-    qc: bool = True
-    timings: bool = False  # NAME.timings.json beside each output file
-
-
-@dataclass(frozen=True)
 class NormalizeSpec:
     """Say numbers, numerals and abbreviations as a reader would (narrator.text.normalize).
 
@@ -174,8 +154,8 @@ class Job:
     sources: tuple[SourceSpec, ...]
     voice: VoiceSpec
     synthesis: SynthesisSpec
-    pauses: PausesSpec
-    output: OutputSpec
+    pauses: Pauses
+    output: OutputOptions
     workspace: Path
     author: str | None = None
     cover: Path | None = None
@@ -202,13 +182,22 @@ class _Reader:
         message = f"{self.path}: {where}: {problem}" if where else f"{self.path}: {problem}"
         return JobFileError(" ".join(message.split()))  # one line, whatever a value held
 
+    @contextlib.contextmanager
+    def checked(self) -> Iterator[None]:
+        """A layer's SettingError (its own field and fix) becomes a JobFileError at that field."""
+        try:
+            yield
+        except SettingError as exc:
+            raise self.fail(exc.field or "", exc.problem) from exc
+
     def mapping(self, value: Any, where: str, allowed: Sequence[str]) -> dict[str, Any]:
         if value is None:
             return {}
         if not isinstance(value, dict):
             raise self.fail(
                 where,
-                f"must be a mapping of {', '.join(allowed)}, got {_kind(value)}; write 'key: value' lines under it",
+                f"must be a mapping of {', '.join(allowed)}, got {_kind(value)}; "
+                "write 'key: value' lines under it",
             )
         for key in value:
             if not isinstance(key, str) or key not in allowed:
@@ -358,10 +347,29 @@ def load_job(path: Path) -> Job:
 
 
 _TOP_KEYS = (
-    "title", "author", "cover", "sources", "voice", "server", "synthesis", "pauses", "lexicon",
-    "output", "workspace", "speak_titles", "matter", "narrator", "credit", "notes", "code",
-    "alt_text", "chapter_pattern", "html", "verify", "normalize",
-)  # fmt: skip
+    "title",
+    "author",
+    "cover",
+    "sources",
+    "voice",
+    "server",
+    "synthesis",
+    "pauses",
+    "lexicon",
+    "output",
+    "workspace",
+    "speak_titles",
+    "matter",
+    "narrator",
+    "credit",
+    "notes",
+    "code",
+    "alt_text",
+    "chapter_pattern",
+    "html",
+    "verify",
+    "normalize",
+)
 _READ_KEYS = ("notes", "code", "alt_text", "chapter_pattern", "html")
 _SOURCE_KEYS = ("path", "title", "split", "voice", "matter", "speak", "skip", *_READ_KEYS)
 VERIFY_MODES = ("off", "report", "fix")
@@ -627,7 +635,8 @@ def _server(reader: _Reader, top: dict[str, Any]) -> ServerSpec | None:
     if not is_env_name(env):
         raise reader.fail(
             "server.api_key_env",
-            f"{env!r} is not an environment variable name; name the variable (e.g. OJIN_API_KEY), not the key",
+            f"{env!r} is not an environment variable name; "
+            "name the variable (e.g. OJIN_API_KEY), not the key",
         )
     return ServerSpec(url, env)
 
@@ -635,25 +644,42 @@ def _server(reader: _Reader, top: dict[str, Any]) -> ServerSpec | None:
 def _synthesis(reader: _Reader, raw: Any) -> SynthesisSpec:
     d = reader.mapping(raw, "synthesis", tuple(SynthesisSpec.__dataclass_fields__))
     default = SynthesisSpec()
-    w = "synthesis."
-    timeout = d.get("connect_timeout")
+
+    def number(key: str, low: float, high: float, integer: bool = False) -> Any:
+        where = f"synthesis.{key}"
+        return reader.number(d.get(key), where, getattr(default, key), low, high, integer)
+
     return SynthesisSpec(
-        concurrency=reader.number(d.get("concurrency"), w + "concurrency", default.concurrency, 1, 64, True),
-        max_segment_seconds=reader.number(d.get("max_segment_seconds"), w + "max_segment_seconds", default.max_segment_seconds, 1, 30),
-        max_attempts=reader.number(d.get("max_attempts"), w + "max_attempts", default.max_attempts, 1, 100, True),
-        request_timeout=reader.number(d.get("request_timeout"), w + "request_timeout", default.request_timeout, 1, 3600),
-        connect_timeout=None if timeout is None else reader.number(timeout, w + "connect_timeout", None, 1, 3600),
-        backoff_max=reader.number(d.get("backoff_max"), w + "backoff_max", default.backoff_max, 0.1, 600),
-    )  # fmt: skip
-
-
-def _pauses(reader: _Reader, raw: Any) -> PausesSpec:
-    names = tuple(PausesSpec.__dataclass_fields__)
-    d = reader.mapping(raw, "pauses", names)
-    default = PausesSpec()
-    return PausesSpec(
-        **{n: reader.number(d.get(n), f"pauses.{n}", getattr(default, n), 0, 30) for n in names}
+        concurrency=number("concurrency", 1, 64, integer=True),
+        max_segment_seconds=number("max_segment_seconds", 1, 30),
+        max_attempts=number("max_attempts", 1, 100, integer=True),
+        request_timeout=number("request_timeout", 1, 3600),
+        connect_timeout=number("connect_timeout", 1, 3600),  # absent or null: no own limit
+        backoff_max=number("backoff_max", 0.1, 600),
     )
+
+
+_PAUSE_KEYS = tuple(f.name for f in dataclasses.fields(Pauses))
+# The `output:` keys: OutputOptions' fields, `dir` for `directory`; `force` is --force, per run.
+_OUTPUT_KEYS = tuple(
+    "dir" if f.name == "directory" else f.name
+    for f in dataclasses.fields(OutputOptions)
+    if f.name != "force"
+)
+
+
+def _pauses(reader: _Reader, raw: Any) -> Pauses:
+    d = reader.mapping(raw, "pauses", _PAUSE_KEYS)
+    default = Pauses()
+    pauses = Pauses(
+        **{
+            n: reader.number(d.get(n), f"pauses.{n}", getattr(default, n), *PAUSE_RANGE)
+            for n in _PAUSE_KEYS
+        }
+    )
+    with reader.checked():
+        check_pauses(pauses)
+    return pauses
 
 
 def _lexicon(reader: _Reader, raw: Any) -> tuple[LexiconRule, ...]:
@@ -664,7 +690,8 @@ def _lexicon(reader: _Reader, raw: Any) -> tuple[LexiconRule, ...]:
     if not isinstance(raw, list):
         raise reader.fail(
             "lexicon",
-            f"must be a list of {{find, replace}} rules or a mapping find: replace, got {_kind(raw)}",
+            "must be a list of {find, replace} rules or a mapping find: replace, "
+            f"got {_kind(raw)}",
         )
     return tuple(_rule(reader, item, f"lexicon[{i}]") for i, item in enumerate(raw))
 
@@ -714,92 +741,43 @@ def _normalize(reader: _Reader, raw: Any) -> NormalizeSpec:
     )
 
 
-def _output(reader: _Reader, raw: Any, default_dir: Path) -> OutputSpec:
-    d = reader.mapping(raw, "output", tuple(OutputSpec.__dataclass_fields__))
-    base = OutputSpec(dir=default_dir)
-    w = "output."
-    loudness = d.get("loudness", base.loudness)
-    spec = OutputSpec(
-        dir=reader.folder(d.get("dir"), w + "dir", default_dir),
-        formats=reader.choices(d.get("formats"), w + "formats", base.formats, FORMATS, empty=False),
-        per_chapter=reader.flag(d.get("per_chapter"), w + "per_chapter", base.per_chapter),
-        whole_book=reader.flag(d.get("whole_book"), w + "whole_book", base.whole_book),
-        name_template=_template(reader, d.get("name_template"), w + "name_template", base.name_template),
-        book_template=_template(reader, d.get("book_template"), w + "book_template", base.book_template),
-        mp3_bitrate=_bitrate(reader, d.get("mp3_bitrate"), w + "mp3_bitrate", base.mp3_bitrate),
-        aac_bitrate=_bitrate(reader, d.get("aac_bitrate"), w + "aac_bitrate", base.aac_bitrate),
-        sample_rate=reader.number(d.get("sample_rate"), w + "sample_rate", base.sample_rate, 8000, 48000, True),
-        loudness=None if loudness is None else reader.number(loudness, w + "loudness", None, -40, -5),
-        true_peak=reader.number(d.get("true_peak"), w + "true_peak", base.true_peak, -20, 0),
-        subtitles=reader.choices(d.get("subtitles"), w + "subtitles", base.subtitles, SUBTITLES, empty=True),
-        qc=reader.flag(d.get("qc"), w + "qc", base.qc),
-        timings=reader.flag(d.get("timings"), w + "timings", base.timings),
-    )  # fmt: skip
-    if not spec.per_chapter and not spec.whole_book:
-        raise reader.fail(
-            "output", "per_chapter and whole_book are both false; set one of them to true"
-        )
-    _check_encoding(reader, spec)
-    return spec
+def _output(reader: _Reader, raw: Any, default_dir: Path) -> OutputOptions:
+    """`output:` read into the assembler's options, then checked by the assembler's rules."""
+    d = reader.mapping(raw, "output", _OUTPUT_KEYS)
+    base = OutputOptions(directory=default_dir, loudness=RECOMMENDED_LOUDNESS)
 
+    def text(key: str) -> str:
+        return reader.text(d.get(key), f"output.{key}", default=getattr(base, key))
 
-def _check_encoding(reader: _Reader, spec: OutputSpec) -> None:
-    """Catch what the encoders would refuse now, not after hours of synthesis."""
-    encoded = [f for f in spec.formats if f != "wav"]  # epub carries MP3 or AAC
-    if encoded and spec.sample_rate not in ENCODER_RATES:
-        nearest = min(ENCODER_RATES, key=lambda r: abs(r - spec.sample_rate))
-        raise reader.fail(
-            "output.sample_rate",
-            f"{spec.sample_rate} Hz cannot be encoded as {'/'.join(encoded)}; use one of "
-            f"{', '.join(map(str, ENCODER_RATES))} (nearest: {nearest})",
-        )
-    # MPEG-2 (16-24 kHz) tops out at 160 kbps, MPEG-2.5 (<= 12 kHz) at 64.
-    ceiling = 320 if spec.sample_rate >= 32000 else 160 if spec.sample_rate >= 16000 else 64
-    if {"mp3", "epub"} & set(spec.formats) and _kbps(spec.mp3_bitrate) > ceiling:
-        raise reader.fail(
-            "output.mp3_bitrate",
-            f"MP3 at {spec.sample_rate} Hz tops out at {ceiling}k, got {spec.mp3_bitrate}; "
-            "lower it or set output.sample_rate: 44100",
-        )
+    def flag(key: str) -> bool:
+        return reader.flag(d.get(key), f"output.{key}", getattr(base, key))
 
+    def number(key: str, limits: tuple[float, float], integer: bool = False) -> Any:
+        return reader.number(d.get(key), f"output.{key}", getattr(base, key), *limits, integer)
 
-def _template(reader: _Reader, raw: Any, where: str, default: str) -> str:
-    template = reader.text(raw, where, default=default)
-    try:
-        fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
-    except ValueError as exc:
-        raise reader.fail(
-            where, f"bad template ({exc}); write fields like {{title}} and double literal braces"
-        ) from exc
-    for name in fields:
-        if name not in TEMPLATE_FIELDS:
-            raise reader.fail(where, f"unknown field {{{name}}}; use {', '.join(TEMPLATE_FIELDS)}")
-    try:
-        sample = template.format_map(_SAMPLE_FIELDS)
-    except (ValueError, TypeError, KeyError, IndexError) as exc:
-        raise reader.fail(
-            where,
-            f"bad format in {template!r} ({exc}); e.g. {{index:02d}} for numbers, {{title}} for text",
-        ) from exc
-    if re.search(r"[/\\]|\.\.|[\x00-\x1f]", template) or sample.startswith("."):
-        raise reader.fail(
-            where,
-            f"{template!r} is unsafe as a file name; no path separators, '..' or a leading dot",
-        )
-    return template
+    def choices(key: str, allowed: Sequence[str], empty: bool) -> tuple[str, ...]:
+        return reader.choices(d.get(key), f"output.{key}", getattr(base, key), allowed, empty)
 
-
-def _bitrate(reader: _Reader, raw: Any, where: str, default: str) -> str:
-    value = reader.text(raw, where, default=default).strip()
-    match = _BITRATE_RE.match(value)
-    if not match or not 8 <= _kbps(value) <= 320:
-        raise reader.fail(where, f"{value!r} is not a bitrate from 8k to 320k; write it like 64k")
-    return value
-
-
-def _kbps(bitrate: str) -> int:
-    number, k = _BITRATE_RE.match(bitrate).groups()  # type: ignore[union-attr]
-    return int(number) if k else int(number) // 1000
+    unleveled = "loudness" in d and d["loudness"] is None  # `loudness: null`: no normalization
+    options = OutputOptions(
+        directory=reader.folder(d.get("dir"), "output.dir", default_dir),
+        formats=choices("formats", FORMATS, empty=False),
+        per_chapter=flag("per_chapter"),
+        whole_book=flag("whole_book"),
+        name_template=text("name_template"),
+        book_template=text("book_template"),
+        mp3_bitrate=text("mp3_bitrate").strip(),
+        aac_bitrate=text("aac_bitrate").strip(),
+        sample_rate=number("sample_rate", SAMPLE_RATE_RANGE, integer=True),
+        loudness=None if unleveled else number("loudness", LOUDNESS_RANGE),
+        true_peak=number("true_peak", TRUE_PEAK_RANGE),
+        subtitles=choices("subtitles", SUBTITLE_FORMATS, empty=True),
+        qc=flag("qc"),
+        timings=flag("timings"),
+    )
+    with reader.checked():
+        check_output(options)
+    return options
 
 
 def _suggest(word: str, allowed: Sequence[str], lead: str = "allowed:") -> str:
@@ -823,6 +801,16 @@ def _kind(value: Any) -> str:
 
 
 __all__: list[str] = [
-    "Job", "SourceSpec", "VoiceSpec", "opening_credit", "DEFAULT_MATTER", "Params", "ServerSpec", "SynthesisSpec", "PausesSpec",
-    "LexiconRule", "NormalizeSpec", "OutputSpec", "load_job", "apply_lexicon",
-]  # fmt: skip
+    "Job",
+    "SourceSpec",
+    "VoiceSpec",
+    "opening_credit",
+    "DEFAULT_MATTER",
+    "Params",
+    "ServerSpec",
+    "SynthesisSpec",
+    "LexiconRule",
+    "NormalizeSpec",
+    "load_job",
+    "apply_lexicon",
+]

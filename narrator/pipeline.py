@@ -155,7 +155,7 @@ async def run_job(job: Job, options: RunOptions = RunOptions()) -> RunSummary:
     store = await anyio.to_thread.run_sync(lambda: Store.open(job.workspace, fresh=options.fresh))
     try:
         # Temp files a killed run left in the output folder (never a live run's).
-        await anyio.to_thread.run_sync(ownership.remove_stale_temps, job.output.dir)
+        await anyio.to_thread.run_sync(ownership.remove_stale_temps, job.output.directory)
         pending = await _store_plan(job, plan, store, options)
         summary = RunSummary(
             planned=plan.unique_requests,
@@ -353,15 +353,15 @@ def _assemble_outputs(
         if chapter.segments
     ]
     fingerprint = ownership.fingerprint(book, digests, pauses, output)
-    kept = ownership.up_to_date(job.output.dir, fingerprint)
+    kept = ownership.up_to_date(job.output.directory, fingerprint)
     if kept is not None:
         options.note(
-            f"the {len(kept)} files in {job.output.dir} are up to date with the stored audio "
+            f"the {len(kept)} files in {job.output.directory} are up to date with the stored audio "
             "and the job's settings; nothing re-encoded"
         )
         return None
     result = assemble(book, chapters, pauses, output, progress)
-    ownership.mark_complete(job.output.dir, fingerprint, result.files)
+    ownership.mark_complete(job.output.directory, fingerprint, result.files)
     summary.files = list(result.files)
     summary.qc_table = result.qc.table() if result.qc is not None else ""
     if result.qc is None:  # otherwise the notes are rows of the QC table already
@@ -396,25 +396,6 @@ def _assembly_inputs(
         for index, chapter in enumerate(plan.chapters)
         if chapter.segments
     ]
-    o, p = job.output, job.pauses
-    options = OutputOptions(
-        directory=o.dir,
-        formats=tuple(o.formats),
-        per_chapter=o.per_chapter,
-        whole_book=o.whole_book,
-        name_template=o.name_template,
-        book_template=o.book_template,
-        mp3_bitrate=o.mp3_bitrate,
-        aac_bitrate=o.aac_bitrate,
-        sample_rate=o.sample_rate,
-        loudness=o.loudness,
-        true_peak=o.true_peak,
-        subtitles=tuple(o.subtitles),
-        qc=o.qc,
-        timings=o.timings,
-        force=force,
-    )
-    pauses = Pauses(**dataclasses.asdict(p))
     book = BookInfo(
         title=job.title,
         author=job.author,
@@ -422,7 +403,7 @@ def _assembly_inputs(
         language=_language_tag(job.voice.language),
         narrator=job.narrator,
     )
-    return book, chapters, pauses, options
+    return book, chapters, job.pauses, dataclasses.replace(job.output, force=force)
 
 
 def _pieces_of(store: Store, plan: Plan, chapter: int, voice: str):

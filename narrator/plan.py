@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from narrator.jobfile import Job, PausesSpec, SourceSpec, VoiceSpec
+from narrator.assembly.options import Pauses
+from narrator.jobfile import Job, SourceSpec, VoiceSpec
 from narrator.sources import Chapter, read_source
 from narrator.text.lexicon import LexiconRule, map_lexicon
 from narrator.text.normalize import Finder, normalization_rules, normalize
@@ -139,14 +140,14 @@ class Plan:
     def seconds(self) -> float:
         return sum(c.seconds for c in self.chapters)
 
-    def seconds_with(self, pauses: PausesSpec) -> float:
+    def seconds_with(self, pauses: Pauses) -> float:
         """Predicted length of the book file: every chapter with its pauses (see
         `chapter_seconds_with`), the lead-in, the pauses between chapters and the tail."""
         spoken = sum(1 for c in self.chapters if c.segments)
         edges = pauses.lead_in + pauses.tail + pauses.chapter * (spoken - 1) if spoken else 0.0
         return sum(self.chapter_seconds_with(pauses)) + edges
 
-    def chapter_seconds_with(self, pauses: PausesSpec) -> list[float]:
+    def chapter_seconds_with(self, pauses: Pauses) -> list[float]:
         """Each chapter's predicted speech plus the pauses the assembler puts between its
         segments (by each segment's boundary; none after a chapter's last segment)."""
         after = {"sentence": pauses.sentence, "scene": pauses.scene}

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from mutagen.id3 import ID3
 from mutagen.mp4 import MP4
+from support import ffmpeg_children, process_gone, wait_for
 
 from narrator.assembly import (
     AssemblyResult,
@@ -26,13 +27,14 @@ from narrator.assembly import (
     Pauses,
     Piece,
     assemble,
+    encode,
+    loudness,
+    wav,
 )
-from narrator.assembly import encode, loudness, wav
 from narrator.assembly.wav import read_wav_samples
-from narrator.text.boundary import Boundary
 from narrator.errors import AssemblyError, OutputError
 from narrator.server import textcode
-from support import ffmpeg_children, process_gone, wait_for
+from narrator.text.boundary import Boundary
 
 RATE = 24_000
 PAUSES = Pauses(sentence=0.25, paragraph=0.5, scene=1.0, chapter=1.5, lead_in=0.3, tail=0.7)
@@ -296,9 +298,11 @@ def test_errors_are_one_line_with_a_fix(tmp_path: Path) -> None:
     cases = [
         (OutputOptions(blocker / "sub"), OutputError, "not writable"),
         (OutputOptions(tmp_path / "o", mp3_bitrate="192k"), OutputError, "44100"),
-        (OutputOptions(tmp_path / "o", formats=("ogg",)), OutputError, "use any of wav, mp3, m4b"),
-        (OutputOptions(tmp_path / "o", per_chapter=False), OutputError, "turn one on"),
+        (OutputOptions(tmp_path / "o", formats=("ogg",)), OutputError, "use wav, mp3, m4b"),
+        (OutputOptions(tmp_path / "o", per_chapter=False), OutputError, "set one of them"),
         (OutputOptions(tmp_path / "o", name_template="{chapter}"), OutputError, "unknown field"),
+        # the job file's limit holds for every caller, a WAV included
+        (OutputOptions(tmp_path / "o", formats=("wav",), sample_rate=96000), OutputError, "48000"),
     ]
     for options, error, words in cases:
         with pytest.raises(error, match=words) as caught:

@@ -1,4 +1,4 @@
-"""ffmpeg through a pipe: option checks, a real encode, failures and kills."""
+"""ffmpeg through a pipe: a real encode, failures and kills (checks: test_assembly_options)."""
 
 from __future__ import annotations
 
@@ -8,39 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from narrator.assembly.encode import (
-    FfmpegPipe,
-    check_aac,
-    check_mp3,
-    m4b_args,
-    mp3_args,
-    parse_bitrate,
-)
-from narrator.errors import AssemblyError, OutputError
-
-
-@pytest.mark.parametrize(("text", "kbps"), [("64k", 64), ("128000", 128), (" 96k ", 96)])
-def test_bitrates_parse(text: str, kbps: int) -> None:
-    assert parse_bitrate(text, "mp3_bitrate") == kbps
-
-
-@pytest.mark.parametrize("text", ["fast", "64kbps", "1k", "999k"])
-def test_bad_bitrates_name_the_option(text: str) -> None:
-    with pytest.raises(OutputError, match="output.mp3_bitrate"):
-        parse_bitrate(text, "mp3_bitrate")
-
-
-def test_mp3_rate_caps() -> None:
-    assert check_mp3("160k", 24000) == 160
-    assert check_mp3("320k", 44100) == 320
-    with pytest.raises(OutputError, match="tops out at 160k"):
-        check_mp3("192k", 24000)
-    with pytest.raises(OutputError, match="tops out at 64k"):
-        check_mp3("96k", 12000)
-    with pytest.raises(OutputError, match="sample_rate"):
-        check_mp3("64k", 23000)
-    with pytest.raises(OutputError, match="sample_rate"):
-        check_aac("64k", 12345)
+from narrator.assembly.encode import FfmpegPipe, m4b_args, mp3_args
+from narrator.errors import AssemblyError
 
 
 def test_pipe_encodes_an_mp3(tmp_path: Path) -> None:

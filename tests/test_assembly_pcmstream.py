@@ -7,21 +7,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from narrator.assembly.model import ChapterAudio, Pauses, Piece
+from narrator.assembly.model import ChapterAudio, Piece
+from narrator.assembly.options import Pauses
 from narrator.assembly.pcmstream import (
     CHUNK,
     FADE,
     PauseSamples,
+    Placed,
     apply_gain,
     body_blocks,
     piece_blocks,
-    Placed,
     scan,
     seconds_to_samples,
 )
-from narrator.text.boundary import Boundary
-from narrator.errors import AssemblyError, JobFileError
+from narrator.errors import AssemblyError, OutputError
 from narrator.server import textcode
+from narrator.text.boundary import Boundary
 
 PAUSES = PauseSamples.of(
     Pauses(sentence=0.1, paragraph=0.2, scene=0.3, chapter=9, lead_in=9, tail=9)
@@ -113,8 +114,10 @@ def test_truncated_or_missing_audio_is_reported(tmp_path: Path) -> None:
 
 def test_pauses_are_validated_and_rounded() -> None:
     assert seconds_to_samples(0.35) == 8400
-    with pytest.raises(JobFileError, match="pauses.scene"):
+    with pytest.raises(OutputError, match="pauses.scene: must be a number from 0 to 30 s"):
         PauseSamples.of(Pauses(scene=-1))
+    with pytest.raises(OutputError, match="pauses.tail"):  # the job file's limit, one rule
+        PauseSamples.of(Pauses(tail=45))
 
 
 def test_gain_rounds_and_clips() -> None:

@@ -1,4 +1,4 @@
-"""QC: streamed silence/peak tracking, pace outliers (with pydub edge silence), the report."""
+"""QC: streamed silence/peak tracking, pace outliers (with numpy edge silence), the report."""
 
 from __future__ import annotations
 
@@ -6,15 +6,16 @@ import json
 from pathlib import Path
 
 import numpy as np
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from narrator.assembly.model import Piece
 from narrator.assembly.pcmstream import Placed
 from narrator.assembly.qc import (
+    SILENCE_LEVEL,
     ChapterQc,
     PaceBook,
     QcReport,
-    SILENCE_LEVEL,
     SilenceTracker,
     dbfs,
     edge_silence,

@@ -10,15 +10,16 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from narrator.assembly import OutputOptions, Pauses
 from narrator.errors import JobFileError
 from narrator.jobfile import (
+    _OUTPUT_KEYS,
+    _PAUSE_KEYS,
     _TOP_KEYS,
     Job,
     LexiconRule,
     NormalizeSpec,
-    OutputSpec,
     Params,
-    PausesSpec,
     SynthesisSpec,
     VoiceSpec,
     apply_lexicon,
@@ -60,8 +61,8 @@ def test_minimal_job_gets_every_default(tmp_path):
     )
     assert job.voice.params == {} and job.voice.max_new_tokens == 360
     assert job.synthesis == SynthesisSpec(4, 20.0, 8, 120.0, None)
-    assert job.pauses == PausesSpec(0.35, 0.8, 1.6, 2.0, 0.5, 1.0)
-    assert job.output == OutputSpec(dir=tmp_path / "out" / "book")
+    assert job.pauses == Pauses(0.35, 0.8, 1.6, 2.0, 0.5, 1.0)
+    assert job.output == OutputOptions(directory=tmp_path / "out" / "book", loudness=-24.0)
     assert job.output.formats == ("mp3",) and job.output.per_chapter and not job.output.whole_book
     assert job.output.loudness == -24.0 and job.output.subtitles == ("srt",) and job.output.qc
     assert job.workspace == tmp_path / ".narrator" / "book"
@@ -130,7 +131,12 @@ workspace: ws
         and o.whole_book
         and not o.per_chapter
     )
-    assert o.loudness is None and o.dir == tmp_path / "out" and o.sample_rate == 44100 and not o.qc
+    assert (
+        o.loudness is None
+        and o.directory == tmp_path / "out"
+        and o.sample_rate == 44100
+        and not o.qc
+    )
     assert (o.mp3_bitrate, o.aac_bitrate, o.true_peak) == ("96000", "128k", -1.0)
     assert o.book_template == "{book} - {author}"
     assert job.workspace == tmp_path / "ws"
@@ -150,9 +156,9 @@ def test_paths_resolve_against_the_job_folder_not_the_cwd(tmp_path, monkeypatch)
     job = load_job(Path("../jobs/b.yaml"))
     assert job.sources[0].path.resolve() == (tmp_path / "texts" / "one.md").resolve()
     assert job.sources[0].path.is_absolute() and job.cover is not None and job.cover.is_absolute()
-    assert job.output.dir.resolve() == (tmp_path / "books").resolve()
+    assert job.output.directory.resolve() == (tmp_path / "books").resolve()
     assert job.workspace == (jobs / "state").resolve()
-    assert job.output.dir.is_absolute() and job.path == Path("../jobs/b.yaml")
+    assert job.output.directory.is_absolute() and job.path == Path("../jobs/b.yaml")
 
 
 def test_absolute_and_home_paths(tmp_path, monkeypatch):
@@ -531,7 +537,7 @@ def test_quickstart_is_local_wav_and_mp3_with_loudness():
     assert [s.path for s in job.sources] == [REPO / "sample_texts" / "quickstart.txt"]
     assert set(job.output.formats) == {"wav", "mp3"} and job.output.per_chapter
     assert job.output.loudness is not None
-    assert job.output.dir == REPO / "jobs" / "out" / "quickstart"
+    assert job.output.directory == REPO / "jobs" / "out" / "quickstart"
 
 
 def test_lantern_has_chapters_from_several_kinds_of_source():
@@ -547,7 +553,7 @@ def test_lantern_has_chapters_from_several_kinds_of_source():
         and job.output.per_chapter
         and {"mp3", "m4b"} <= set(job.output.formats)
     )
-    assert job.lexicon and job.pauses != PausesSpec() and job.cover is None
+    assert job.lexicon and job.pauses != Pauses() and job.cover is None
 
 
 def test_hosted_job_names_the_variable_not_the_key():
@@ -573,7 +579,8 @@ def test_readme_example_loads_and_names_every_key(tmp_path):
     assert job.server is not None and job.cover is not None and len(job.lexicon) == 2
     documented = set(re.findall(r"^\s*-?\s*(\w+):", example, flags=re.MULTILINE))
     schema = set(_TOP_KEYS) | {"path", "split", "url", "api_key_env", "max_new_tokens"}
-    for spec in (VoiceSpec, SynthesisSpec, PausesSpec, LexiconRule, OutputSpec, NormalizeSpec):
+    schema |= set(_PAUSE_KEYS) | set(_OUTPUT_KEYS)
+    for spec in (VoiceSpec, SynthesisSpec, LexiconRule, NormalizeSpec):
         schema |= set(spec.__dataclass_fields__)
     assert schema <= documented, f"README example lacks {sorted(schema - documented)}"
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from narrator.errors import JobFileError
+from narrator.errors import SegmenterError
 from narrator.text.boundary import Boundary
 from narrator.text.paragraphs import is_decoration, split_paragraphs
 from narrator.text.segmenter import (
@@ -312,7 +312,7 @@ def test_predicted_seconds_follow_the_language_rate_and_the_ceiling():
 @pytest.mark.parametrize("field", ["max_seconds", "ceiling_seconds", "chars_per_second"])
 @pytest.mark.parametrize("value", [0, -1.0, float("nan"), float("inf")])
 def test_bad_settings_name_the_field(field, value):
-    with pytest.raises(JobFileError, match=field):
+    with pytest.raises(SegmenterError, match=field):
         SegmenterSettings(**{field: value})
 
 

@@ -25,15 +25,9 @@ Loudness normalization (optional) is two-pass per chapter with one linear gain (
 
 from __future__ import annotations
 
-from narrator.assembly.driver import assemble
-from narrator.assembly.model import (
-    AssemblyResult,
-    BookInfo,
-    ChapterAudio,
-    OutputOptions,
-    Pauses,
-    Piece,
-)
+from narrator.assembly.driver import AssemblyResult, assemble
+from narrator.assembly.model import BookInfo, ChapterAudio, Piece
+from narrator.assembly.options import OutputOptions, Pauses
 from narrator.assembly.qc import QcReport
 
 __all__ = [

@@ -8,26 +8,18 @@ encoding (twice with loudness normalization) and no output is ever copied or joi
 from __future__ import annotations
 
 import tempfile
-from itertools import chain
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
-from narrator.assembly import encode, ownership
-from narrator.assembly.epub import EpubChapter, write_epub
+from narrator.assembly import ownership
 from narrator.assembly.chapters import book_marks
+from narrator.assembly.epub import EpubChapter, write_epub
 from narrator.assembly.loudness import Loudness, Meter, db_to_linear, gain_db
-from narrator.assembly.model import (
-    FORMATS,
-    SOURCE_RATE,
-    SUBTITLE_FORMATS,
-    AssemblyResult,
-    BookInfo,
-    ChapterAudio,
-    OutputOptions,
-    Pauses,
-)
-from narrator.assembly.naming import NameBook, check_template, render_name
+from narrator.assembly.model import SOURCE_RATE, BookInfo, ChapterAudio
+from narrator.assembly.naming import NameBook, render_name
+from narrator.assembly.options import OutputOptions, Pauses, check_output
 from narrator.assembly.outputs import (
     EncodeSettings,
     TempFile,
@@ -49,6 +41,15 @@ from narrator.assembly.tags import Cover, Tags, load_cover
 from narrator.errors import AssemblyError, OutputError
 
 Progress = Callable[[float], None]
+
+
+@dataclass(frozen=True)
+class AssemblyResult:
+    """What `assemble` wrote: the final files, the QC report (None with qc off), and notes."""
+
+    files: tuple[Path, ...]
+    qc: QcReport | None = None
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def assemble(
     Returns:
         The files written (final names only) and the QC report (None when options.qc is off).
     Raises:
-        OutputError / JobFileError / SourceError for what the user asked for (one line, with a fix);
+        OutputError / SourceError for what the user asked for (one line, with a fix);
         AssemblyError when reading segment audio, ffmpeg or tagging fails.
     """
     job = _prepare(book, chapters, pauses, options)
@@ -149,34 +150,8 @@ def _prepare(
 
 
 def _check_options(options: OutputOptions) -> EncodeSettings:
-    _check_choice("formats", options.formats, FORMATS)
-    _check_choice("subtitles", options.subtitles, SUBTITLE_FORMATS)
-    if not options.formats:
-        raise OutputError("output.formats is empty; list at least one of wav, mp3, m4b, epub")
-    if not (options.per_chapter or options.whole_book):
-        raise OutputError("output: per_chapter and whole_book are both off; turn one on")
-    check_template(options.name_template)
-    check_template(options.book_template, "book_template")
-    rate = options.sample_rate
-    # The EPUB carries MP3 when the job writes no MP3 or M4B per chapter.
-    needs_mp3 = {"mp3", "epub"} & set(options.formats)
-    mp3 = encode.check_mp3(options.mp3_bitrate, rate) if needs_mp3 else 0
-    aac = encode.check_aac(options.aac_bitrate, rate) if "m4b" in options.formats else 0
-    if "wav" in options.formats and not 8000 <= rate <= 192_000:
-        raise OutputError(f"output.sample_rate {rate}: use 8000..192000")
-    if options.loudness is not None and not -40 <= options.loudness <= -5:
-        raise OutputError(
-            f"output.loudness {options.loudness}: use -40..-5 LUFS (e.g. -20) or null"
-        )
-    if not -20 <= options.true_peak <= 0:
-        raise OutputError(f"output.true_peak {options.true_peak}: use -20..0 dBTP (e.g. -3)")
-    return EncodeSettings(rate, mp3, aac, options.force)
-
-
-def _check_choice(name: str, chosen: Sequence[str], allowed: Sequence[str]) -> None:
-    for item in chosen:
-        if item not in allowed:
-            raise OutputError(f"output.{name}: unknown {item!r}; use any of {', '.join(allowed)}")
+    bitrates = check_output(options)
+    return EncodeSettings(options.sample_rate, bitrates.mp3, bitrates.aac, options.force)
 
 
 def _check_directory(directory: Path) -> None:
@@ -312,11 +287,17 @@ def _book_formats(options: OutputOptions) -> tuple[str, ...]:
 def _write_epub(job: _Job, results: Sequence[TrackResult]) -> Path:
     """The read-along EPUB, from each chapter's timings and its (already encoded) audio."""
     chapters = [
-        EpubChapter(chapter.title, chapter.text, chapter.heading, result.timings, result.samples,
-                    result.epub_audio)
+        EpubChapter(
+            chapter.title,
+            chapter.text,
+            chapter.heading,
+            result.timings,
+            result.samples,
+            result.epub_audio,
+        )
         for chapter, result in zip(job.chapters, results)
         if result.epub_audio is not None
-    ]  # fmt: skip
+    ]
     return write_epub(
         job.options.directory / f"{job.book_stem}.epub", job.book, chapters, job.cover
     )

@@ -8,7 +8,6 @@ anonymous temp file (never a pipe that could fill up and stall ffmpeg); its tail
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import tempfile
@@ -19,14 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from narrator.assembly.model import SOURCE_RATE
-from narrator.errors import AssemblyError, OutputError
+from narrator.errors import AssemblyError
 
 PCM_INPUT = ("-f", "s16le", "-ar", str(SOURCE_RATE), "-ac", "1", "-i", "pipe:0")
-MP3_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
-# MPEG-1 (>= 32 kHz) goes to 320 kbps, MPEG-2 (16-24 kHz) to 160, MPEG-2.5 (<= 12 kHz) to 64.
-_MP3_MAX_KBPS = {32000: 320, 16000: 160, 8000: 64}
-AAC_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
-_BITRATE = re.compile(r"^(\d+)(k?)$")
 
 
 @lru_cache(maxsize=1)
@@ -38,41 +32,6 @@ def ffmpeg_exe() -> str:
         return imageio_ffmpeg.get_ffmpeg_exe()
     except RuntimeError as exc:
         raise AssemblyError(f"ffmpeg not available from imageio-ffmpeg: {exc}") from exc
-
-
-def parse_bitrate(text: str, option: str) -> int:
-    """kbps from '64k' or '64000'; OutputError names the option otherwise."""
-    match = _BITRATE.match(str(text).strip())
-    if not match:
-        raise OutputError(f"output.{option} {text!r}: write it like '64k'")
-    value = int(match.group(1))
-    kbps = value if match.group(2) else value // 1000
-    if not 8 <= kbps <= 320:
-        raise OutputError(f"output.{option} {text!r}: use 8k..320k")
-    return kbps
-
-
-def check_mp3(bitrate: str, rate: int) -> int:
-    """Validate an MP3 bitrate/sample-rate pair; returns kbps."""
-    kbps = parse_bitrate(bitrate, "mp3_bitrate")
-    if rate not in MP3_RATES:
-        raise OutputError(
-            f"output.sample_rate {rate}: MP3 needs one of {', '.join(map(str, MP3_RATES))}"
-        )
-    ceiling = next(top for floor, top in _MP3_MAX_KBPS.items() if rate >= floor)
-    if kbps > ceiling:
-        raise OutputError(
-            f"output.mp3_bitrate {bitrate}: MP3 at {rate} Hz tops out at {ceiling}k; "
-            "lower it or set output.sample_rate: 44100"
-        )
-    return kbps
-
-
-def check_aac(bitrate: str, rate: int) -> int:
-    """Validate an AAC bitrate/sample-rate pair; returns kbps."""
-    if rate not in AAC_RATES:
-        raise OutputError(f"output.sample_rate {rate}: use one of {', '.join(map(str, AAC_RATES))}")
-    return parse_bitrate(bitrate, "aac_bitrate")
 
 
 def mp3_args(kbps: int, rate: int) -> list[str]:

@@ -1,23 +1,18 @@
-"""The assembler's values: what goes in (pieces, chapters, pauses, book info, options), what comes out."""
+"""The assembler's inputs: stored pieces, chapters and book info (options.py: pauses and
+output options; driver.py: what comes out)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from narrator.wire.protocol import SAMPLE_RATE
 from narrator.text.boundary import Boundary
+from narrator.wire.protocol import SAMPLE_RATE, SAMPLE_WIDTH
 
-if TYPE_CHECKING:
-    from narrator.assembly.qc import QcReport
-
-SOURCE_RATE = SAMPLE_RATE  # stored segment PCM: 24 kHz mono s16le (the protocol's)
-SAMPLE_BYTES = 2
-AUDIO_FORMATS = ("wav", "mp3", "m4b")
-FORMATS = (*AUDIO_FORMATS, "epub")  # epub: the read-along book (see narrator.assembly.epub)
-SUBTITLE_FORMATS = ("srt", "vtt")
+# Stored segment PCM is the protocol's audio, unchanged: 24 kHz mono s16le.
+SOURCE_RATE = SAMPLE_RATE
+SAMPLE_BYTES = SAMPLE_WIDTH
 
 
 @dataclass(frozen=True)
@@ -52,7 +47,7 @@ class Piece:
 
 @dataclass(frozen=True)
 class ChapterAudio:
-    """A chapter: its title and a callable that streams its pieces in order (may be called twice)."""
+    """A chapter: its title and a callable streaming its pieces in order (may be called twice)."""
 
     title: str
     pieces: Callable[[], Iterable[Piece]]
@@ -60,18 +55,6 @@ class ChapterAudio:
     # read-along shows the spoken text. `heading`: text[0] is the announced title.
     text: tuple[str, ...] = ()
     heading: bool = False
-
-
-@dataclass(frozen=True)
-class Pauses:
-    """Silence, in seconds, inserted by the assembler (see the rule in narrator.assembly)."""
-
-    sentence: float = 0.35
-    paragraph: float = 0.8
-    scene: float = 1.6
-    chapter: float = 2.0
-    lead_in: float = 0.5
-    tail: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -83,33 +66,3 @@ class BookInfo:
     genre: str | None = None
     language: str = "en"  # BCP 47, for the EPUB
     narrator: str | None = None
-
-
-@dataclass(frozen=True)
-class OutputOptions:
-    directory: Path
-    formats: tuple[str, ...] = ("mp3",)  # any of wav, mp3, m4b
-    per_chapter: bool = True  # one file per chapter
-    whole_book: bool = False  # one file for the book, with chapter marks
-    name_template: str = "{index:02d} - {title}"  # fields: index, title, book, author
-    mp3_bitrate: str = "64k"
-    aac_bitrate: str = "64k"
-    sample_rate: int = SOURCE_RATE
-    loudness: float | None = None  # target LUFS (integrated), None = leave levels alone
-    true_peak: float = -3.0  # dBTP ceiling when normalizing
-    subtitles: tuple[str, ...] = ("srt",)  # any of srt, vtt
-    qc: bool = True
-    book_template: str = "{book}"  # the whole-book file's name; same fields
-    force: bool = False  # replace files in `directory` that narrator did not write
-    timings: bool = False  # a NAME.timings.json sidecar beside each output file
-
-    @property
-    def audio_formats(self) -> tuple[str, ...]:
-        return tuple(f for f in self.formats if f in AUDIO_FORMATS)
-
-
-@dataclass(frozen=True)
-class AssemblyResult:
-    files: tuple[Path, ...]
-    qc: QcReport | None = None
-    notes: tuple[str, ...] = field(default=())

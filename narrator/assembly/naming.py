@@ -2,9 +2,9 @@
 
 A title may contain anything a document author wrote ("AC/DC", "..", "Part 1: Why?"): each field
 is cleaned, then the whole rendered name is cleaned again, so a name never holds a path separator
-or `..` (a run of dots becomes "…"), never starts with a dot (no hidden files, no `..` prefix), never is a Windows
-device name (`CON`, `nul.txt`...) and fits in 150 UTF-8 bytes (room for the temp suffix and
-extension within the usual 255-byte limit).
+or `..` (a run of dots becomes "…"), never starts with a dot (no hidden files, no `..` prefix),
+never is a Windows device name (`CON`, `nul.txt`...) and fits in 150 UTF-8 bytes (room for the
+temp suffix and extension within the usual 255-byte limit).
 
 Names sort in reading order: a zero-padded index (`{index:02d}`, the default) is padded to at
 least the width the chapter count needs, so a 140-chapter book is 001..140, never "100"
@@ -27,6 +27,9 @@ _SEPARATORS = re.compile(r"[/\\]")
 _RESERVED = re.compile(r'[<>:"|?*]')
 _SPACES = re.compile(r"\s+")
 _ZERO_PADDED = re.compile(r"^0(\d+)d$")
+# A template may not make a name a path: no separator, no "..", no control character.
+_UNSAFE = re.compile(r"[/\\]|\.\.|[\x00-\x1f]")
+_SAMPLE_FIELDS = {"index": 1, "title": "Title", "book": "Book", "author": "Author"}
 # A run of dots becomes one ellipsis character: no name ever holds "..", and "Wait... no" reads so.
 _DOTS = re.compile(r"\.{2,}")
 # Device names Windows (and so an SMB share) refuses as a file name, whatever the case or extension.
@@ -37,7 +40,7 @@ _DEVICES = frozenset(
 
 
 def safe_component(text: str, fallback: str = "untitled") -> str:
-    """`text` made into one safe file-name component (no separators, no leading dots, no devices)."""
+    """`text` made one safe file-name component (no separators, no leading dots, no devices)."""
     return _fit(_not_a_device(_characters(text))) or fallback
 
 
@@ -74,20 +77,37 @@ def _truncate(text: str, limit: int) -> str:
 
 
 def check_template(template: str, option: str = "name_template") -> None:
-    """Raise OutputError unless `template` uses only the known fields, plainly."""
+    """Raise OutputError unless `template` uses only the known fields, with formats that fit
+    them, and nothing that makes a name a path (a separator, `..`, a control character, a
+    leading dot). The one rule for templates; `render_name` cleans what it renders anyway."""
+    field = f"output.{option}"
+    _check_fields(template, field)
+    try:
+        sample = template.format_map(_SAMPLE_FIELDS)
+    except (ValueError, TypeError, KeyError, IndexError) as exc:
+        raise OutputError(
+            f"bad format in {template!r} ({exc}); "
+            "e.g. {index:02d} for numbers, {title} for text",
+            field,
+        ) from exc
+    if _UNSAFE.search(template) or sample.startswith("."):
+        raise OutputError(
+            f"{template!r} is unsafe as a file name; no path separators, '..' or a leading dot",
+            field,
+        )
+
+
+def _check_fields(template: str, field: str) -> None:
+    """Raise OutputError unless `template` parses and names only FIELDS."""
     try:
         parsed = list(string.Formatter().parse(template))
     except ValueError as exc:
         raise OutputError(
-            f"output.{option} {template!r}: {exc}; use fields like {{title}}"
+            f"bad template ({exc}); write fields like {{title}} and double literal braces", field
         ) from exc
     for _, name, _, _ in parsed:
-        if name is None:
-            continue
-        if name not in FIELDS:
-            raise OutputError(
-                f"output.{option} {template!r}: unknown field {{{name}}}; use {', '.join(FIELDS)}"
-            )
+        if name is not None and name not in FIELDS:
+            raise OutputError(f"unknown field {{{name}}}; use {', '.join(FIELDS)}", field)
 
 
 def widen_index(template: str, count: int) -> str:
@@ -121,13 +141,15 @@ def render_name(
 
     `count` is the number of names of the kind (chapters): zero-padded indexes widen to it.
     """
-    check_template(template, option)
+    _check_fields(template, f"output.{option}")
     template = widen_index(template, count)
     clean = {k: _field(v) if isinstance(v, str) else v for k, v in fields.items()}
     try:
         rendered = template.format_map(clean)
     except (ValueError, TypeError, KeyError) as exc:
-        raise OutputError(f"output.{option} {template!r}: {exc}; check the format spec") from exc
+        raise OutputError(
+            f"bad format in {template!r} ({exc}); check the format spec", f"output.{option}"
+        ) from exc
     return safe_component(rendered)
 
 

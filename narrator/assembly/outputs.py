@@ -27,14 +27,14 @@ from narrator.assembly.model import SOURCE_RATE
 from narrator.assembly.pcmstream import Placed, silence
 from narrator.assembly.qc import SilenceTracker
 from narrator.assembly.subtitles import write_cues
-from narrator.assembly.timings import Timing, timings_json
 from narrator.assembly.tags import Tags, tag_m4b, tag_mp3
+from narrator.assembly.timings import Timing, timings_json
 from narrator.assembly.wav import WavWriter
 from narrator.errors import AssemblyError
 
 
 class TempFile:
-    """A temp name beside `final`, unique to this run; `commit()` renames it, `discard()` deletes it.
+    """A temp name beside `final`, unique to this run: `commit()` renames, `discard()` deletes.
 
     Stale temps of the same name (see `ownership`) are removed first; a live run's never are.
     """

@@ -10,6 +10,8 @@ the first and last 5 ms of the piece (less for pieces shorter than 10 ms).
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,9 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from narrator.assembly.model import SAMPLE_BYTES, SOURCE_RATE, ChapterAudio, Pauses, Piece
+from narrator.assembly.model import SAMPLE_BYTES, SOURCE_RATE, ChapterAudio, Piece
+from narrator.assembly.options import Pauses, check_pauses
+from narrator.errors import AssemblyError
 from narrator.text.boundary import Boundary
-from narrator.errors import AssemblyError, JobFileError
 
 CHUNK = 5 * SOURCE_RATE  # samples per block read from a piece file
 FADE = SOURCE_RATE * 5 // 1000  # 120 samples
@@ -44,16 +47,11 @@ class PauseSamples:
 
     @classmethod
     def of(cls, pauses: Pauses) -> PauseSamples:
-        """Convert and validate (finite, 0..60 s) each pause."""
-        values = {}
-        for name in ("sentence", "paragraph", "scene", "chapter", "lead_in", "tail"):
-            seconds = getattr(pauses, name)
-            if not isinstance(seconds, (int, float)) or not 0 <= seconds <= 60:
-                raise JobFileError(
-                    f"pauses.{name}: {seconds!r} is not 0..60 seconds; fix the job file"
-                )
-            values[name] = seconds_to_samples(seconds)
-        return cls(**values)
+        """Convert each pause; OutputError (`check_pauses`) for one out of range."""
+        check_pauses(pauses)
+        return cls(
+            **{name: seconds_to_samples(s) for name, s in dataclasses.asdict(pauses).items()}
+        )
 
     def after(self, boundary: Boundary) -> int:
         """Silence after a piece that is followed by another piece of the same chapter."""
@@ -164,7 +162,7 @@ def _fade(pcm: np.ndarray, start: int, total: int) -> None:
     fade = min(FADE, total // 2)
     if fade == 0:
         return
-    ramp = _RAMP if fade == FADE else _ramp(fade)
+    ramp = _ramp(fade)
     end = start + len(pcm)
     if start < fade:
         head = min(fade, end) - start
@@ -176,15 +174,16 @@ def _fade(pcm: np.ndarray, start: int, total: int) -> None:
         pcm[begin - start :] = np.rint(pcm[begin - start :] * ramp[::-1][into : into + tail])
 
 
+@functools.lru_cache(maxsize=8)
 def _ramp(fade: int) -> np.ndarray:
-    return (0.5 - 0.5 * np.cos(np.linspace(0.0, math.pi, fade + 2)[1:-1])).astype(np.float32)
-
-
-_RAMP = _ramp(FADE)
+    """The raised-cosine fade-in over `fade` samples (cached, so made read-only)."""
+    ramp = (0.5 - 0.5 * np.cos(np.linspace(0.0, math.pi, fade + 2)[1:-1])).astype(np.float32)
+    ramp.flags.writeable = False
+    return ramp
 
 
 def apply_gain(pcm: np.ndarray, gain: float) -> np.ndarray:
-    """`pcm` scaled by a linear gain, rounded and clipped to int16 (a new array unless gain is 1)."""
+    """`pcm` times a linear gain, rounded and clipped to int16 (a new array unless gain is 1)."""
     if gain == 1.0:
         return pcm
     return np.clip(np.rint(pcm * gain), -32768, 32767).astype("<i2")

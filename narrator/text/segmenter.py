@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from narrator.text.boundary import Boundary
-from narrator.errors import JobFileError
+from narrator.errors import SegmenterError
 from narrator.text.paragraphs import is_decoration
 from narrator.text.sentences import (
     CJK_CLASS,
@@ -74,8 +74,8 @@ class SegmenterSettings:
             if value is None and name == "chars_per_second":
                 continue
             if not isinstance(value, (int, float)) or not (value > 0 and math.isfinite(value)):
-                raise JobFileError(
-                    f"segmenter setting {name} must be a positive number, got {value!r}"
+                raise SegmenterError(
+                    f"must be a positive number, got {value!r}", f"segmenter.{name}"
                 )
 
     @property

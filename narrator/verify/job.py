@@ -5,14 +5,12 @@ Used by `narrator run` (with `verify: report|fix`, alongside synthesis) and `nar
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 
 import anyio
 
-from narrator.assembly import Pauses
 from narrator.assembly.pcmstream import PauseSamples
 from narrator.errors import NarratorError
 from narrator.jobfile import Job, VoiceSpec
@@ -61,7 +59,7 @@ def _voice(plan: Plan, chapter: int, job: Job) -> VoiceSpec:
 
 def report(job: Job, store: Store) -> VerifyReport:
     """The verification report, with still-bad segments timed as in the chapter files."""
-    pauses = PauseSamples.of(Pauses(**dataclasses.asdict(job.pauses)))
+    pauses = PauseSamples.of(job.pauses)
     return build_report(store, pauses.lead_in, lambda b: pauses.after(Boundary(b)))
 
 
