@@ -224,6 +224,11 @@ async def _synthesize(
 ) -> RunSummary:
     """Synthesize `pending` (through `service`, or one opened here); `stored` is told of each
     segment whose audio is stored."""
+
+    def progress(segment: PlannedSegment, seconds: float) -> None:
+        bar.advance(seconds)
+        stored(segment)
+
     opened = nullcontext(service) if service is not None else job_service(job)
     async with opened as service:
         for voice, segments in _by_voice(pending, plan):
@@ -233,7 +238,7 @@ async def _synthesize(
                 request_params(voice),
                 _pool_settings(job, service.lanes),
                 partial(split_text, settings=segmenter_settings(job, voice), parts=2),
-                progress=lambda segment, seconds: (bar.advance(seconds), stored(segment)),
+                progress=progress,
                 grow=bar.grow,
             )
             try:

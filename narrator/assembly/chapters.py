@@ -87,7 +87,7 @@ def id3_frames(marks: Sequence[ChapterMark]) -> list[CHAP | CTOC]:
     toc = CTOC(
         element_id="toc",
         flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
-        child_element_ids=[chap.element_id for chap in chaps],
+        child_element_ids=[f"chp{number}" for number in range(len(chaps))],
         sub_frames=[TIT2(encoding=3, text=["Chapters"])],
     )
     return [toc, *chaps]

@@ -86,11 +86,14 @@ def assemble(
     """
     job = _prepare(book, chapters, pauses, options)
     report = progress or (lambda fraction: None)
-    measured = job.options.loudness is not None
-    gains, notes = (
-        _measure(job, _Scaled(report, 0.0, 0.3)) if measured else ([0.0] * len(job.plans), [])
+    target = job.options.loudness
+    measured = target is not None
+    gains, found = (
+        _measure(job, target, _Scaled(report, 0.0, 0.3))
+        if target is not None
+        else ([0.0] * len(job.plans), [])
     )
-    notes = job.notes + tuple(notes)
+    notes = job.notes + tuple(found)
     files, chapter_qc, paces = _write(job, gains, _Scaled(report, 0.3 if measured else 0.0, 1.0))
     qc = None
     if options.qc:
@@ -199,10 +202,12 @@ def _targets(options: OutputOptions, stems: Sequence[str], book_stem: str) -> li
     return paths
 
 
-def _measure(job: _Job, progress: Progress) -> tuple[list[float], list[str]]:
+def _measure(job: _Job, target: float, progress: Progress) -> tuple[list[float], list[str]]:
     """Pass one: each chapter's loudness as its own file would sound; gains in dB and notes."""
-    total, done, gains, notes = _body_total(job), 0, [], []
-    for chapter, plan in zip(job.chapters, job.plans):
+    total, done = _body_total(job), 0
+    gains: list[float] = []
+    notes: list[str] = []
+    for chapter, plan in zip(job.chapters, job.plans, strict=True):
         meter = Meter(plan.title)
         try:
             # Measured as the chapter file sounds, edges included, so pass two's meter agrees.
@@ -220,7 +225,7 @@ def _measure(job: _Job, progress: Progress) -> tuple[list[float], list[str]]:
         except BaseException:
             meter.abort()
             raise
-        gain = gain_db(loudness, job.options.loudness, job.options.true_peak)
+        gain = gain_db(loudness, target, job.options.true_peak)
         gains.append(gain)
         if (note := _short_of_target(plan.title, loudness, gain, job.options)) is not None:
             notes.append(note)
@@ -253,7 +258,9 @@ def _write(
 ) -> tuple[list[Path], list[ChapterQc], PaceBook]:
     """Pass two: stream every chapter into its files and into the book file at once."""
     book_track = Track(_book_spec(job), job.settings) if _book_formats(job.options) else None
-    files, qc, paces, done, total = [], [], PaceBook(), 0, _body_total(job)
+    files: list[Path] = []
+    qc: list[ChapterQc] = []
+    paces, done, total = PaceBook(), 0, _body_total(job)
     results: list[TrackResult] = []
     try:
         for number, gain in enumerate(gains):
@@ -322,7 +329,7 @@ def _write_chapter(
             track.write(pcm, block.placed, block.first)
             if book_track is not None:
                 book_track.write(pcm, block.placed, block.first)
-            if block.first:
+            if block.first and block.placed is not None:
                 paces.add(number + 1, block.placed)
             written += pcm.size
             progress(written)

@@ -109,11 +109,13 @@ class FfmpegPipe:
         except OSError as exc:
             self._log.close()
             raise AssemblyError(f"ffmpeg could not start for {label}: {exc}") from exc
+        assert self._proc.stdin is not None  # stdin=PIPE
+        self._stdin = self._proc.stdin
 
     def write(self, pcm: np.ndarray) -> None:
         """Feed samples; AssemblyError if ffmpeg has died."""
         try:
-            self._proc.stdin.write(memoryview(np.ascontiguousarray(pcm, dtype="<i2")).cast("B"))
+            self._stdin.write(np.ascontiguousarray(pcm, dtype="<i2").data.cast("B"))
         except OSError as exc:  # BrokenPipeError: ffmpeg exited early
             self._proc.wait()
             message = _last_line(self._read_log())
@@ -123,7 +125,7 @@ class FfmpegPipe:
     def finish(self) -> Finished:
         """Close stdin, wait for ffmpeg, raise AssemblyError unless it succeeded."""
         try:
-            self._proc.stdin.close()
+            self._stdin.close()
         except OSError:
             pass  # the exit status below says what happened
         code = self._proc.wait()
@@ -141,7 +143,7 @@ class FfmpegPipe:
             except ProcessLookupError:
                 pass
         try:
-            self._proc.stdin.close()
+            self._stdin.close()
         except OSError:
             pass
         self._proc.wait()

@@ -219,6 +219,7 @@ class Track:
             sink.write(pcm)
         if self.meter is not None:
             self.meter.write(pcm)
+        if self.silence_tracker is not None:
             self.silence_tracker.write(pcm)
         self.position += pcm.size
 

@@ -96,6 +96,7 @@ def tag_m4b(path: Path, tags: Tags) -> None:
         if mp4.tags is None:
             mp4.add_tags()
         atoms = mp4.tags
+        assert atoms is not None  # added just above
         atoms["\xa9nam"] = [tags.title]
         atoms["\xa9alb"] = [tags.album]
         atoms["stik"] = [2]  # media kind: audiobook

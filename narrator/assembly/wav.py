@@ -69,7 +69,7 @@ class WavWriter:
     def write(self, pcm: np.ndarray) -> None:
         """Append int16 samples."""
         try:
-            self._file.write(memoryview(np.ascontiguousarray(pcm, dtype="<i2")).cast("B"))
+            self._file.write(np.ascontiguousarray(pcm, dtype="<i2").data.cast("B"))
         except OSError as exc:
             raise AssemblyError(f"{self.path}: write failed ({exc.strerror})") from exc
         self._data += pcm.size * 2
