@@ -7,8 +7,7 @@ from dataclasses import dataclass
 
 from narrator.store.machine import DONE, FAILED
 from narrator.store.manifest import Row
-from narrator.wire.protocol import SAMPLE_RATE
-from narrator.wire.protocol import SAMPLE_WIDTH as SAMPLE_BYTES
+from narrator.wire.protocol import SAMPLE_RATE, SAMPLE_WIDTH
 
 _HEADER = (
     "#", "chapter", "segments", "done", "failed", "audio h:mm:ss", "usage tokens", "requests",
@@ -98,7 +97,7 @@ def chapter_status(
         total=len(positions),
         done=sum(all(r.state == DONE for r in leaves) for leaves in positions),
         failed=sum(any(r.state == FAILED for r in leaves) for leaves in positions),
-        seconds=audio_bytes // SAMPLE_BYTES / SAMPLE_RATE,
+        seconds=audio_bytes // SAMPLE_WIDTH / SAMPLE_RATE,
         usage=sum(row.usage for row in distinct.values()),
         requests=requests,
     )

@@ -18,7 +18,7 @@ from narrator.errors import StoreError
 from narrator.store import files
 from narrator.store.machine import DONE, check_transition
 from narrator.store.manifest import TAKE_COLUMNS, Take, View, has_table
-from narrator.store.status import SAMPLE_BYTES
+from narrator.wire.protocol import SAMPLE_WIDTH
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class TakesMixin:
             for pos in view.positions():
                 for row, boundary in view.leaves(pos.key, pos.boundary):
                     done = row.state == DONE
-                    samples = (row.size or 0) // SAMPLE_BYTES if done else 0
+                    samples = (row.size or 0) // SAMPLE_WIDTH if done else 0
                     sha = row.sha256 if done else None
                     found.append(
                         Leaf(

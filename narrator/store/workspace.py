@@ -57,10 +57,11 @@ from narrator.store.manifest import (
     params_json,
     sqlite_errors,
 )
-from narrator.store.status import SAMPLE_BYTES, StoreStatus, chapter_status
+from narrator.store.status import StoreStatus, chapter_status
 from narrator.store.takes import TakesMixin
 from narrator.text.boundary import Boundary
 from narrator.wire.client import secret_names
+from narrator.wire.protocol import SAMPLE_WIDTH
 
 
 @dataclass(frozen=True)
@@ -274,7 +275,7 @@ class Store(TakesMixin):
             text=row.text,
             state=row.state,
             path=self.pcm_path(key) if done else None,
-            samples=(row.size or 0) // SAMPLE_BYTES if done else 0,
+            samples=(row.size or 0) // SAMPLE_WIDTH if done else 0,
             usage=row.usage,
             attempts=row.attempts,
         )
