@@ -26,9 +26,9 @@ import anyio
 import anyio.lowlevel
 from websockets.asyncio.client import connect
 
-from narrator.wire import protocol as p
 from narrator.server import ServerConfig, running_server
 from narrator.server.connection import Connection
+from narrator.wire import protocol as p
 
 CHUNK_BYTES = 24_000  # 0.5 s at 24 kHz s16
 LONG = "word " * 2000

@@ -39,8 +39,24 @@ from narrator.store import Store
 
 KEY_ENV = "NARRATOR_BENCH_KEY"
 LATENCY = 0.6
-WORDS = ("harbour", "lantern", "orchard", "kettle", "ledger", "meadow", "signal", "quarry",
-         "thimble", "weather", "compass", "granary", "ferry", "chapel", "rope", "ember")  # fmt: skip
+WORDS = (
+    "harbour",
+    "lantern",
+    "orchard",
+    "kettle",
+    "ledger",
+    "meadow",
+    "signal",
+    "quarry",
+    "thimble",
+    "weather",
+    "compass",
+    "granary",
+    "ferry",
+    "chapel",
+    "rope",
+    "ember",
+)
 
 
 def book_text(seed: int, chapters: int, paragraphs: int, sentences: int) -> str:
@@ -97,8 +113,11 @@ class Runner:
         started = time.monotonic()
         proc = subprocess.Popen(
             [sys.executable, "-m", "narrator.cli", "run", "-q", str(self.job)],
-            stdout=log, stderr=log, env=env, cwd=self.job.parent,
-        )  # fmt: skip
+            stdout=log,
+            stderr=log,
+            env=env,
+            cwd=self.job.parent,
+        )
         log.close()
         self.runs += 1
         try:

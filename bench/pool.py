@@ -30,13 +30,13 @@ from pathlib import Path
 
 import anyio
 
-from narrator.wire.client import Endpoint, Session
-from narrator.text.paragraphs import split_paragraphs
-from narrator.scheduler import Pool, PoolSettings
-from narrator.text.segmenter import SegmenterSettings, segment_chapter, split_text
-from narrator.server import ServerConfig, running_server
 from narrator.plan import PlannedSegment, segment_key
+from narrator.scheduler import Pool, PoolSettings
+from narrator.server import ServerConfig, running_server
 from narrator.store import Store
+from narrator.text.paragraphs import split_paragraphs
+from narrator.text.segmenter import SegmenterSettings, segment_chapter, split_text
+from narrator.wire.client import Endpoint, Session
 
 TRANSCRIPT = Path(__file__).resolve().parents[1] / "tests" / "data" / "nuremberg_trial_vol8.txt"
 

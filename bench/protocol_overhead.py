@@ -14,8 +14,8 @@ import time
 
 import anyio
 
-from narrator.wire.client import Endpoint, Session
 from narrator.server import ServerConfig, running_server
+from narrator.wire.client import Endpoint, Session
 
 TEXT = "The quick brown fox jumps over the lazy dog."
 

@@ -415,7 +415,7 @@ def _pieces_of(store: Store, plan: Plan, chapter: int, voice: str):
     """The chapter's stored pieces, each with the source span of the segment it speaks."""
     spans = {
         seg.order: span
-        for seg, span in zip(plan.segments, plan.spans)
+        for seg, span in zip(plan.segments, plan.spans, strict=True)
         if seg.chapter == chapter and span.chapter == chapter
     }
     paragraphs = plan.chapters[chapter].paragraphs
@@ -429,7 +429,7 @@ def _pieces_of(store: Store, plan: Plan, chapter: int, voice: str):
                 where = (span.paragraph, span.start, span.end)
                 text = paragraphs[span.paragraph]
                 refs = part_sources(span.file, text, where, order, [r[2] for r in rows])
-            for (_, path, text, boundary), ref in zip(rows, refs):
+            for (_, path, text, boundary), ref in zip(rows, refs, strict=True):
                 yield Piece(path, text, Boundary(boundary), voice, ref)
 
     return pieces

@@ -28,7 +28,6 @@ from typing import Any, TypeVar
 import anyio
 from tenacity import AsyncRetrying, RetryCallState, stop_after_attempt, wait_random_exponential
 
-from narrator.wire.client import Endpoint, Session, SynthesisResult
 from narrator.codes import ErrorCode
 from narrator.errors import (
     AuthError,
@@ -46,6 +45,7 @@ from narrator.errors import (
 )
 from narrator.plan import PlannedSegment
 from narrator.store import Store
+from narrator.wire.client import Endpoint, Session, SynthesisResult
 
 MAX_SPLIT_DEPTH = 6
 

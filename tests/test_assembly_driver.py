@@ -117,7 +117,7 @@ def test_chapter_wav_has_every_piece_at_its_sample(tmp_path: Path) -> None:
     result, chapters = run(tmp_path, formats=("wav",), subtitles=())
     wavs = [p for p in result.files if p.suffix == ".wav"]
     assert [p.name for p in wavs] == ["01 - Part 1.wav", "02 - Part 2.wav"]
-    for path, chapter in zip(wavs, chapters):
+    for path, chapter in zip(wavs, chapters, strict=True):
         pcm = read_wav_samples(path)
         expected, body_end = expected_layout([chapter], round(PAUSES.lead_in * RATE))
         assert decoded(pcm) == expected
@@ -259,8 +259,10 @@ KILL_SCRIPT = textwrap.dedent("""
     def progress(fraction):
         if fraction > 0.005:
             print("started", flush=True)
-    assemble(BookInfo("Killed"), [chapter], Pauses(),
-             OutputOptions(Path({out!r}), formats=("m4b", "mp3"), whole_book=True, subtitles=("srt",)), progress)
+    options = OutputOptions(
+        Path({out!r}), formats=("m4b", "mp3"), whole_book=True, subtitles=("srt",)
+    )
+    assemble(BookInfo("Killed"), [chapter], Pauses(), options, progress)
 """)
 
 

@@ -1,4 +1,5 @@
-"""File names: titles made safe, Windows device names avoided, templates checked, duplicates numbered."""
+"""File names: titles made safe, Windows device names avoided, templates checked, duplicates
+numbered."""
 
 from __future__ import annotations
 
@@ -48,7 +49,8 @@ def test_safe_component(title: str, safe: str) -> None:
         ("lpt9.txt", "lpt9_.txt"),
         ("Com\u00b9", "Com\u00b9_"),
         ("CONOUT$", "CONOUT$_"),
-        # not devices: a longer word, a number past 9, a device name after the first dot or before a space
+        # not devices: a longer word, a number past 9, a device name after the first dot or
+        # before a space
         ("Console", "Console"),
         ("COM10", "COM10"),
         ("x.con", "x.con"),

@@ -12,13 +12,14 @@ import sys
 import wave
 from pathlib import Path
 
+import support
+
 import narrator.cli.jobs  # imported before forking: the children skip the imports
 import narrator.cli.say
 import narrator.cli.serve  # noqa: F401
 from narrator.assembly import ownership
 from narrator.cli import main
 from narrator.server.textcode import decode
-import support
 
 TEXT = "CHAPTER I\n\nThe first door.\n\nCHAPTER II\n\nThe second door, a little further."
 SPOKEN = "CHAPTER One. The first door. CHAPTER Two. The second door, a little further."

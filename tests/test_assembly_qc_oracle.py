@@ -9,7 +9,6 @@ audio at every step (PITFALLS.md).
 
 from __future__ import annotations
 
-
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st

@@ -21,6 +21,8 @@ from xml.etree import ElementTree
 import anyio
 import numpy as np
 import pytest
+import support
+from support import KEY_ENV
 
 from narrator.assembly.encode import ffmpeg_exe
 from narrator.assembly.model import Piece, SourceRef
@@ -32,8 +34,6 @@ from narrator.jobfile import load_job
 from narrator.pipeline import RunOptions, run_job
 from narrator.server.textcode import EDGE, decode
 from narrator.text.boundary import Boundary
-import support
-from support import KEY_ENV
 
 REPO = Path(__file__).resolve().parents[1]
 BOOKS = REPO / "tests" / "data" / "books"
@@ -224,7 +224,7 @@ def test_timings_sidecar_holds_the_exact_samples(many) -> None:
     found = decode(read_wav_samples(wav).tobytes())
     entries = sidecar["segments"]
     assert sidecar["samples"] == len(read_wav_samples(wav)) and len(entries) == len(found)
-    for entry, spoken in zip(entries, found):
+    for entry, spoken in zip(entries, found, strict=True):
         # The test voice puts its START marker EDGE samples into a segment, END as far from its end.
         assert spoken.start == entry["start_sample"] + EDGE
         assert spoken.end == entry["end_sample"] - EDGE
@@ -347,7 +347,7 @@ def test_epubcheck_passes_the_lantern_sample_and_a_real_book(tmp_path) -> None:
     with zipfile.ZipFile(books[1]) as book:
         assert sum(n.endswith(".mp3") for n in book.namelist()) == 2  # encoded for the EPUB
     assert not [p for p in real.glob("out/**/*") if ".epub.mp3" in p.name]
-    for path, report in zip(books, epubcheck(books)):
+    for path, report in zip(books, epubcheck(books), strict=True):
         assert clean(report), f"{path.name}:\n{report}"
 
 

@@ -87,7 +87,8 @@ sources:
   - {path: a.txt, title: Second, split: None, voice: {config_id: test}}
 voice: {config_id: joe, language: German, params: {max_new_tokens: 200, style: {warm: 1}}}
 server: {url: "ws://127.0.0.1:9/", api_key_env: MY_KEY}
-synthesis: {concurrency: 2, max_segment_seconds: 12.5, max_attempts: 3, request_timeout: 30, connect_timeout: 5, backoff_max: 2.5}
+synthesis: {concurrency: 2, max_segment_seconds: 12.5, max_attempts: 3, request_timeout: 30,
+  connect_timeout: 5, backoff_max: 2.5}
 pauses: {sentence: 0.2, tail: 0}
 lexicon: [{find: a, replace: b, regex: true, whole_word: false, case_sensitive: false}]
 output:
@@ -148,7 +149,10 @@ def test_paths_resolve_against_the_job_folder_not_the_cwd(tmp_path, monkeypatch)
     (tmp_path / "art.jpg").write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 16)
     jobs = tmp_path / "jobs"
     jobs.mkdir()
-    body = "title: T\ncover: ../art.jpg\nsources: [../texts/one.md]\noutput: {dir: ../books}\nworkspace: state\n"
+    body = (
+        "title: T\ncover: ../art.jpg\nsources: [../texts/one.md]\noutput: {dir: ../books}\n"
+        "workspace: state\n"
+    )
     (jobs / "b.yaml").write_text(body, encoding="utf-8")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -178,7 +182,10 @@ def test_server_without_url_means_the_hosted_api(tmp_path):
 
 
 def test_voice_shorthand_and_params_pass_through_unchanged(tmp_path):
-    body = "title: T\nvoice: test\nsources: [a.txt, {path: a.txt, voice: {params: {seed: [1, 2], mood: calm}}}]\n"
+    body = (
+        "title: T\nvoice: test\n"
+        "sources: [a.txt, {path: a.txt, voice: {params: {seed: [1, 2], mood: calm}}}]\n"
+    )
     job = load_job(write_job(tmp_path, body))
     assert job.voice == VoiceSpec(config_id="test")
     override = job.sources[1].voice
@@ -204,7 +211,10 @@ def test_lexicon_both_forms_keep_their_order(tmp_path):
     assert (
         apply_lexicon(job.lexicon, "a b 1984") == "b c Nineteen Eighty-Four"
     )  # b->c first, then a->b
-    listed = "lexicon:\n  - {find: NASA, replace: N A S A}\n  - {find: '(\\d+)%', replace: '\\1 percent', regex: true, whole_word: false}\n"
+    listed = (
+        "lexicon:\n  - {find: NASA, replace: N A S A}\n"
+        "  - {find: '(\\d+)%', replace: '\\1 percent', regex: true, whole_word: false}\n"
+    )
     job = load_job(write_job(tmp_path, OK + listed))
     assert apply_lexicon(job.lexicon, "NASA spent 40% more") == "N A S A spent 40 percent more"
 

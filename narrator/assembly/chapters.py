@@ -38,11 +38,16 @@ def book_layout(plans: Sequence[ChapterPlan], pauses: PauseSamples) -> tuple[lis
 
 def book_marks(plans: Sequence[ChapterPlan], pauses: PauseSamples) -> list[ChapterMark]:
     """The chapter marks of the whole-book file (see the module docstring)."""
+    if not plans:
+        return []
     starts, total = book_layout(plans, pauses)
     lead = min(pauses.lead_in, pauses.chapter)
     marks = [0] + [start - lead for start in starts[1:]]
     ends = marks[1:] + [total]
-    return [ChapterMark(plan.title, begin, end) for plan, begin, end in zip(plans, marks, ends)]
+    return [
+        ChapterMark(plan.title, begin, end)
+        for plan, begin, end in zip(plans, marks, ends, strict=True)
+    ]
 
 
 def _escape(text: str) -> str:

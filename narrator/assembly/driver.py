@@ -302,7 +302,7 @@ def _write_epub(job: _Job, results: Sequence[TrackResult]) -> Path:
             result.samples,
             result.epub_audio,
         )
-        for chapter, result in zip(job.chapters, results)
+        for chapter, result in zip(job.chapters, results, strict=True)
         if result.epub_audio is not None
     ]
     return write_epub(

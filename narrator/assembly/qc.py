@@ -104,11 +104,15 @@ class QcReport:
 
     def table(self) -> str:
         """A plain-text table for the terminal."""
-        head = f"{'#':>3}  {'chapter':<32} {'h:mm:ss':>8} {'LUFS':>6} {'dBTP':>6} {'gain':>6} {'silence s':>9}"
+        head = (
+            f"{'#':>3}  {'chapter':<32} {'h:mm:ss':>8} {'LUFS':>6} {'dBTP':>6} {'gain':>6} "
+            f"{'silence s':>9}"
+        )
         rows = [head, "-" * len(head)]
         for c in self.chapters:
             rows.append(
-                f"{c.index:>3}  {c.title[:32]:<32} {_clock(c.seconds):>8} {_num(c.integrated_lufs):>6} "
+                f"{c.index:>3}  {c.title[:32]:<32} {_clock(c.seconds):>8} "
+                f"{_num(c.integrated_lufs):>6} "
                 f"{_num(c.true_peak_dbtp):>6} {c.gain_db:>+6.1f} {c.longest_silence_s:>9.2f}"
             )
         rows.append(
@@ -117,7 +121,8 @@ class QcReport:
         for o in self.outliers[:20]:
             rows.append(
                 f"  ch {o.chapter} seg {o.segment}: {o.seconds_per_char:.3f} s/char vs median "
-                f"{o.voice_median:.3f} (silence {o.leading_silence_s:.2f}s/{o.trailing_silence_s:.2f}s) {o.text!r}"
+                f"{o.voice_median:.3f} (silence "
+                f"{o.leading_silence_s:.2f}s/{o.trailing_silence_s:.2f}s) {o.text!r}"
             )
         rows.extend(f"note: {note}" for note in self.notes)
         return "\n".join(rows)

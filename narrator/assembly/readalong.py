@@ -113,7 +113,7 @@ def _merge(
     """(paragraph, start, end, first sample) per fragment; a span that overlaps or goes back
     before the previous one joins it."""
     merged: list[tuple[int, int, int, int]] = []
-    for (paragraph, start, end), timing in zip(spans, timings):
+    for (paragraph, start, end), timing in zip(spans, timings, strict=True):
         if merged:
             last_paragraph, last_start, last_end, first = merged[-1]
             behind = (paragraph, start) < (last_paragraph, last_end) or start == end

@@ -24,7 +24,8 @@ SAMPLE_BYTES = 2
 
 
 def record_sum(workspace: Path, key: str, size: int, digest: str) -> None:
-    """Append the checksum line of a stored file (one write: lines of concurrent writers never mix)."""
+    """Append the checksum line of a stored file (one write, so lines of concurrent writers never
+    mix)."""
     fd = os.open(workspace / SUMS, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         os.write(fd, f"{key} {size} {digest}\n".encode("ascii"))

@@ -10,8 +10,15 @@ from narrator.store.manifest import Row
 from narrator.wire.protocol import SAMPLE_RATE, SAMPLE_WIDTH
 
 _HEADER = (
-    "#", "chapter", "segments", "done", "failed", "audio h:mm:ss", "usage tokens", "requests",
-)  # fmt: skip
+    "#",
+    "chapter",
+    "segments",
+    "done",
+    "failed",
+    "audio h:mm:ss",
+    "usage tokens",
+    "requests",
+)
 
 
 @dataclass(frozen=True)
@@ -105,7 +112,10 @@ def chapter_status(
 
 def _line(cells: Sequence[str], widths: Sequence[int]) -> str:
     # Titles (column 1) align left, numbers right.
-    padded = (c.ljust(w) if i == 1 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+    padded = (
+        c.ljust(w) if i == 1 else c.rjust(w)
+        for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+    )
     return "  ".join(padded).rstrip()
 
 

@@ -361,7 +361,7 @@ class Store(TakesMixin):
             shares = _shares(parent.seconds, parts)
             planned = [
                 PlannedSegment(k, position.chapter, position.order, text, boundary, seconds)
-                for k, text, boundary, seconds in zip(keys, parts, boundaries, shares)
+                for k, text, boundary, seconds in zip(keys, parts, boundaries, shares, strict=True)
             ]
             self._insert_parts(conn, parent, planned)
         if parent.state == DONE:

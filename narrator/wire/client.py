@@ -11,12 +11,11 @@ could otherwise be mistaken for the next one's.
 
 from __future__ import annotations
 
-import re
-
 import contextlib
 import errno
-import socket
 import ipaddress
+import re
+import socket
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -29,7 +28,6 @@ import websockets
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.protocol import State
 
-from narrator.wire import protocol as proto
 from narrator.codes import ErrorCode
 from narrator.errors import (
     AuthError,
@@ -38,10 +36,11 @@ from narrator.errors import (
     RemoteProtocolError,
     ServerError,
     TransportError,
-    Unreachable,
     UnknownMessageType,
+    Unreachable,
     keeps_session,
 )
+from narrator.wire import protocol as proto
 
 HOSTED_URL = "wss://models.ojin.ai/realtime"
 DEFAULT_KEY_ENV = "OJIN_API_KEY"

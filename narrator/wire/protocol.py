@@ -14,8 +14,8 @@ import json
 import math
 import struct
 import uuid
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
 from narrator.codes import ErrorCode
