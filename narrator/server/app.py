@@ -16,12 +16,12 @@ from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from narrator.wire import protocol as proto
 from narrator.codes import ErrorCode
 from narrator.server.config import ServerConfig, validate
 from narrator.server.connection import Connection, now_ms
 from narrator.server.state import ServerState, websockets_logger
 from narrator.server.stats import ServerStats
+from narrator.wire import protocol as proto
 
 # Incoming frames up to this size reach the handler, which answers anything over 512 KB with
 # FRAME_SIZE_EXCEEDED; only larger ones make websockets close the connection (1009).

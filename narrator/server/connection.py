@@ -21,7 +21,6 @@ from anyio.abc import TaskGroup
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
-from narrator.wire import protocol as proto
 from narrator.codes import ErrorCode
 from narrator.errors import RemoteProtocolError
 from narrator.server import faults
@@ -29,6 +28,7 @@ from narrator.server.chunks import Chunker, cap_samples
 from narrator.server.engines import SynthesisRequest
 from narrator.server.state import ServerState
 from narrator.server.stats import CANCELLED, DISCONNECTED, InteractionRecord
+from narrator.wire import protocol as proto
 
 log = logging.getLogger(__name__)
 

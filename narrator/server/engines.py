@@ -18,8 +18,8 @@ import anyio.to_thread
 import numpy as np
 
 from narrator.errors import RemoteProtocolError, UserError
-from narrator.wire.protocol import SAMPLE_RATE
 from narrator.server import textcode
+from narrator.wire.protocol import SAMPLE_RATE
 
 
 @dataclass(frozen=True)

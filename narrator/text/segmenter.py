@@ -24,8 +24,8 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from narrator.text.boundary import Boundary
 from narrator.errors import SegmenterError
+from narrator.text.boundary import Boundary
 from narrator.text.paragraphs import is_decoration
 from narrator.text.sentences import (
     CJK_CLASS,
@@ -52,9 +52,21 @@ log = logging.getLogger("narrator.text.segmenter")
 
 # Characters per second of speech by pysbd language code; others use DEFAULT_RATE.
 _RATES = {
-    "en": 15.0, "de": 14.0, "fr": 14.5, "es": 15.0, "it": 14.5, "nl": 14.0, "da": 14.0,
-    "pl": 13.5, "ru": 13.5, "bg": 13.5, "sk": 13.5, "el": 13.5, "zh": 5.0, "ja": 7.0,
-}  # fmt: skip
+    "en": 15.0,
+    "de": 14.0,
+    "fr": 14.5,
+    "es": 15.0,
+    "it": 14.5,
+    "nl": 14.0,
+    "da": 14.0,
+    "pl": 13.5,
+    "ru": 13.5,
+    "bg": 13.5,
+    "sk": 13.5,
+    "el": 13.5,
+    "zh": 5.0,
+    "ja": 7.0,
+}
 DEFAULT_RATE = 14.0
 _SPACES = re.compile(r"\s+")
 _CLAUSE_CUT = re.compile(r"[;:,…]\s+|\s+[-–—]{1,2}\s+|[—–]|[，、；：]")
@@ -237,8 +249,10 @@ def _split_token(text: str, start: int, end: int, budget: int) -> list[Span]:
     """One token longer than a request can speak (a URL, garbage): cut it anyway."""
     log.warning(
         "a %d-character token is longer than one request (%d characters); cut inside it: %.40s...",
-        end - start, budget, text[start:end],
-    )  # fmt: skip
+        end - start,
+        budget,
+        text[start:end],
+    )
     spans: list[Span] = []
     while end - start > budget:
         cut = _token_cut(text, start, start + budget)
