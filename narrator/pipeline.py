@@ -396,7 +396,7 @@ def _assembly_inputs(
             chapter.title,
             _pieces_of(store, plan, index, _voice_label(chapter.voice)),
             chapter.paragraphs,
-            _title_first(job, chapter.title, chapter.paragraphs),
+            _title_at(job, chapter.title, chapter.paragraphs),
         )
         for index, chapter in enumerate(plan.chapters)
         if chapter.segments
@@ -435,9 +435,14 @@ def _pieces_of(store: Store, plan: Plan, chapter: int, voice: str):
     return pieces
 
 
-def _title_first(job: Job, title: str, paragraphs: Sequence[str]) -> bool:
-    """Whether the chapter's first paragraph is its announced title (an EPUB heading)."""
-    return job.speak_titles and bool(paragraphs) and paragraphs[0] == title_sentence(title)
+def _title_at(job: Job, title: str, paragraphs: Sequence[str]) -> int | None:
+    """Which paragraph is the chapter's announced title (the EPUB shows it as the heading):
+    the first, or the second when the opening credit is spoken before it; None: neither."""
+    if not job.speak_titles:
+        return None
+    first = 1 if job.credit and paragraphs and paragraphs[0] == job.credit else 0
+    said = paragraphs[first] if first < len(paragraphs) else None
+    return first if said == title_sentence(title) else None
 
 
 def _language_tag(language: str) -> str:

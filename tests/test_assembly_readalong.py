@@ -195,6 +195,22 @@ def test_every_clip_of_a_300_segment_book_decodes_to_its_fragment(many) -> None:
     assert checked >= 300
 
 
+def test_the_title_is_the_one_heading_even_after_the_opening_credit(many) -> None:
+    """Chapter 1 speaks the credit, then its title: the page shows the credit, then the title
+    as its only heading (not a second, unhighlighted copy of it)."""
+    _, files = many
+    book = zipfile.ZipFile(next(f for f in files if f.suffix == ".epub"))
+    for number in (1, 2):
+        root = ElementTree.fromstring(book.read(f"EPUB/c{number:03d}.xhtml"))
+        section = next(e for e in root.iter() if e.tag.endswith("section"))
+        blocks = [(e.tag.split("}")[1], words("".join(e.itertext()))) for e in section]
+        headings = [text for tag, text in blocks if tag == "h1"]
+        assert headings == [f"Part {number}."], blocks[:3]
+        if number == 1:
+            assert blocks[0][0] == "p" and "A. Ringer" in blocks[0][1]  # the credit
+            assert blocks[1] == ("h1", "Part 1.")
+
+
 def test_clips_sum_to_each_file_and_the_epub_mp3_matches_the_wav(many, tmp_path) -> None:
     _, files = many
     epub = next(f for f in files if f.suffix == ".epub")
@@ -413,7 +429,7 @@ def test_overlapping_spans_become_one_fragment_and_clips_tile_the_file() -> None
         timed(2, (1, 0, 21), 500, 600),
         timed(3, (2, 0, 4), 700, 800),
     ]
-    chapter = chapter_text("T", text, True, timings, 1000)
+    chapter = chapter_text("T", text, 0, timings, 1000)
     assert [(f.paragraph, f.start, f.end, f.clip_begin, f.clip_end) for f in chapter.fragments] == [
         (0, 0, 6, 0, 300),
         (1, 0, 21, 300, 700),
@@ -424,7 +440,7 @@ def test_overlapping_spans_become_one_fragment_and_clips_tile_the_file() -> None
     assert '<p><span id="s0002">Dr. Lee came. He sat.</span></p>' in page
     assert page.count("<span") == 3
     # Without a text as written, the spoken words are shown (and still timed).
-    bare = chapter_text("T", (), False, timings, 1000)
+    bare = chapter_text("T", (), None, timings, 1000)
     assert "<h1>T</h1>" in xhtml(bare, "en") and len(bare.fragments) == 4
 
 

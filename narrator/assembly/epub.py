@@ -49,7 +49,7 @@ class EpubChapter:
 
     title: str
     text: tuple[str, ...]
-    heading: bool
+    heading: int | None
     timings: tuple[Timing, ...]
     samples: int  # the chapter file's length, 24 kHz
     audio: EpubAudio

@@ -52,9 +52,10 @@ class ChapterAudio:
     title: str
     pieces: Callable[[], Iterable[Piece]]
     # The chapter's text as written, in spoken order (SourceRef.paragraph indexes it); empty:
-    # read-along shows the spoken text. `heading`: text[0] is the announced title.
+    # read-along shows the spoken text. `heading`: the index in `text` of the announced title
+    # (0, or 1 after the opening credit); None: the title is not in the text.
     text: tuple[str, ...] = ()
-    heading: bool = False
+    heading: int | None = None
 
 
 @dataclass(frozen=True)

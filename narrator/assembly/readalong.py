@@ -42,11 +42,11 @@ class Fragment:
 
 @dataclass(frozen=True)
 class ChapterText:
-    """What the chapter's XHTML shows: paragraphs, whether the first is the title, and fragments."""
+    """What the chapter's XHTML shows: paragraphs, which is the title (if any), fragments."""
 
     title: str
     paragraphs: tuple[str, ...]
-    heading: bool
+    heading: int | None
     fragments: tuple[Fragment, ...]
 
 
@@ -60,7 +60,11 @@ def clock(samples: int) -> str:
 
 
 def chapter_text(
-    title: str, text: Sequence[str], heading: bool, timings: Sequence[Timing], total: int
+    title: str,
+    text: Sequence[str],
+    heading: int | None,
+    timings: Sequence[Timing],
+    total: int,
 ) -> ChapterText:
     """Place every timed piece in the chapter text (or in its spoken text, lacking sources)."""
     given = [t.source for t in timings]
@@ -86,7 +90,7 @@ def _fits(text: Sequence[str], refs: Sequence[SourceRef]) -> bool:
 
 def _spoken_paragraphs(
     timings: Sequence[Timing],
-) -> tuple[list[str], list[SourceRef], bool]:
+) -> tuple[list[str], list[SourceRef], int | None]:
     """The spoken texts as paragraphs (broken where a pause is a paragraph's or longer)."""
     paragraphs: list[str] = []
     refs: list[SourceRef] = []
@@ -104,7 +108,7 @@ def _spoken_paragraphs(
             current = ""
     if current:
         paragraphs.append(current)
-    return paragraphs, refs, False
+    return paragraphs, refs, None
 
 
 def _merge(
@@ -131,10 +135,10 @@ def xhtml(chapter: ChapterText, language: str) -> str:
     for fragment in chapter.fragments:
         by_paragraph.setdefault(fragment.paragraph, []).append(fragment)
     body = []
-    if not chapter.heading:
+    if chapter.heading is None:
         body.append(f"<h1>{_text(chapter.title)}</h1>")
     for n, paragraph in enumerate(chapter.paragraphs):
-        tag = "h1" if n == 0 and chapter.heading else "p"
+        tag = "h1" if n == chapter.heading else "p"
         body.append(f"<{tag}>{_marked(paragraph, by_paragraph.get(n, []))}</{tag}>")
     lang = quoteattr(language)
     return (
