@@ -45,6 +45,18 @@ log = logging.getLogger("narrator.verify")
 Spoken = tuple[bytes, int, Heard, Scores]  # a take's audio, usage, what was heard, its scores
 
 
+@dataclass
+class PartTakes:
+    """Every take of one part of a re-split segment, in order, and which of them is best."""
+
+    tries: list[Spoken]
+    best: int = 0
+
+    @property
+    def kept(self) -> Spoken:
+        return self.tries[self.best]
+
+
 @dataclass(frozen=True)
 class VerifySettings:
     fix: bool = False  # re-synthesize flagged takes (mode `fix`) or only report them
@@ -289,20 +301,19 @@ class Verifier:
             takes.append(got)
         heard = await self._hear_together([pcm for pcm, _ in takes])
         spoken = [
-            (pcm, usage, h, score(part, h.text, h.no_speech))
+            PartTakes([(pcm, usage, h, score(part, h.text, h.no_speech))])
             for part, (pcm, usage), h in zip(parts, takes, heard)
         ]
         for index in range(len(parts)):
             await self._retake_part(source, parts, spoken, index)
-        together = combine([s for _, _, _, s in spoken])
+        together = combine([p.kept[3] for p in spoken])
         better = badness(together, self.settings.limits) < badness(best, self.settings.limits)
         why = reasons(together, self.settings.limits)
-        heard = " | ".join(h.text for _, _, h, _ in spoken)
         self._record(
             item.key,
             "split",
-            b"".join(p for p, _, _, _ in spoken),
-            heard,
+            b"".join(p.kept[0] for p in spoken),
+            " | ".join(p.kept[2].text for p in spoken),
             together,
             why,
             kept=better,
@@ -313,47 +324,48 @@ class Verifier:
                 self.counts.fixed += 1
 
     async def _retake_part(
-        self, source: TakeSource, parts: list[str], spoken: list[Spoken], index: int
+        self, source: TakeSource, parts: list[str], spoken: list[PartTakes], index: int
     ) -> None:
-        """Speak part `index` again while it is flagged (takes left); keep its best take."""
+        """Speak part `index` again while its best take is flagged (takes left)."""
         limits = self.settings.limits
-        for _ in range(self.settings.part_takes - 1):
-            if not reasons(spoken[index][3], limits):
-                return
+        mine = spoken[index]
+        while reasons(mine.kept[3], limits) and len(mine.tries) < self.settings.part_takes:
             got = await source.take(parts[index])
             if got is None:
                 return
             pcm, usage = got
-            around = [s[0] for s in spoken]
+            around = [p.kept[0] for p in spoken]
             around[index] = pcm
             first = max(0, index - 1)
             heard = (await self._hear_together(around[first : index + 2]))[index - first]
             scores = score(parts[index], heard.text, heard.no_speech)
-            kept_pcm, paid, kept_heard, kept_scores = spoken[index]
-            paid += usage  # every take was paid for
-            if badness(scores, limits) < badness(kept_scores, limits):
-                spoken[index] = (pcm, paid, heard, scores)
-            else:
-                spoken[index] = (kept_pcm, paid, kept_heard, kept_scores)
+            mine.tries.append((pcm, usage, heard, scores))
+            if badness(scores, limits) < badness(mine.kept[3], limits):
+                mine.best = len(mine.tries) - 1
 
     async def _hear_together(self, takes: list[bytes]) -> list[Heard]:
         heard = await anyio.to_thread.run_sync(self.recognizer.hear_joined, takes)
         self.counts.audio_seconds += sum(h.seconds for h in heard)
         return heard
 
-    async def _store_parts(self, item: Item, parts: list[str], spoken: list[Spoken]) -> None:
+    async def _store_parts(self, item: Item, parts: list[str], spoken: list[PartTakes]) -> None:
         try:
             planned = await anyio.to_thread.run_sync(self.store.split, item.key, parts)
         except StoreError as exc:  # e.g. a part's text equals the segment's own (a cycle)
             self.counts.notes.append(f"segment {item.key[:12]}: cannot re-split: {exc}")
             return
-        for part, (pcm, usage, heard, scores) in zip(planned, spoken):
+        for part, takes in zip(planned, spoken):
             if not self.store.claim(part.key):
                 continue  # the same text is stored (or being spoken) elsewhere: heard there
-            put = functools.partial(self.store.put_audio, part.key, pcm, usage=usage)
+            pcm = takes.kept[0]
+            paid = sum(usage for _, usage, _, _ in takes.tries)  # every take was paid for
+            put = functools.partial(self.store.put_audio, part.key, pcm, usage=paid)
             await anyio.to_thread.run_sync(put)
-            why = reasons(scores, self.settings.limits)
-            self._record(part.key, "split", pcm, heard, scores, why, kept=True)
+            for number, (audio, _, heard, scores) in enumerate(takes.tries):  # all, in order
+                why = reasons(scores, self.settings.limits)
+                self._record(
+                    part.key, "split", audio, heard, scores, why, kept=number == takes.best
+                )
 
 
 def _scores(take: Take) -> Scores:
