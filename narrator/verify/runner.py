@@ -12,8 +12,8 @@ audio changed. A take the recognizer fails on is skipped with a note, never stop
 Fixing a flagged segment: a fresh request (same text); after a second flagged take, the text is
 re-split at its sentence (then clause) boundaries, the parts spoken and heard together as the book
 plays them, a bad part spoken again (up to `part_takes`); the parts replace the segment only if
-together they score better. At most `max_takes` takes per
-segment; the best take by `policy.badness` is the one stored.
+together they score better. At most `max_takes` takes per segment; the best take by
+`policy.badness` is the one stored.
 """
 
 from __future__ import annotations
