@@ -15,6 +15,7 @@ from narrator.server.faults import (
 )
 from narrator.verify.align import MATCH, MISSING, NEAR, align, combine, normalize, score
 from narrator.verify.policy import badness, reasons
+from narrator.verify.recognizer import joined_words
 
 TEXT = (
     "One morning, when Gregor Samsa woke from troubled dreams, he found himself transformed. "
@@ -29,6 +30,8 @@ TEXT = (
         ("On the 3rd day, 3.5% more!", "on the third day three point five percent more"),
         ("“Don’t,” he said — armour-like.", "dont he said armour like"),
         ("", ""),
+        ("Seven o'clock", "seven oclock"),
+        ("7 o 'clock, already", "seven oclock already"),  # how Whisper's word pieces join
     ],
 )
 def test_normalize_spells_numbers_and_drops_punctuation(text: str, words: str) -> None:
@@ -86,3 +89,10 @@ def test_alignment_covers_both_sides_in_order(source: list[str], heard: list[str
     assert [s for _, s, _ in ops if s >= 0] == list(range(len(source)))
     assert [h for _, _, h in ops if h >= 0] == list(range(len(heard)))
     assert all((op == MISSING) == (h < 0) for op, s, h in ops if s >= 0)
+
+
+def test_a_takes_text_keeps_whispers_word_pieces_together() -> None:
+    # Timed words as faster-whisper gives them: a new word starts with a space, a piece not.
+    pieces = [" 7", " o", "'clock,", " half", "-past", " six."]
+    assert joined_words(pieces) == "7 o'clock, half-past six."
+    assert normalize(joined_words(pieces)) == normalize("seven o'clock, half past six")

@@ -42,6 +42,7 @@ class CodeRecognizer:
     """Hears the test voice exactly; counts what it was asked to hear."""
 
     heard = 0
+    windows: list[list[str]] = []  # what each joined hearing heard, take by take
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         pass
@@ -52,13 +53,16 @@ class CodeRecognizer:
         return Heard(text, not text, len(pcm) / 48_000)
 
     def hear_joined(self, takes: list[bytes]) -> list[Heard]:
-        return [self.hear(pcm) for pcm in takes]
+        heard = [self.hear(pcm) for pcm in takes]
+        CodeRecognizer.windows.append([h.text for h in heard])
+        return heard
 
 
 @pytest.fixture(autouse=True)
 def code_recognizer(monkeypatch):
     monkeypatch.setattr(recognizer_module, "Recognizer", CodeRecognizer)
     CodeRecognizer.heard = 0
+    CodeRecognizer.windows = []
 
 
 def write_job(folder: Path, url: str, verify: str) -> Path:
@@ -131,6 +135,31 @@ async def test_a_second_failure_re_splits_the_segment_at_its_sentences(tmp_path,
     ]
     assert [t.how for t in takes[first[0].planned]] == ["first", "fresh", "split"]
     assert all(takes[leaf.key][-1].how == "split" for leaf in first)
+
+
+@pytest.mark.anyio
+async def test_re_split_parts_are_heard_together_and_a_bad_part_is_spoken_again(
+    tmp_path, job_server
+):
+    # Segment 1: a bad first take and a bad fresh take, so it is re-split; its second part is
+    # mis-spoken twice more (stopped half-way, then repeated) before a good take.
+    script = ("skip_sentence", "ok", "ok", "ok", "skip_sentence", "ok", "stop_half")
+    faults = FaultPlan(script=(*script, "repeat_sentence", "ok"))
+    async with job_server(faults=faults) as srv:
+        summary = await run_job(load_job(write_job(tmp_path, srv.url, "fix")), RunOptions())
+    assert "1 flagged, 1 fixed, 0 still bad" in summary.verify_table
+    assert spoken_words(summary) == normalize(TEXT)
+    first, second = "The ferry left at dawn.", "Its horn was low over the water."
+    # The parts are heard as the book plays them, and each retake of the second between its
+    # neighbours: first after the first part, as it was said (half, then twice), then right.
+    parts = [w for w in CodeRecognizer.windows if len(w) == 2 and w[0] == first]
+    assert [w[1] for w in parts] == ["Its horn was", f"{second} {second}", second]
+    with Store.read_only(tmp_path / ".narrator" / "book") as store:
+        takes = store.takes()
+        (leaf,) = [leaf for leaf in store.leaves() if leaf.text == second]
+    # Every take of the part is kept in the store, the good one marked kept.
+    found = [(t.how, t.kept, bool(t.reasons)) for t in takes[leaf.key]]
+    assert found == [("split", False, True), ("split", False, True), ("split", True, False)]
 
 
 @pytest.mark.anyio

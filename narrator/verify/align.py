@@ -27,13 +27,15 @@ _ABBREVIATIONS = {
 _NUMBER = re.compile(r"(\d+(?:\.\d+)?)(st|nd|rd|th)?")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)*|[&%]")
+# "o'clock" as one word, however the recognizer spaces it ("o 'clock", "o' clock", "oclock").
+_OCLOCK = re.compile(r"\bo\s*'\s*clock\b")
 
 
 def normalize(text: str) -> list[str]:
     """The words of `text`, lowercased, numbers spelled out, punctuation and apostrophes gone."""
     text = unicodedata.normalize("NFKC", text).lower()
     text = text.replace("\u2019", "'").replace("\u2018", "'")
-    text = _THOUSANDS.sub("", text)
+    text = _OCLOCK.sub(" oclock", _THOUSANDS.sub("", text))
     text = _NUMBER.sub(lambda m: f" {_spell(m.group(1), bool(m.group(2)))} ", text)
     words = []
     for token in _TOKEN.findall(text):

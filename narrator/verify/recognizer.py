@@ -115,7 +115,9 @@ class Recognizer:
         """Several takes heard as one window, a short silence between them (see WINDOW_SECONDS).
 
         Each recognized word goes to the take its midpoint falls in (gaps split in half), so a
-        word said past one take's end is that take's, never its neighbour's.
+        word said past one take's end is that take's, never its neighbour's. A take's words are
+        joined as Whisper wrote them (each carries its own leading space): pieces of one word,
+        such as "o" and "'clock" or "half" and "-past", must not become separate words.
         """
         if len(takes) == 1:
             return [self.hear(takes[0])]
@@ -132,8 +134,11 @@ class Recognizer:
             for word in window.words or ():
                 middle = (word.start + word.end) / 2
                 owner = next((i for i, end in enumerate(ends) if middle < end), len(ends) - 1)
-                shares[owner].append(word.word.strip())
-        return [Heard(" ".join(share), not share, length) for share, length in zip(shares, lengths)]
+                shares[owner].append(word.word)
+        return [
+            Heard(joined_words(share), not "".join(share).strip(), length)
+            for share, length in zip(shares, lengths)
+        ]
 
     def _transcribe(self, audio: np.ndarray, *, words: bool) -> list[Any]:
         self.load()
@@ -149,6 +154,12 @@ class Recognizer:
                 vad_filter=False,
             )
             return list(windows)
+
+
+def joined_words(words: list[str]) -> str:
+    """A take's text from Whisper's timed words: each new word starts with a space, a piece of
+    the word before it ("'clock" after "o", "-past" after "half") does not."""
+    return "".join(words).strip()
 
 
 def pack(seconds: list[float], window: float = WINDOW_SECONDS) -> list[list[int]]:

@@ -10,9 +10,10 @@ score is kept with the digest of its audio, so a resumed run never hears it agai
 audio changed. A take the recognizer fails on is skipped with a note, never stopping the others.
 
 Fixing a flagged segment: a fresh request (same text); after a second flagged take, the text is
-re-split at its sentence (then clause) boundaries and each part spoken and heard on its own; the
-parts replace the segment only if together they score better. At most `max_takes` takes per
-segment; the best take by `policy.badness` is the one stored.
+re-split at its sentence (then clause) boundaries, the parts spoken and heard together as the book
+plays them, a bad part spoken again (up to `part_takes`); the parts replace the segment only if
+together they score better. At most `max_takes` takes per segment; the best take by
+`policy.badness` is the one stored.
 """
 
 from __future__ import annotations
@@ -41,11 +42,26 @@ from narrator.verify.recognizer import SOURCE_RATE, Heard, Recognizer, pack
 
 log = logging.getLogger("narrator.verify")
 
+Spoken = tuple[bytes, int, Heard, Scores]  # a take's audio, usage, what was heard, its scores
+
+
+@dataclass
+class PartTakes:
+    """Every take of one part of a re-split segment, in order, and which of them is best."""
+
+    tries: list[Spoken]
+    best: int = 0
+
+    @property
+    def kept(self) -> Spoken:
+        return self.tries[self.best]
+
 
 @dataclass(frozen=True)
 class VerifySettings:
     fix: bool = False  # re-synthesize flagged takes (mode `fix`) or only report them
     max_takes: int = 4  # takes per segment, the first included
+    part_takes: int = 3  # takes per part of a re-split segment
     batch_seconds: float = 56.0  # audio gathered before hearing it (two recognizer windows)
     limits: Thresholds = DEFAULT
 
@@ -254,9 +270,7 @@ class Verifier:
                 return
             failures += 1
 
-    async def _fresh(
-        self, source: TakeSource, text: str
-    ) -> tuple[bytes, int, Heard, Scores] | None:
+    async def _fresh(self, source: TakeSource, text: str) -> Spoken | None:
         got = await source.take(text)
         if got is None:
             self.counts.notes.append(f"a fresh take failed for {text[:40]!r}")
@@ -267,30 +281,39 @@ class Verifier:
         return pcm, usage, heard, score(text, heard.text, heard.no_speech)
 
     async def _resplit(self, item: Item, text: str, best: Scores, source: TakeSource) -> None:
-        """Speak the text in parts; keep the parts if together they beat the best take."""
+        """Speak the text in parts; keep the parts if together they beat the best take.
+
+        The parts are heard one after another in one window, as the book plays them, not each
+        alone: a clip of a few words heard without its neighbours is misheard far more often
+        (a last word garbled into words "past the end"). A bad part is spoken again, up to
+        `part_takes` times, each new take heard between its neighbours; its best take is kept.
+        """
         assert self._split is not None
         parts = self._split(item.chapter, text)
         if len(parts) < 2:
             return
-        spoken: list[tuple[bytes, int, Heard, Scores]] = []
+        takes: list[tuple[bytes, int]] = []
         for part in parts:
-            got = await self._fresh(source, part)
-            if got is not None and reasons(got[3], self.settings.limits):
-                again = await self._fresh(source, part)  # one more try for a bad part
-                if again is not None and badness(again[3]) < badness(got[3]):
-                    got = again
+            got = await source.take(part)
             if got is None:
+                self.counts.notes.append(f"a fresh take failed for {part[:40]!r}")
                 return
-            spoken.append(got)
-        together = combine([s for _, _, _, s in spoken])
+            takes.append(got)
+        heard = await self._hear_together([pcm for pcm, _ in takes])
+        spoken = [
+            PartTakes([(pcm, usage, h, score(part, h.text, h.no_speech))])
+            for part, (pcm, usage), h in zip(parts, takes, heard)
+        ]
+        for index in range(len(parts)):
+            await self._retake_part(source, parts, spoken, index)
+        together = combine([p.kept[3] for p in spoken])
         better = badness(together, self.settings.limits) < badness(best, self.settings.limits)
         why = reasons(together, self.settings.limits)
-        heard = " | ".join(h.text for _, _, h, _ in spoken)
         self._record(
             item.key,
             "split",
-            b"".join(p for p, _, _, _ in spoken),
-            heard,
+            b"".join(p.kept[0] for p in spoken),
+            " | ".join(p.kept[2].text for p in spoken),
             together,
             why,
             kept=better,
@@ -300,21 +323,49 @@ class Verifier:
             if not why:
                 self.counts.fixed += 1
 
-    async def _store_parts(
-        self, item: Item, parts: list[str], spoken: list[tuple[bytes, int, Heard, Scores]]
+    async def _retake_part(
+        self, source: TakeSource, parts: list[str], spoken: list[PartTakes], index: int
     ) -> None:
+        """Speak part `index` again while its best take is flagged (takes left)."""
+        limits = self.settings.limits
+        mine = spoken[index]
+        while reasons(mine.kept[3], limits) and len(mine.tries) < self.settings.part_takes:
+            got = await source.take(parts[index])
+            if got is None:
+                return
+            pcm, usage = got
+            around = [p.kept[0] for p in spoken]
+            around[index] = pcm
+            first = max(0, index - 1)
+            heard = (await self._hear_together(around[first : index + 2]))[index - first]
+            scores = score(parts[index], heard.text, heard.no_speech)
+            mine.tries.append((pcm, usage, heard, scores))
+            if badness(scores, limits) < badness(mine.kept[3], limits):
+                mine.best = len(mine.tries) - 1
+
+    async def _hear_together(self, takes: list[bytes]) -> list[Heard]:
+        heard = await anyio.to_thread.run_sync(self.recognizer.hear_joined, takes)
+        self.counts.audio_seconds += sum(h.seconds for h in heard)
+        return heard
+
+    async def _store_parts(self, item: Item, parts: list[str], spoken: list[PartTakes]) -> None:
         try:
             planned = await anyio.to_thread.run_sync(self.store.split, item.key, parts)
         except StoreError as exc:  # e.g. a part's text equals the segment's own (a cycle)
             self.counts.notes.append(f"segment {item.key[:12]}: cannot re-split: {exc}")
             return
-        for part, (pcm, usage, heard, scores) in zip(planned, spoken):
+        for part, takes in zip(planned, spoken):
             if not self.store.claim(part.key):
                 continue  # the same text is stored (or being spoken) elsewhere: heard there
-            put = functools.partial(self.store.put_audio, part.key, pcm, usage=usage)
+            pcm = takes.kept[0]
+            paid = sum(usage for _, usage, _, _ in takes.tries)  # every take was paid for
+            put = functools.partial(self.store.put_audio, part.key, pcm, usage=paid)
             await anyio.to_thread.run_sync(put)
-            why = reasons(scores, self.settings.limits)
-            self._record(part.key, "split", pcm, heard, scores, why, kept=True)
+            for number, (audio, _, heard, scores) in enumerate(takes.tries):  # all, in order
+                why = reasons(scores, self.settings.limits)
+                self._record(
+                    part.key, "split", audio, heard, scores, why, kept=number == takes.best
+                )
 
 
 def _scores(take: Take) -> Scores:
