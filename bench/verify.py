@@ -121,23 +121,32 @@ def detection(args: argparse.Namespace) -> None:
                 t0, c0 = time.perf_counter(), time.process_time()
                 heard = recognizer.hear_joined([audio[g] for g in group])
                 took, used = time.perf_counter() - t0, time.process_time() - c0
-                for g, got in zip(group, heard):
+                for g, got in zip(group, heard, strict=True):
                     i = chunk[g]
                     text, kind, _ = takes[i]
                     scores = score(text, got.text, got.no_speech)
-                    row = {"i": i, "fault": kind if i % 2 == parity else "clean", "text": text,
-                           "heard": got.text, "scores": scores.__dict__,
-                           "reasons": list(reasons(scores)), "audio_s": len(audio[g]) / 48_000,
-                           "wall_s": took / len(group), "cpu_s": used / len(group),
-                           "added_rss_mb": peak_rss_mb() - before}  # fmt: skip
+                    row = {
+                        "i": i,
+                        "fault": kind if i % 2 == parity else "clean",
+                        "text": text,
+                        "heard": got.text,
+                        "scores": scores.__dict__,
+                        "reasons": list(reasons(scores)),
+                        "audio_s": len(audio[g]) / 48_000,
+                        "wall_s": took / len(group),
+                        "cpu_s": used / len(group),
+                        "added_rss_mb": peak_rss_mb() - before,
+                    }
                     rows.append(row)
                     if dump:
                         dump.write(json.dumps(row) + "\n")
                         dump.flush()
         print(f"  {chunk[-1] + 1} segments heard", file=sys.stderr)
         if not first:
-            print(f"recognizer's added peak RSS (load + first {len(chunk)} segments heard twice): "
-                  f"{peak_rss_mb() - before:.0f} MB  (goal <= 500 MB)")  # fmt: skip
+            print(
+                f"recognizer's added peak RSS (load + first {len(chunk)} segments heard twice): "
+                f"{peak_rss_mb() - before:.0f} MB  (goal <= 500 MB)"
+            )
     summarize(rows)
 
 
@@ -154,7 +163,8 @@ def summarize(rows: list[dict]) -> None:
         some = [r for r in faulted if r["fault"] == kind]
         print(f"  {kind:<16} {sum(bool(r['reasons']) for r in some)}/{len(some)}")
     print(
-        f"false flags: {len(flagged_clean)}/{len(clean)} = {pct(len(flagged_clean), len(clean))}  (goal <= 2 %)"
+        f"false flags: {len(flagged_clean)}/{len(clean)} = {pct(len(flagged_clean), len(clean))}  "
+        "(goal <= 2 %)"
     )
     audio, wall, cpu = (sum(r[k] for r in rows) for k in ("audio_s", "wall_s", "cpu_s"))
     print(
@@ -208,8 +218,9 @@ def book_wer(args: argparse.Namespace) -> None:
     without timestamps, and scored against the same text in both runs; it is also heard as
     verify hears it (pieces in 28 s windows, words shared out by their timestamps, where Whisper
     now and then skips a phrase). The scores verify stored along the way are printed too, but
-    they mix conditions (a fresh take is heard alone, a first take among its neighbours). Piper's takes differ from run to run (its noise is random), so segments fix
-    mode never touched differ by recognizer noise, and by mis-speakings too small to flag: the
+    they mix conditions (a fresh take is heard alone, a first take among its neighbours).
+    Piper's takes differ from run to run (its noise is random), so segments fix mode never
+    touched differ by recognizer noise, and by mis-speakings too small to flag: the
     gap is split into theirs and the touched segments'.
     """
     import anyio
@@ -220,13 +231,17 @@ def book_wer(args: argparse.Namespace) -> None:
             t0 = time.perf_counter()
             runs[label], info = anyio.run(_book_run, Path(folder), args, rate)
             found = runs[label].values()
-            print(f"{label:<14} book WER {_wer(found, 'heard')}, in windows "
-                  f"{_wer(found, 'windows')}, stored scores {_wer(found, 'stored')}  ({info}; "
-                  f"{time.perf_counter() - t0:.0f} s)")  # fmt: skip
+            print(
+                f"{label:<14} book WER {_wer(found, 'heard')}, in windows "
+                f"{_wer(found, 'windows')}, stored scores {_wer(found, 'stored')}  ({info}; "
+                f"{time.perf_counter() - t0:.0f} s)"
+            )
     clean, fixed = runs["clean"], runs["faulted + fix"]
     gaps = {f: _points(fixed.values(), f) - _points(clean.values(), f) for f in FIELDS}
-    print(f"WER after fix - clean: {gaps['heard']:+.2f} points (goal <= 0.5); heard in windows "
-          f"{gaps['windows']:+.2f}; from stored scores {gaps['stored']:+.2f}")  # fmt: skip
+    print(
+        f"WER after fix - clean: {gaps['heard']:+.2f} points (goal <= 0.5); heard in windows "
+        f"{gaps['windows']:+.2f}; from stored scores {gaps['stored']:+.2f}"
+    )
     words = sum(p.words for p in clean.values())
     for name, keep in (("touched by fix", True), ("untouched", False)):
         orders = [o for o in clean if fixed[o].touched == keep]
@@ -308,7 +323,7 @@ def _pieces(workspace: Path) -> tuple[dict[int, Piece], str]:
     in_windows = [0] * len(leaves)
     for group in pack([len(pcm) / 48_000 for pcm in audio]):
         heard = recognizer.hear_joined([audio[n] for n in group])
-        for n, got in zip(group, heard):
+        for n, got in zip(group, heard, strict=True):
             in_windows[n] = score(leaves[n].text, got.text, got.no_speech).errors
     pause = b"\x00\x00" * int(0.35 * 24_000)  # the job's sentence pause between parts
     for order, numbers in planned.items():

@@ -82,8 +82,10 @@ def test_a_good_take_beats_a_flagged_one_and_fewer_errors_beat_more() -> None:
     assert combine([good, good]).source_words == 2 * good.source_words
 
 
-@given(st.lists(st.sampled_from(["a", "b", "cat", "dog", "the"]), max_size=12),
-       st.lists(st.sampled_from(["a", "b", "cat", "dog", "the", "x"]), max_size=12))  # fmt: skip
+@given(
+    st.lists(st.sampled_from(["a", "b", "cat", "dog", "the"]), max_size=12),
+    st.lists(st.sampled_from(["a", "b", "cat", "dog", "the", "x"]), max_size=12),
+)
 def test_alignment_covers_both_sides_in_order(source: list[str], heard: list[str]) -> None:
     ops = align(source, heard)
     assert [s for _, s, _ in ops if s >= 0] == list(range(len(source)))

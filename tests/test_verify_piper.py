@@ -12,12 +12,12 @@ import json
 from pathlib import Path
 
 import pytest
+import support
 
 from narrator.cli.main import main
 from narrator.jobfile import load_job
 from narrator.pipeline import RunOptions, run_job
 from narrator.server import FaultPlan
-import support
 
 REPO = Path(__file__).resolve().parents[1]
 BOOK = REPO / "tests" / "data" / "books" / "pg5200_metamorphosis.txt"

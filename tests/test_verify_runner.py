@@ -14,6 +14,7 @@ import wave
 from pathlib import Path
 
 import pytest
+import support
 
 from narrator.cli.main import main
 from narrator.jobfile import load_job
@@ -25,7 +26,6 @@ from narrator.verify import recognizer as recognizer_module
 from narrator.verify.align import normalize
 from narrator.verify.recognizer import Heard
 from narrator.verify.report import build_report
-import support
 
 # Four segments of two sentences each (max_segment_seconds 8 at 15 chars/s: one paragraph each).
 TEXT = """The ferry left at dawn. Its horn was low over the water.

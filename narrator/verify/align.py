@@ -21,9 +21,16 @@ MATCH, NEAR, SUB, MISSING, EXTRA = "=", "~", "s", "d", "i"
 NEAR_RATIO = 0.7  # similarity (0..1) from which two words count as the same word misheard
 
 _ABBREVIATIONS = {
-    "mr": "mister", "mrs": "missus", "dr": "doctor", "st": "saint", "ok": "okay",
-    "vs": "versus", "etc": "etcetera", "&": "and", "%": "percent",
-}  # fmt: skip
+    "mr": "mister",
+    "mrs": "missus",
+    "dr": "doctor",
+    "st": "saint",
+    "ok": "okay",
+    "vs": "versus",
+    "etc": "etcetera",
+    "&": "and",
+    "%": "percent",
+}
 _NUMBER = re.compile(r"(\d+(?:\.\d+)?)(st|nd|rd|th)?")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)*|[&%]")

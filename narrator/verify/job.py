@@ -32,9 +32,14 @@ def check_recognizer() -> None:
 
 
 def make_verifier(
-    job: Job, plan: Plan, store: Store, recognizer: Recognizer, service: Service | None,
-    pool: PoolSettings, fix: bool,
-) -> Verifier:  # fmt: skip
+    job: Job,
+    plan: Plan,
+    store: Store,
+    recognizer: Recognizer,
+    service: Service | None,
+    pool: PoolSettings,
+    fix: bool,
+) -> Verifier:
     """A verifier for `job`; fresh takes (fix) go to `service` in each chapter's voice."""
     sources: dict[VoiceSpec, TakeSource] = {}
 

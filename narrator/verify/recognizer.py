@@ -20,8 +20,9 @@ from typing import Any
 import numpy as np
 
 from narrator.errors import UserError
+from narrator.wire.protocol import SAMPLE_RATE
 
-SOURCE_RATE = 24_000  # stored segment PCM
+SOURCE_RATE = SAMPLE_RATE  # stored segment PCM
 MODEL_RATE = 16_000  # what Whisper listens to
 INSTALL_HINT = "pip install -e '.[verify]'"
 # Whisper's no-speech probability above which a window with no words is called silent.
@@ -137,7 +138,7 @@ class Recognizer:
                 shares[owner].append(word.word)
         return [
             Heard(joined_words(share), not "".join(share).strip(), length)
-            for share, length in zip(shares, lengths)
+            for share, length in zip(shares, lengths, strict=True)
         ]
 
     def _transcribe(self, audio: np.ndarray, *, words: bool) -> list[Any]:

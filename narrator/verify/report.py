@@ -62,7 +62,10 @@ class VerifyReport:
 
     def table(self) -> str:
         """The end-of-run table: per chapter counts, then each still-bad segment."""
-        head = f"{'#':>3}  {'chapter (proof-listening)':<32} {'segs':>5} {'heard':>5} {'flag':>5} {'fixed':>5} {'bad':>4}"
+        head = (
+            f"{'#':>3}  {'chapter (proof-listening)':<32} {'segs':>5} {'heard':>5} {'flag':>5} "
+            f"{'fixed':>5} {'bad':>4}"
+        )
         rows = [head, "-" * len(head)]
         for c in self.chapters:
             rows.append(
@@ -73,7 +76,8 @@ class VerifyReport:
         for s in self.still_bad[:20]:
             at = "-" if s.at_seconds is None else _clock(s.at_seconds)
             rows.append(
-                f"  still bad: ch {s.chapter} seg {s.segment} at {at} ({s.reasons}): {s.text[:70]!r}"
+                f"  still bad: ch {s.chapter} seg {s.segment} at {at} ({s.reasons}): "
+                f"{s.text[:70]!r}"
             )
         return "\n".join(rows)
 
@@ -143,7 +147,9 @@ def _chapter(
         keys = {leaves[n].key for n in numbers} | {leaves[numbers[0]].planned}
         ever = any(t.reasons for k in keys for t in takes.get(k, []))
         heard = all(t is not None for t in current)
-        now_bad = [(n, t) for n, t in zip(numbers, current) if t is not None and t.reasons]
+        now_bad = [
+            (n, t) for n, t in zip(numbers, current, strict=True) if t is not None and t.reasons
+        ]
         verified += heard
         flagged += ever
         fixed += ever and heard and not now_bad

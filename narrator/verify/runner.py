@@ -29,16 +29,16 @@ import anyio
 import anyio.to_thread
 from anyio.abc import ObjectReceiveStream
 
-from narrator.wire.client import Endpoint, Session
 from narrator.errors import StoreError, SynthesisError
-from narrator.scheduler import PoolSettings, retrying
 from narrator.plan import PlannedSegment
+from narrator.scheduler import PoolSettings, retrying
 from narrator.store import DONE, Leaf, Store, Take
 from narrator.text.segmenter import SegmenterSettings, split_text
 from narrator.text.sentences import sentence_spans
 from narrator.verify.align import Scores, combine, score
 from narrator.verify.policy import DEFAULT, Thresholds, badness, reasons
 from narrator.verify.recognizer import SOURCE_RATE, Heard, Recognizer, pack
+from narrator.wire.client import Endpoint, Session
 
 log = logging.getLogger("narrator.verify")
 
@@ -198,7 +198,7 @@ class Verifier:
             except (RuntimeError, ValueError, OSError) as exc:  # one window must not stop others
                 self.counts.notes.append(f"the recognizer failed on {len(window)} segments: {exc}")
                 continue
-            for (item, text, pcm), got in zip(window, heard):
+            for (item, text, pcm), got in zip(window, heard, strict=True):
                 await self._judge(item, text, pcm, got.text, got.no_speech)
 
     async def _judge(self, item: Item, text: str, pcm: bytes, heard: str, silent: bool) -> None:
@@ -234,14 +234,35 @@ class Verifier:
         return found
 
     def _record(
-        self, key: str, how: str, pcm: bytes, heard: Heard | str, scores: Scores,
-        why: Sequence[str], *, kept: bool,
-    ) -> None:  # fmt: skip
+        self,
+        key: str,
+        how: str,
+        pcm: bytes,
+        heard: Heard | str,
+        scores: Scores,
+        why: Sequence[str],
+        *,
+        kept: bool,
+    ) -> None:
         text = heard if isinstance(heard, str) else heard.text
         digest = hashlib.sha256(pcm).hexdigest()
         s = scores
-        take = Take(key, 0, digest, how, text, s.source_words, s.errors, s.missing_run,
-                    s.repeated, s.trailing, s.no_speech, "; ".join(why), kept, 0.0)  # fmt: skip
+        take = Take(
+            key,
+            0,
+            digest,
+            how,
+            text,
+            s.source_words,
+            s.errors,
+            s.missing_run,
+            s.repeated,
+            s.trailing,
+            s.no_speech,
+            "; ".join(why),
+            kept,
+            0.0,
+        )
         self.store.record_take(take)
 
     async def _fix(
@@ -302,7 +323,7 @@ class Verifier:
         heard = await self._hear_together([pcm for pcm, _ in takes])
         spoken = [
             PartTakes([(pcm, usage, h, score(part, h.text, h.no_speech))])
-            for part, (pcm, usage), h in zip(parts, takes, heard)
+            for part, (pcm, usage), h in zip(parts, takes, heard, strict=True)
         ]
         for index in range(len(parts)):
             await self._retake_part(source, parts, spoken, index)
@@ -354,7 +375,7 @@ class Verifier:
         except StoreError as exc:  # e.g. a part's text equals the segment's own (a cycle)
             self.counts.notes.append(f"segment {item.key[:12]}: cannot re-split: {exc}")
             return
-        for part, takes in zip(planned, spoken):
+        for part, takes in zip(planned, spoken, strict=True):
             if not self.store.claim(part.key):
                 continue  # the same text is stored (or being spoken) elsewhere: heard there
             pcm = takes.kept[0]
@@ -371,6 +392,11 @@ class Verifier:
 def _scores(take: Take) -> Scores:
     """A stored take's scores (what `policy` needs of them)."""
     return Scores(
-        take.source_words, 0, take.errors, take.missing_run, take.repeated, take.trailing,
+        take.source_words,
+        0,
+        take.errors,
+        take.missing_run,
+        take.repeated,
+        take.trailing,
         take.no_speech,
-    )  # fmt: skip
+    )
