@@ -214,7 +214,7 @@ class LoopBeat:
 
     async def run(self) -> None:
         while True:
-            await anyio.sleep(0.002)
+            await anyio.sleep(0.002)  # the heartbeat being measured, not a wait
             with self._changed:
                 self.beats += 1
                 self._changed.notify_all()
