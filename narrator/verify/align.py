@@ -109,6 +109,40 @@ def _trace(
             ops.append((EXTRA, -1, j - 1))
             j -= 1
     ops.reverse()
+    return _gather_gaps(ops, source)
+
+
+def _gather_gaps(ops: list[tuple[str, int, int]], source: list[str]) -> list[tuple[str, int, int]]:
+    """The same alignment with a match that sits inside a dropped stretch moved to a copy of its
+    word at the stretch's edge, so one dropped stretch reads as one gap.
+
+    When the text repeats a word ("... about it. Down it all goes." heard as "... about it."),
+    equal-cost alignments may pair the heard word with either copy; pairing it with one inside
+    the stretch splits the stretch into short runs that look like recognizer noise. The error
+    count is unchanged: only which of two equal words counts as heard.
+    """
+    ops = list(ops)
+    for k in range(len(ops)):
+        op, i, h = ops[k]
+        if op != MATCH:
+            continue
+        start, end = k, k
+        while start and ops[start - 1][0] == MISSING:
+            start -= 1
+        while end + 1 < len(ops) and ops[end + 1][0] == MISSING:
+            end += 1
+        if start == end:
+            continue
+        # Where the match may sit (itself, or a missing copy of its word), by the longest gap
+        # that leaves; the first such place wins ties, so an unchanged alignment stays.
+        places = [n for n in range(start, end + 1) if n == k or source[ops[n][1]] == source[i]]
+        best = max(places, key=lambda n: (max(n - start, end - n), n == k))
+        if best != k:
+            words = [ops[n][1] for n in range(start, end + 1)]
+            spot = best - start
+            gap = [(MISSING, w, -1) for w in words]
+            gap[spot] = (MATCH, words[spot], h)
+            ops[start : end + 1] = gap
     return ops
 
 
