@@ -636,7 +636,7 @@ def _server(reader: _Reader, top: dict[str, Any]) -> ServerSpec | None:
         raise reader.fail(
             "server.api_key_env",
             f"{env!r} is not an environment variable name; "
-            "name the variable (e.g. OJIN_API_KEY), not the key",
+            f"name the variable (e.g. {DEFAULT_KEY_ENV}), not the key",
         )
     return ServerSpec(url, env)
 

@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from narrator.text.boundary import Boundary
-from narrator.wire.protocol import SAMPLE_RATE, SAMPLE_WIDTH
+from narrator.wire.protocol import SAMPLE_RATE
 
 # Stored segment PCM is the protocol's audio, unchanged: 24 kHz mono s16le.
 SOURCE_RATE = SAMPLE_RATE
-SAMPLE_BYTES = SAMPLE_WIDTH
 
 
 @dataclass(frozen=True)

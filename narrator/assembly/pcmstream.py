@@ -19,10 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from narrator.assembly.model import SAMPLE_BYTES, SOURCE_RATE, ChapterAudio, Piece
+from narrator.assembly.model import SOURCE_RATE, ChapterAudio, Piece
 from narrator.assembly.options import Pauses, check_pauses
 from narrator.errors import AssemblyError
 from narrator.text.boundary import Boundary
+from narrator.wire.protocol import SAMPLE_WIDTH
 
 CHUNK = 5 * SOURCE_RATE  # samples per block read from a piece file
 FADE = SOURCE_RATE * 5 // 1000  # 120 samples
@@ -98,11 +99,11 @@ def piece_samples(path: Path) -> int:
         raise AssemblyError(
             f"segment audio {path}: cannot read ({exc.strerror}); re-run the job"
         ) from exc
-    if size % SAMPLE_BYTES:
+    if size % SAMPLE_WIDTH:
         raise AssemblyError(
             f"segment audio {path}: odd size {size}, not 16-bit PCM; re-run the job"
         )
-    return size // SAMPLE_BYTES
+    return size // SAMPLE_WIDTH
 
 
 def scan(chapter: ChapterAudio, pauses: PauseSamples) -> ChapterPlan:

@@ -18,9 +18,9 @@ import re
 from pathlib import Path
 
 from narrator.store.files import SUMS, sha256_of
+from narrator.wire.protocol import SAMPLE_WIDTH
 
 _LINE = re.compile(r"^([0-9a-f]{64}) (\d+) ([0-9a-f]{64})$")
-SAMPLE_BYTES = 2
 
 
 def record_sum(workspace: Path, key: str, size: int, digest: str) -> None:
@@ -50,7 +50,7 @@ def adopt_problem(path: Path, logged: tuple[int, str] | None) -> str | None:
     """Why the file at `path` may not be adopted as its key's audio, or None when it may."""
     try:
         size = path.stat().st_size
-        if size == 0 or size % SAMPLE_BYTES:
+        if size == 0 or size % SAMPLE_WIDTH:
             return f"{size} bytes is not whole 16-bit audio"
         if logged is not None:
             if size != logged[0]:
