@@ -11,9 +11,10 @@ voice) leaves the task group, which cancels the siblings: the job stops within o
 worker, and a refused key costs one handshake in all (`ConnectGate`). Audio that came back cut
 at the cap is split (by the splitter the caller injects) and its parts synthesized in its place.
 
-Nothing blocking runs on the event loop: manifest bookkeeping (claim, record_request,
-mark_failed, split) goes to one store thread at a time (`_StoreCalls`), and splitting and audio
-writes run in worker threads, so an fsync or a slow commit never stalls the sessions.
+Nothing blocking runs on the event loop: manifest bookkeeping (claims, a batch at a time by the
+dispatcher; record_request, mark_failed, split) goes to one store thread at a time
+(`_StoreCalls`), and splitting and audio writes (with the count of the request that brought the
+audio) run in worker threads, so an fsync or a slow commit never stalls the sessions.
 """
 
 from __future__ import annotations
@@ -224,16 +225,38 @@ class Pool:
                     tg.start_soon(self._worker, receive.clone())
                 receive.close()
                 async with send:
-                    for segment in segments:
-                        try:
-                            await send.send(segment)
-                        except anyio.BrokenResourceError:
-                            break  # every worker has ended (with an error the group raises)
+                    await self._dispatch(segments, send)
         except* NarratorError as group:
             # A fatal service error, or a store write that failed (disk full): one error out,
             # not a nested group, so the CLI can print its one line.
             raise _first_leaf(group) from None
         return self.report
+
+    async def _dispatch(
+        self, segments: Sequence[PlannedSegment], send: anyio.abc.ObjectSendStream[PlannedSegment]
+    ) -> None:
+        """Claim segments a batch at a time (one store call per `concurrency` segments, not one
+        on each worker's path per segment) and hand them to the workers in order. Those claimed
+        but never handed out (the job stopped) are released as they were."""
+        batch = max(1, self.settings.concurrency)
+        claimed: dict[str, str] = {}
+        try:
+            for start in range(0, len(segments), batch):
+                chunk = segments[start : start + batch]
+                claimed = await self._manifest(
+                    partial(self.store.claim_many, [segment.key for segment in chunk])
+                )
+                for segment in chunk:
+                    if segment.key not in claimed:
+                        continue  # done or in flight already (a split part of an earlier one)
+                    try:
+                        await send.send(segment)
+                    except anyio.BrokenResourceError:
+                        return  # every worker has ended (with an error the group raises)
+                    del claimed[segment.key]
+        finally:
+            if claimed:
+                await self._manifest(partial(self.store.release, claimed))
 
     async def _worker(self, receive: anyio.abc.ObjectReceiveStream[PlannedSegment]) -> None:
         async with (
@@ -247,12 +270,17 @@ class Pool:
             async with anyio.create_task_group() as writes:
                 writer = _Writer(writes)
                 async for segment in receive:
-                    await self._segment(session, writer, segment, depth=0)
+                    await self._segment(session, writer, segment, depth=0, claimed=True)
 
     async def _segment(
-        self, session: Session, writer: _Writer, segment: PlannedSegment, depth: int
+        self,
+        session: Session,
+        writer: _Writer,
+        segment: PlannedSegment,
+        depth: int,
+        claimed: bool = False,
     ) -> None:
-        if not await self._manifest(partial(self.store.claim, segment.key)):
+        if not claimed and not await self._manifest(partial(self.store.claim, segment.key)):
             return  # another worker holds this text (a split part equal to a planned segment)
         try:
             result = await self._attempts(session, segment)
@@ -263,12 +291,21 @@ class Pool:
             return
         self._unreachable_streak = 0
         if result.truncated and depth < MAX_SPLIT_DEPTH and self._splittable(segment.text):
+            await self._manifest(partial(self.store.record_request, segment.key, "ok"))
             await self._resplit(session, writer, segment, depth)
             return
         await writer.submit(
-            lambda: self.store.put_audio(segment.key, result.pcm, usage=result.usage),
-            lambda: self._stored(segment, result),
+            partial(self._store_audio, segment, result), partial(self._stored, segment, result)
         )
+
+    def _store_audio(self, segment: PlannedSegment, result: SynthesisResult) -> None:
+        """In a writer thread: count the request that brought the audio, then store the audio.
+
+        Counted here, not on a store call of its own, so the worker's next request does not
+        wait for a thread round trip; the count still comes before the audio is done.
+        """
+        self.store.record_request(segment.key, "ok")
+        self.store.put_audio(segment.key, result.pcm, usage=result.usage)
 
     def _stored(self, segment: PlannedSegment, result: SynthesisResult) -> None:
         self.report.done += 1
@@ -305,16 +342,15 @@ class Pool:
     async def _request(
         self, session: Session, segment: PlannedSegment, attempt: int = 1
     ) -> SynthesisResult:
-        """One attempt, counted in the manifest; a FATAL_JOB error stops the job."""
+        """One attempt; a failed one is counted in the manifest here (a successful one by the
+        caller, with its audio), and a FATAL_JOB error stops the job."""
         try:
-            result = await self._send(session, segment)
+            return await self._send(session, segment)
         except SynthesisError as exc:
             await self._manifest(partial(self.store.record_request, segment.key, _outcome(exc)))
             if classify(exc, attempt) is Verdict.FATAL_JOB:
                 raise JobStopped(exc, str(exc)) from exc
             raise
-        await self._manifest(partial(self.store.record_request, segment.key, "ok"))
-        return result
 
     async def _send(self, session: Session, segment: PlannedSegment) -> SynthesisResult:
         """One request under a slot of the adaptive limit (given back before any bookkeeping)."""

@@ -15,7 +15,7 @@ from narrator.plan import PlannedSegment, segment_key
 from narrator.scheduler import AdaptiveLimit, Pool, PoolSettings
 from narrator.server import FaultPlan, ServerConfig, running_server
 from narrator.server.textcode import decode
-from narrator.store import Store
+from narrator.store import IN_FLIGHT, Store
 from narrator.text.segmenter import SegmenterSettings, split_text
 from narrator.wire.client import Endpoint
 
@@ -136,6 +136,32 @@ async def test_fatal_error_mid_job_stops_all_workers_promptly(tmp_path):
 
 
 @pytest.mark.anyio
+async def test_a_stopped_job_gives_back_the_segments_it_claimed_but_never_sent(tmp_path):
+    # The dispatcher claims a batch at a time; when the job stops, the claimed segments no
+    # worker took go back as they were: pending stays pending, failed stays failed.
+    texts = [f"Segment {i}." for i in range(12)]
+    settings = PoolSettings(concurrency=4, max_attempts=2, backoff_initial=0.01, backoff_max=0.02)
+    key = secrets.token_urlsafe(12)
+    async with running_server(ServerConfig(api_keys=(key,), engines=("test",))) as srv:
+        with Store.open(tmp_path / "ws") as store:
+            segments = plan(store, texts)
+            for segment in segments[::2]:  # an earlier run failed every other one
+                assert store.claim(segment.key)
+                store.mark_failed(segment.key, "TIMEOUT")
+            before = {s.key: store.state(s.key) for s in segments}
+            pool = Pool(store, Endpoint(srv.url, "test", "wrong-" + key), {}, settings, SPLIT)
+            with pytest.raises(JobStopped):
+                await pool.run(store.pending())
+            after = {s.key: store.state(s.key) for s in segments}
+    held = [k for k, state in after.items() if state == IN_FLIGHT]  # taken by a worker
+    assert 1 <= len(held) <= settings.concurrency
+    assert {k: state for k, state in after.items() if k not in held} == {
+        k: state for k, state in before.items() if k not in held
+    }
+    assert sorted(set(before.values())) == ["failed", "pending"]
+
+
+@pytest.mark.anyio
 async def test_server_gone_stops_after_bounded_attempts(tmp_path):
     settings = PoolSettings(concurrency=2, max_attempts=2, backoff_initial=0.01, backoff_max=0.02)
     with Store.open(tmp_path / "ws") as store:
@@ -242,7 +268,7 @@ async def test_store_work_and_resplits_never_block_the_event_loop(tmp_path, monk
 
         return slow
 
-    store_calls = {"claim", "record_request", "mark_failed", "split", "put_audio"}
+    store_calls = {"claim", "claim_many", "record_request", "mark_failed", "split", "put_audio"}
     for name in store_calls:
         monkeypatch.setattr(Store, name, slowed(name, getattr(Store, name)))
     long = " ".join(f"Clause {i} runs on," for i in range(30)) + " and ends."

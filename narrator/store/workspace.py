@@ -293,12 +293,29 @@ class Store(TakesMixin):
         Check and move are one transaction, so two workers that meet the same key (a split part
         whose text is also planned elsewhere) never both send it.
         """
+        return bool(self.claim_many([key]))
+
+    def claim_many(self, keys: Sequence[str]) -> dict[str, str]:
+        """`claim` each of `keys` in one transaction; returns those claimed, each with the state
+        it had (pending or failed), for `release`."""
+        claimed: dict[str, str] = {}
         with self._write() as conn:
-            found = conn.execute("SELECT state FROM segments WHERE key = ?", (key,)).fetchone()
-            if found is not None and found[0] not in TO_SYNTHESIZE:
-                return False
-            self._move(conn, key, IN_FLIGHT)  # raises StoreError for an unknown key
-        return True
+            for key in keys:
+                found = conn.execute("SELECT state FROM segments WHERE key = ?", (key,)).fetchone()
+                if found is not None and found[0] not in TO_SYNTHESIZE:
+                    continue
+                self._move(conn, key, IN_FLIGHT)  # raises StoreError for an unknown key
+                claimed[key] = found[0]
+        return claimed
+
+    def release(self, claimed: Mapping[str, str]) -> None:
+        """Give back claimed segments that were never sent: each still in flight returns to the
+        state `claim_many` found it in (a failed one keeps its error)."""
+        with self._write() as conn:
+            for key, before in claimed.items():
+                found = conn.execute("SELECT state FROM segments WHERE key = ?", (key,)).fetchone()
+                if found is not None and found[0] == IN_FLIGHT:
+                    self._move(conn, key, before)
 
     def put_audio(self, key: str, pcm: bytes, *, usage: int = 0) -> None:
         """Store the audio of an in-flight segment durably, then mark it done."""
