@@ -312,9 +312,9 @@ class Store(TakesMixin):
         """Give back claimed segments that were never sent: each still in flight returns to the
         state `claim_many` found it in (a failed one keeps its error)."""
         with self._write() as conn:
+            view = View(conn, f"workspace {self.workspace}")
             for key, before in claimed.items():
-                found = conn.execute("SELECT state FROM segments WHERE key = ?", (key,)).fetchone()
-                if found is not None and found[0] == IN_FLIGHT:
+                if view.state_or_none(key) == IN_FLIGHT:
                     self._move(conn, key, before)
 
     def put_audio(self, key: str, pcm: bytes, *, usage: int = 0) -> None:
