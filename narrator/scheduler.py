@@ -269,19 +269,20 @@ class Pool:
         ):
             async with anyio.create_task_group() as writes:
                 writer = _Writer(writes)
-                async for segment in receive:
-                    await self._segment(session, writer, segment, depth=0, claimed=True)
+                async for segment in receive:  # claimed by the dispatcher
+                    await self._claimed(session, writer, segment, depth=0)
 
     async def _segment(
-        self,
-        session: Session,
-        writer: _Writer,
-        segment: PlannedSegment,
-        depth: int,
-        claimed: bool = False,
+        self, session: Session, writer: _Writer, segment: PlannedSegment, depth: int
     ) -> None:
-        if not claimed and not await self._manifest(partial(self.store.claim, segment.key)):
-            return  # another worker holds this text (a split part equal to a planned segment)
+        if await self._manifest(partial(self.store.claim, segment.key)):
+            await self._claimed(session, writer, segment, depth)
+        # else another worker holds this text (a split part equal to a planned segment)
+
+    async def _claimed(
+        self, session: Session, writer: _Writer, segment: PlannedSegment, depth: int
+    ) -> None:
+        """Synthesize and store a segment this pool has claimed (split it if cut at the cap)."""
         try:
             result = await self._attempts(session, segment)
         except JobStopped:
